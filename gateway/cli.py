@@ -1,0 +1,182 @@
+"""The `cbccvc` command: demo, serve, seed, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, Iterator
+
+from sqlalchemy.engine import URL
+
+from gateway.settings import Settings, SettingsError
+
+log = logging.getLogger("cbccvc")
+EMBEDDED_DATABASE = "cbccvc"
+
+
+@contextmanager
+def store_url(settings: Settings) -> Iterator[URL]:
+    """The Ministry store's URL: DATABASE_URL, or a database in an embedded PostgreSQL.
+
+    The embedded server keeps its data under settings.data_dir and stops when the block ends.
+    """
+    from sqlalchemy.engine import make_url
+
+    from store.database import ensure_database, start_embedded
+
+    if settings.database_url is not None:
+        yield make_url(settings.database_url)
+        return
+    server_url, server = start_embedded(settings.data_dir / "pgdata", cleanup="stop")
+    try:
+        yield asyncio.run(ensure_database(server_url, EMBEDDED_DATABASE))
+    finally:
+        server.cleanup()
+
+
+async def prepare_store(url: URL) -> None:
+    """Upgrade the schema to the newest migration and load the code lists."""
+    from store.database import create_engine
+    from store.migrate import upgrade
+    from store.reference_data import load_code_lists
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            rewritten = await load_code_lists(conn)
+        if rewritten:
+            log.info("code lists loaded: %s", ", ".join(rewritten))
+    finally:
+        await engine.dispose()
+
+
+async def people_count(url: URL) -> int:
+    from sqlalchemy import text
+
+    from store.database import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM person"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+def serve(settings: Settings, url: URL) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    app = create_app(settings, url)
+    print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+
+
+def _seed(url: URL, people: int, seed: int, *, replace_existing: bool) -> Any:
+    from sandbox.seed import seed_store
+
+    return asyncio.run(
+        seed_store(
+            url.render_as_string(hide_password=False), people, seed, replace=replace_existing
+        )
+    )
+
+
+def command_demo(args: argparse.Namespace, settings: Settings) -> int:
+    settings = replace(settings, port=args.port)
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        if asyncio.run(people_count(url)) == 0:
+            print(f"First start: seeding {args.people:,} synthetic people (seed {args.seed})")
+            _seed(url, args.people, args.seed, replace_existing=False)
+        serve(settings, url)
+    return 0
+
+
+def command_serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings = replace(settings, port=args.port or settings.port, host=args.host or settings.host)
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        serve(settings, url)
+    return 0
+
+
+def command_seed(args: argparse.Namespace, settings: Settings) -> int:
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        report = _seed(url, args.people, args.seed, replace_existing=args.replace)
+        print(report)
+    return 0
+
+
+def command_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from store.database import create_engine
+    from store.migrate import downgrade, revision_of, upgrade
+
+    async def run(url: URL) -> str | None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            if args.action == "upgrade":
+                await upgrade(engine, args.revision or "head")
+            elif args.action == "downgrade":
+                await downgrade(engine, args.revision or "base")
+            return await revision_of(engine)
+        finally:
+            await engine.dispose()
+
+    with store_url(settings) as url:
+        print(f"store schema at revision: {asyncio.run(run(url)) or 'none'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="cbccvc", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="embedded PostgreSQL, synthetic data, GraphiQL")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--people", type=int, default=20_000, help="people seeded on first start")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(run=command_demo)
+
+    serve_ = commands.add_parser("serve", help="upgrade the store's schema and serve the gateway")
+    serve_.add_argument("--port", type=int)
+    serve_.add_argument("--host")
+    serve_.set_defaults(run=command_serve)
+
+    seed = commands.add_parser("seed", help="fill the store with synthetic national data")
+    seed.add_argument("--people", type=int, default=20_000)
+    seed.add_argument("--seed", type=int, default=2026)
+    seed.add_argument("--replace", action="store_true", help="replace people already there")
+    seed.set_defaults(run=command_seed)
+
+    migrate = commands.add_parser("migrate", help="move the store's schema between revisions")
+    migrate.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    migrate.add_argument("revision", nargs="?")
+    migrate.set_defaults(run=command_migrate)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"cbccvc: {error}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The GraphQL-over-HTTP endpoint: POST (and GET for queries) at /graphql.
+
+Request flow: read and check the HTTP request → parse and validate (cached) → pick the operation
+→ execute with a fresh per-request Context → format errors (unexpected ones masked) → respond in
+the media type the client accepts, with the spec's status codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema import Schema
+from strawberry.schema._graphql_core import execution_context_class_kwargs
+
+from gateway.documents import DocumentCache
+from gateway.graphiql import graphiql_page, wants_html
+from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
+from resolvers.context import Context
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 << 20
+"""A request body above 1 MiB is refused before it is parsed (413)."""
+
+
+class RequestError(Exception):
+    """The HTTP request cannot become a GraphQL operation; answered with `status`."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class GraphQLParams:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+def _params(data: object) -> GraphQLParams:
+    if isinstance(data, list):
+        raise RequestError(400, "batched operations are not supported: send one per request")
+    if not isinstance(data, dict):
+        raise RequestError(400, "the request body must be a JSON object")
+    query = data.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "`query` must be a non-empty string")
+    variables = data.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "`variables` must be an object or null")
+    operation_name = data.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError(400, "`operationName` must be a string or null")
+    return GraphQLParams(query, variables, operation_name)
+
+
+def _json_or_error(raw: str | bytes, what: str) -> object:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestError(400, f"{what} is not valid JSON: {exc.msg}") from exc
+
+
+async def _read_params(request: Request) -> GraphQLParams:
+    if request.method == "GET":
+        args = request.query_params
+        variables = args.get("variables")
+        return _params(
+            {
+                "query": args.get("query"),
+                "variables": None if variables is None else _json_or_error(variables, "variables"),
+                "operationName": args.get("operationName"),
+            }
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestError(415, "send the operation as application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    return _params(_json_or_error(bytes(body), "the request body"))
+
+
+def _format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """The client's view of an error: ours as they are, anything unexpected masked and logged."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(map(str, error.path or [])),
+            request_id,
+            exc_info=original,
+        )
+        error = GraphQLError(
+            "internal error: the gateway could not resolve this field",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR"},
+        )
+    formatted = error.formatted
+    formatted.setdefault("extensions", {})
+    formatted["extensions"]["requestId"] = request_id  # type: ignore[index]
+    return dict(formatted)
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No data, and every error is about the request rather than a resolved field.
+
+    Variable coercion errors carry no path; BAD_USER_INPUT is raised by a root field whose
+    arguments (cursor, page size, id) cannot be served. Either way the operation asked for
+    something impossible, which graphql-response+json clients learn from a 400.
+    """
+    if result.data is not None or not result.errors:
+        return False
+    return all(
+        error.path is None or (error.extensions or {}).get("code") == "BAD_USER_INPUT"
+        for error in result.errors
+    )
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: Schema,
+        documents: DocumentCache,
+        make_context: Callable[[Request], Context],
+        *,
+        graphiql: bool,
+    ) -> None:
+        self._schema = schema
+        self._documents = documents
+        self._make_context = make_context
+        self._graphiql = graphiql
+        self._executor_kwargs = execution_context_class_kwargs(schema.execution_context_class)
+
+    async def __call__(self, request: Request) -> Response:
+        if request.method == "GET" and self._graphiql and wants_html(request):
+            return graphiql_page()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        media_type = choose_media_type(request.headers.get("accept"))
+        if media_type is None:
+            return self._respond(
+                406,
+                {"errors": [{"message": f"accept {GRAPHQL_RESPONSE} or {JSON}"}]},
+                JSON,
+                request_id,
+            )
+        try:
+            status, payload = await self._run(request, request_id, media_type)
+        except RequestError as error:
+            payload = {
+                "errors": [{"message": error.message, "extensions": {"requestId": request_id}}]
+            }
+            return self._respond(error.status, payload, media_type, request_id, error.headers)
+        return self._respond(status, payload, media_type, request_id)
+
+    async def _run(
+        self, request: Request, request_id: str, media_type: str
+    ) -> tuple[int, dict[str, Any]]:
+        modern = media_type == GRAPHQL_RESPONSE
+        params = await _read_params(request)
+        checked = self._documents.get(params.query)
+        if checked.syntax_error is not None:
+            error = _format_error(checked.syntax_error, request_id)
+            return 400 if modern else 200, {"errors": [error]}
+        if checked.validation_errors:
+            errors = [_format_error(e, request_id) for e in checked.validation_errors]
+            return 422 if modern else 200, {"errors": errors}
+        assert checked.document is not None
+        operation = get_operation_ast(checked.document, params.operation_name)
+        if operation is None:
+            message = (
+                f"no operation named {params.operation_name!r} in the document"
+                if params.operation_name
+                else "the document has several operations: name one in `operationName`"
+            )
+            return 400 if modern else 200, {
+                "errors": [{"message": message, "extensions": {"requestId": request_id}}]
+            }
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            raise RequestError(
+                405, "only queries may be sent with GET; use POST", {"Allow": "POST"}
+            )
+        result = execute(
+            self._schema._schema,
+            checked.document,
+            context_value=self._make_context(request),
+            variable_values=params.variables,
+            operation_name=params.operation_name,
+            is_awaitable=optimized_is_awaitable,
+            **self._executor_kwargs,
+        )
+        if not isinstance(result, ExecutionResult):
+            result = await result
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [_format_error(e, request_id) for e in result.errors]
+            if _is_request_error(result):
+                del payload["data"]
+                return 400 if modern else 200, payload
+        return 200, payload
+
+    @staticmethod
+    def _respond(
+        status: int,
+        payload: dict[str, Any],
+        media_type: str,
+        request_id: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        return Response(
+            orjson.dumps(payload),
+            status_code=status,
+            media_type=media_type,
+            headers={"X-Request-Id": request_id, **(headers or {})},
+        )

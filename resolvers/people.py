@@ -1,0 +1,124 @@
+"""Finding people: the directory connection, lookups by id, and an organisation's own staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
+from resolvers.pagination import Direction, Page, make_page, page_request
+from store.queries import people as queries
+from store.queries.people import PeopleFilter
+from store.text import prefix_tsquery
+
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """The directory filter as the client gave it, before codes are resolved."""
+
+    organization_code: str | None = None
+    include_subtree: bool = True
+    name: str | None = None
+    categories: tuple[str, ...] | None = None
+    grade_codes: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+
+
+async def resolve_filter(context: Context, query: PeopleQuery) -> PeopleFilter:
+    organization_ids: tuple[int, ...] | None = None
+    organization_path: str | None = None
+    if query.organization_code is not None:
+        org = await context.loaders.organization_by_code.load(query.organization_code)
+        if org is None:
+            raise BadUserInput(
+                f"no organisation has the code {query.organization_code!r}",
+                argument="filter.organization",
+            )
+        if query.include_subtree:
+            organization_path = org.path
+        else:
+            organization_ids = (org.id,)
+    name_query = None
+    if query.name is not None:
+        name_query = prefix_tsquery(query.name)
+        if name_query is None:
+            raise BadUserInput(
+                "a name search needs at least one letter or digit", argument="filter.name"
+            )
+    return PeopleFilter(
+        organization_ids=organization_ids,
+        organization_path=organization_path,
+        name_query=name_query,
+        categories=query.categories,
+        grade_codes=query.grade_codes,
+        statuses=query.statuses,
+    )
+
+
+async def directory_page(
+    context: Context,
+    people: PeopleFilter,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Page[Row[Any]]:
+    request = page_request(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        default_size=context.settings.default_page_size,
+        max_size=context.settings.max_page_size,
+    )
+    statement = queries.page(
+        people,
+        limit=request.limit,
+        backward=request.direction is Direction.BACKWARD,
+        after_key=request.after_key,
+        before_key=request.before_key,
+    )
+    rows = context.visible_people(await fetch(context.engine, statement))
+    return make_page(request, rows, [row.id for row in rows])
+
+
+async def count(context: Context, people: PeopleFilter) -> int:
+    return int(await fetch_scalar(context.engine, queries.count(people)))
+
+
+async def by_id(context: Context, key: int) -> Row[Any] | None:
+    row = await context.loaders.person_by_id.load(key)
+    if row is None:
+        return None
+    visible = context.visible_people([row])
+    return visible[0] if visible else None
+
+
+async def staff_page(
+    context: Context,
+    organization_id: int,
+    people: PeopleFilter,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[Row[Any]]:
+    """An organisation's own staff, batched with every other organisation in the response."""
+    request = page_request(
+        first=first,
+        after=after,
+        last=None,
+        before=None,
+        default_size=context.settings.default_page_size,
+        max_size=context.settings.max_page_size,
+    )
+    key = NestedPeopleKey(organization_id, people, request.limit, request.after_key)
+    rows: Sequence[Row[Any]] = context.visible_people(
+        await context.loaders.people_of_organization.load(key)
+    )
+    return make_page(request, rows, [row.id for row in rows])

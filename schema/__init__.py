@@ -1,0 +1,13 @@
+"""The unified GraphQL schema of people and organisations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.organization import Organization
+from schema.person import Person
+from schema.query import Query
+
+schema = strawberry.Schema(query=Query, types=[Person, Organization])
+
+__all__ = ["schema"]

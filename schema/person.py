@@ -1,0 +1,262 @@
+"""Person: the integrated national record of one cadre, civil servant or public employee.
+
+Every field but `id` is nullable, so that a field the caller may not see (authorisation) nulls
+that field alone and never a whole page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from resolvers import global_id
+from resolvers import people as people_resolvers
+from resolvers.context import Context
+from resolvers.pagination import Page
+from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
+from schema.enums import (
+    Gender,
+    PerformanceRating,
+    PersonnelCategory,
+    PersonStatus,
+    PoliticalTheory,
+    ProfessionalLevel,
+    StateManagement,
+)
+from schema.node import Node, PageInfo
+from store.queries.people import PeopleFilter
+
+if TYPE_CHECKING:
+    from schema.organization import Organization
+
+Info = strawberry.Info[Context, None]
+OrganizationRef = Annotated["Organization", strawberry.lazy("schema.organization")]
+
+
+@strawberry.type(description="Data group 5: education and training.")
+class Education:
+    general_education: str | None
+    professional_level: ProfessionalLevel | None
+    field_of_study: str | None
+    political_theory: PoliticalTheory | None
+    state_management: StateManagement | None
+    foreign_language: str | None
+    it_skill: str | None
+
+
+@strawberry.type(description="The latest annual performance rating (data group 6).")
+class Performance:
+    rating: PerformanceRating
+    year: int
+
+
+@strawberry.type(description="Data group 7: party and socio-political organisations.")
+class Membership:
+    party_joined_on: date | None
+    party_official_on: date | None
+    trade_union_joined_on: date | None
+    youth_union_joined_on: date | None
+
+
+@strawberry.type(description="Where the store's current version of this record came from.")
+class Provenance:
+    source: str
+    source_record_id: str
+    version: str
+    content_hash: str
+    synced_at: datetime
+
+
+@strawberry.type(description="A cadre, civil servant or public employee.")
+class Person(Node):
+    full_name: str | None
+    family_name: str | None
+    middle_name: str | None
+    given_name: str | None
+    other_names: str | None
+    gender: Gender | None
+    birth_date: date | None
+    birth_place: str | None
+    home_town: str | None
+    permanent_address: str | None
+    current_address: str | None
+    personal_id: str | None = strawberry.field(
+        description="The 12-digit personal ID (số định danh cá nhân): personal data."
+    )
+    category: PersonnelCategory | None
+    status: PersonStatus | None
+    status_since: date | None
+    recruited_on: date | None
+    job_position: str | None = strawberry.field(description="Vị trí việc làm.")
+    position_since: date | None
+    row: strawberry.Private[Row[Any]]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Person:
+        return cls(
+            id=strawberry.ID(global_id.encode("Person", row.id)),
+            full_name=row.full_name,
+            family_name=row.family_name,
+            middle_name=row.middle_name,
+            given_name=row.given_name,
+            other_names=row.other_names,
+            gender=Gender(row.gender),
+            birth_date=row.birth_date,
+            birth_place=row.birth_place,
+            home_town=row.home_town,
+            permanent_address=row.permanent_address,
+            current_address=row.current_address,
+            personal_id=row.personal_id,
+            category=PersonnelCategory(row.category),
+            status=PersonStatus(row.status),
+            status_since=row.status_since,
+            recruited_on=row.recruited_on,
+            job_position=row.job_position,
+            position_since=row.position_since,
+            row=row,
+        )
+
+    @strawberry.field
+    def ethnicity(self, info: Info) -> CodeEntry | None:
+        return CodeEntry.of(info.context.reference.ethnic_groups.get(self.row.ethnicity_code))
+
+    @strawberry.field
+    def religion(self, info: Info) -> CodeEntry | None:
+        return CodeEntry.of(info.context.reference.religions.get(self.row.religion_code))
+
+    @strawberry.field(description="The organisation that employs this person.")
+    async def organization(self, info: Info) -> OrganizationRef | None:
+        from schema.organization import Organization
+
+        row = await info.context.loaders.organization_by_id.load(self.row.organization_id)
+        return None if row is None else Organization.from_row(row)
+
+    @strawberry.field(description="Post or title (chức vụ), if any.")
+    def position(self, info: Info) -> Position | None:
+        code = self.row.position_code
+        return None if code is None else Position.of(info.context.reference.positions.get(code))
+
+    @strawberry.field(description="Grade (ngạch) or professional title (chức danh).")
+    def grade(self, info: Info) -> Grade | None:
+        code = self.row.grade_code
+        reference = info.context.reference
+        return None if code is None else Grade.of(reference.grades.get(code), reference)
+
+    @strawberry.field
+    def salary(self, info: Info) -> Salary | None:
+        row = self.row
+        if row.salary_scale_code is None and row.salary_coefficient is None:
+            return None
+        return Salary(
+            scale=SalaryScale.of(info.context.reference.scales.get(row.salary_scale_code)),
+            step=row.salary_step,
+            coefficient=row.salary_coefficient,
+            since=row.salary_since,
+        )
+
+    @strawberry.field
+    def education(self) -> Education | None:
+        row = self.row
+        return Education(
+            general_education=row.general_education,
+            professional_level=ProfessionalLevel(row.professional_level),
+            field_of_study=row.field_of_study,
+            political_theory=PoliticalTheory(row.political_theory),
+            state_management=StateManagement(row.state_management),
+            foreign_language=row.foreign_language,
+            it_skill=row.it_skill,
+        )
+
+    @strawberry.field
+    def performance(self) -> Performance | None:
+        if self.row.performance_rating is None:
+            return None
+        return Performance(
+            rating=PerformanceRating(self.row.performance_rating),
+            year=self.row.performance_year,
+        )
+
+    @strawberry.field
+    def membership(self) -> Membership | None:
+        row = self.row
+        return Membership(
+            party_joined_on=row.party_joined_on,
+            party_official_on=row.party_official_on,
+            trade_union_joined_on=row.trade_union_joined_on,
+            youth_union_joined_on=row.youth_union_joined_on,
+        )
+
+    @strawberry.field
+    def provenance(self) -> Provenance | None:
+        row = self.row
+        return Provenance(
+            source=row.source_id,
+            source_record_id=row.source_record_id,
+            version=row.source_version,
+            content_hash=row.content_hash,
+            synced_at=row.synced_at,
+        )
+
+
+@strawberry.type
+class PersonEdge:
+    cursor: str
+    node: Person
+
+
+@strawberry.type
+class PersonConnection:
+    edges: list[PersonEdge]
+    page_info: PageInfo
+    people: strawberry.Private[PeopleFilter]
+
+    @classmethod
+    def of(cls, page: Page[Row[Any]], people: PeopleFilter) -> PersonConnection:
+        from resolvers.pagination import encode_cursor
+
+        return cls(
+            edges=[
+                PersonEdge(cursor=encode_cursor(key), node=Person.from_row(row))
+                for row, key in zip(page.items, page.keys, strict=True)
+            ],
+            page_info=PageInfo.of(page),
+            people=people,
+        )
+
+    @strawberry.field(description="How many people match the filter (costs one count).")
+    async def total_count(self, info: Info) -> int:
+        return await people_resolvers.count(info.context, self.people)
+
+
+@strawberry.input(description="Narrows the directory; every field given must match.")
+class PersonFilter:
+    organization: str | None = strawberry.field(
+        default=None, description="Electronic code of an organisation."
+    )
+    include_subtree: bool = strawberry.field(
+        default=True, description="With `organization`: also everyone in its subtree."
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="Words of the name, matched as prefixes, ignoring diacritics and case: "
+        "'nguyen van a' finds Nguyễn Văn An.",
+    )
+    categories: list[PersonnelCategory] | None = None
+    grades: list[str] | None = strawberry.field(default=None, description="Grade codes.")
+    statuses: list[PersonStatus] | None = None
+
+    def to_query(self) -> people_resolvers.PeopleQuery:
+        def values(items: list[Any] | None) -> tuple[str, ...] | None:
+            return None if items is None else tuple(str(getattr(i, "value", i)) for i in items)
+
+        return people_resolvers.PeopleQuery(
+            organization_code=self.organization,
+            include_subtree=self.include_subtree,
+            name=self.name,
+            categories=values(self.categories),
+            grade_codes=values(self.grades),
+            statuses=values(self.statuses),
+        )

@@ -1,0 +1,95 @@
+"""Statements that read the organisation tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+
+from store.models import Organization
+from store.text import MARKED, PLAIN, fold
+
+organization = Organization.__table__
+
+
+@dataclass(frozen=True)
+class OrganizationsFilter:
+    levels: Sequence[str] | None = None
+    statuses: Sequence[str] | None = None
+    parent_id: int | None = None
+    within_path: str | None = None
+    """Organisations in the subtree whose materialised path starts with this (root included)."""
+    search: str | None = None
+    """Words matched, without diacritics or case, against the name and the code."""
+
+
+def conditions(orgs: OrganizationsFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if orgs.levels is not None:
+        where.append(organization.c.level.in_(orgs.levels))
+    if orgs.statuses is not None:
+        where.append(organization.c.status.in_(orgs.statuses))
+    if orgs.parent_id is not None:
+        where.append(organization.c.parent_id == orgs.parent_id)
+    if orgs.within_path is not None:
+        where.append(organization.c.path.startswith(orgs.within_path, autoescape=True))
+    if orgs.search is not None:
+        # the organisation table is small (thousands of rows): a scan is fine here
+        for word in fold(orgs.search).split():
+            where.append(
+                or_(
+                    _folded(organization.c.name).contains(word, autoescape=True),
+                    _folded(organization.c.short_name).contains(word, autoescape=True),
+                    func.lower(organization.c.code).contains(word, autoescape=True),
+                )
+            )
+    return where
+
+
+def _folded(column: ColumnElement[str | None]) -> ColumnElement[str]:
+    return func.translate(func.lower(column), MARKED, PLAIN)
+
+
+def by_ids(ids: Sequence[int]) -> Select[tuple[object, ...]]:
+    return select(organization).where(organization.c.id.in_(ids))
+
+
+def by_codes(codes: Sequence[str]) -> Select[tuple[object, ...]]:
+    return select(organization).where(organization.c.code.in_(codes))
+
+
+def children_of(parent_ids: Sequence[int]) -> Select[tuple[object, ...]]:
+    return (
+        select(organization)
+        .where(organization.c.parent_id.in_(parent_ids))
+        .order_by(organization.c.parent_id, organization.c.code)
+    )
+
+
+def _code_of(key: int) -> ColumnElement[object]:
+    inner = organization.alias("cursor_row")
+    return tuple_(select(inner.c.code).where(inner.c.id == key).scalar_subquery(), key)
+
+
+def page(
+    orgs: OrganizationsFilter,
+    *,
+    limit: int,
+    backward: bool,
+    after_key: int | None,
+    before_key: int | None,
+) -> Select[tuple[object, ...]]:
+    """One page ordered by electronic code (unique), `limit` rows from the start."""
+    order = tuple_(organization.c.code, organization.c.id)
+    where = conditions(orgs)
+    if after_key is not None:
+        where.append(order > _code_of(after_key))
+    if before_key is not None:
+        where.append(order < _code_of(before_key))
+    ordering = organization.c.code.desc() if backward else organization.c.code
+    return select(organization).where(and_(True, *where)).order_by(ordering).limit(limit)
+
+
+def count(orgs: OrganizationsFilter) -> Select[tuple[int]]:
+    return select(func.count()).select_from(organization).where(and_(True, *conditions(orgs)))

@@ -1,0 +1,173 @@
+"""Shared fixtures: a real PostgreSQL, fresh and seeded stores, the app in-process and live.
+
+With TEST_DATABASE_URL the tests use that server (each session creates its own databases and
+drops them); without it they start an embedded PostgreSQL (pgserver) in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from store.database import StatementCounter, create_engine, drop_database, ensure_database
+from store.migrate import upgrade
+from store.reference_data import load_code_lists
+
+SEEDED_PEOPLE = 3000
+SEED = 2026
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[URL]:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield make_url(configured)
+        return
+    from store.database import start_embedded
+
+    with tempfile.TemporaryDirectory(prefix="cbccvc-test-pg-") as directory:
+        url, server = start_embedded(Path(directory) / "pgdata", cleanup="delete")
+        try:
+            yield url
+        finally:
+            server.cleanup()
+
+
+async def _new_store(server: URL) -> URL:
+    url = await ensure_database(server, f"cbccvc_test_{uuid.uuid4().hex[:12]}")
+    engine = create_engine(url, pool_size=1)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            await load_code_lists(conn)
+    finally:
+        await engine.dispose()
+    return url
+
+
+@pytest_asyncio.fixture
+async def fresh_store_url(postgres_server: URL) -> AsyncIterator[str]:
+    """A new database with the newest schema and the code lists, and no people."""
+    url = await _new_store(postgres_server)
+    yield url.render_as_string(hide_password=False)
+    await drop_database(postgres_server, str(url.database))
+
+
+@pytest_asyncio.fixture(scope="session")
+async def seeded_store_url(postgres_server: URL) -> AsyncIterator[URL]:
+    """One store for the session, seeded with SEEDED_PEOPLE people; tests only read it."""
+    from sandbox.seed import seed_store
+
+    url = await _new_store(postgres_server)
+    await seed_store(url.render_as_string(hide_password=False), SEEDED_PEOPLE, SEED, progress=False)
+    yield url
+    await drop_database(postgres_server, str(url.database))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(max_page_size=100, default_page_size=20)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def engine(seeded_store_url: URL) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(seeded_store_url, pool_size=4)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def statements(engine: AsyncEngine) -> StatementCounter:
+    return StatementCounter(engine)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(
+    settings: Settings, seeded_store_url: URL, engine: AsyncEngine
+) -> AsyncIterator[Starlette]:
+    application = create_app(settings, seeded_store_url, engine=engine)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_gateway(settings: Settings, seeded_store_url: URL) -> Iterator[str]:
+    """The whole gateway under uvicorn on a loopback port, for browsers and benchmarks."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, seeded_store_url), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class GraphQLClient:
+    """Posts one operation to the in-process gateway, as a portal would."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.http = client
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, object] | None = None,
+        *,
+        accept: str = "application/graphql-response+json",
+    ) -> httpx.Response:
+        return await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Accept": accept},
+        )
+
+    async def data(self, query: str, variables: dict[str, object] | None = None) -> Any:
+        """The data of an operation that must succeed without errors."""
+        response = await self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest_asyncio.fixture
+async def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)

@@ -1,0 +1,77 @@
+import pytest
+
+from resolvers.errors import BadUserInput
+from resolvers.pagination import (
+    Direction,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+    make_page,
+    page_request,
+)
+
+
+def request(**kwargs: object) -> PageRequest:
+    arguments: dict[str, object] = {"first": None, "after": None, "last": None, "before": None}
+    arguments.update(kwargs)
+    return page_request(default_size=20, max_size=100, **arguments)  # type: ignore[arg-type]
+
+
+def test_a_cursor_round_trips_and_hides_its_key_in_plain_sight_only() -> None:
+    cursor = encode_cursor(12345)
+    assert decode_cursor(cursor, argument="after") == 12345
+    assert "12345" not in cursor
+
+
+@pytest.mark.parametrize("bad", ["", "!!!", "bm9wZQ", encode_cursor(1)[:-2] + "zz", "YzE6LTE"])
+def test_a_cursor_we_did_not_issue_is_a_bad_user_input_naming_the_argument(bad: str) -> None:
+    with pytest.raises(BadUserInput) as raised:
+        decode_cursor(bad, argument="after")
+    assert raised.value.extensions == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+def test_without_arguments_a_page_goes_forward_with_the_default_size() -> None:
+    assert request() == PageRequest(Direction.FORWARD, 20)
+
+
+def test_last_and_before_page_backward() -> None:
+    assert request(last=5, before=encode_cursor(9)) == PageRequest(Direction.BACKWARD, 5, None, 9)
+    assert request(before=encode_cursor(9)).direction is Direction.BACKWARD
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"),
+    [
+        ({"first": 101}, "first"),
+        ({"last": 500}, "last"),
+        ({"first": -1}, "first"),
+        ({"first": 1, "last": 1}, "last"),
+    ],
+)
+def test_sizes_beyond_the_cap_or_both_directions_are_refused(
+    arguments: dict[str, object], argument: str
+) -> None:
+    with pytest.raises(BadUserInput) as raised:
+        request(**arguments)
+    assert raised.value.extensions is not None
+    assert raised.value.extensions["argument"] == argument
+
+
+def test_a_forward_page_reports_more_rows_after_it_from_the_extra_row() -> None:
+    page = make_page(request(first=2), ["a", "b", "c"], [1, 2, 3])
+    assert list(page.items) == ["a", "b"]
+    assert page.has_next_page and not page.has_previous_page
+    assert page.end_cursor == encode_cursor(2)
+
+
+def test_a_backward_page_comes_back_in_sort_order() -> None:
+    fetched_descending = ["e", "d", "c"]
+    page = make_page(request(last=2, before=encode_cursor(6)), fetched_descending, [5, 4, 3])
+    assert list(page.items) == ["d", "e"]
+    assert page.has_previous_page and page.has_next_page
+    assert page.start_cursor == encode_cursor(4)
+
+
+def test_an_empty_page_has_no_cursors() -> None:
+    page = make_page(request(first=0), ["a"], [1])
+    assert list(page.items) == [] and page.start_cursor is None and page.has_next_page
