@@ -66,7 +66,7 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             Route("/", root),
             Route("/healthz", healthz),
             static_mount(),

@@ -116,7 +116,7 @@ def _format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         )
     formatted = error.formatted
     formatted.setdefault("extensions", {})
-    formatted["extensions"]["requestId"] = request_id  # type: ignore[index]
+    formatted["extensions"]["requestId"] = request_id
     return dict(formatted)
 
 
@@ -150,7 +150,7 @@ class GraphQLEndpoint:
         self._graphiql = graphiql
         self._executor_kwargs = execution_context_class_kwargs(schema.execution_context_class)
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._graphiql and wants_html(request):
             return graphiql_page()
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -204,7 +204,7 @@ class GraphQLEndpoint:
             context_value=self._make_context(request),
             variable_values=params.variables,
             operation_name=params.operation_name,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
             **self._executor_kwargs,
         )
         if not isinstance(result, ExecutionResult):

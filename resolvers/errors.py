@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import GraphQLError
 
 
-class BadUserInput(GraphQLError):
+class BadUserInputError(GraphQLError):
     """The request asked for something impossible: a bad id, cursor or page size."""
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 
 _PREFIX = "v1"
 
@@ -20,7 +20,7 @@ def encode(type_name: str, key: int) -> str:
 
 
 def decode(global_id: str, *, argument: str = "id") -> tuple[str, int]:
-    """The (type name, key) an id stands for; BadUserInput for anything we did not issue."""
+    """The (type name, key) an id stands for; BadUserInputError for anything we did not issue."""
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
@@ -31,12 +31,12 @@ def decode(global_id: str, *, argument: str = "id") -> tuple[str, int]:
         if number <= 0 or str(number) != key:
             raise ValueError(raw)
     except (ValueError, UnicodeError, binascii.Error) as exc:
-        raise BadUserInput(f"{argument} is not a valid id", argument=argument) from exc
+        raise BadUserInputError(f"{argument} is not a valid id", argument=argument) from exc
     return type_name, number
 
 
 def decode_as(expected_type: str, global_id: str, *, argument: str = "id") -> int:
     type_name, key = decode(global_id, argument=argument)
     if type_name != expected_type:
-        raise BadUserInput(f"{argument} is not the id of a {expected_type}", argument=argument)
+        raise BadUserInputError(f"{argument} is not the id of a {expected_type}", argument=argument)
     return key

@@ -25,7 +25,7 @@ K = TypeVar("K", bound=Hashable)
 
 async def fetch(engine: AsyncEngine, statement: Select[Any]) -> Sequence[Row[Any]]:
     async with engine.connect() as conn:
-        return (await conn.execute(statement)).all()
+        return list((await conn.execute(statement)).all())
 
 
 async def fetch_scalar(engine: AsyncEngine, statement: Select[Any]) -> Any:
@@ -46,11 +46,13 @@ class NestedPeopleKey:
 class Loaders:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self.organization_by_id: DataLoader = DataLoader(self._organizations_by_id)
-        self.organization_by_code: DataLoader = DataLoader(self._organizations_by_code)
-        self.children: DataLoader = DataLoader(self._children)
-        self.person_by_id: DataLoader = DataLoader(self._people_by_id)
-        self.people_of_organization: DataLoader = DataLoader(self._people_of_organizations)
+        self.organization_by_id: DataLoader[Any, Any] = DataLoader(self._organizations_by_id)
+        self.organization_by_code: DataLoader[Any, Any] = DataLoader(self._organizations_by_code)
+        self.children: DataLoader[Any, Any] = DataLoader(self._children)
+        self.person_by_id: DataLoader[Any, Any] = DataLoader(self._people_by_id)
+        self.people_of_organization: DataLoader[Any, Any] = DataLoader(
+            self._people_of_organizations
+        )
 
     async def _organizations_by_id(self, ids: Sequence[int]) -> list[Row[Any] | None]:
         rows = await fetch(self._engine, org_queries.by_ids(ids))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from resolvers.context import Context
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 from resolvers.loaders import fetch, fetch_scalar
 from resolvers.pagination import Direction, Page, make_page, page_request
 from store.queries import organizations as queries
@@ -27,7 +27,7 @@ class OrganizationsQuery:
 async def _required(context: Context, code: str, argument: str) -> Row[Any]:
     org = await context.loaders.organization_by_code.load(code)
     if org is None:
-        raise BadUserInput(f"no organisation has the code {code!r}", argument=argument)
+        raise BadUserInputError(f"no organisation has the code {code!r}", argument=argument)
     return org  # type: ignore[no-any-return]
 
 

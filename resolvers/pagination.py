@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 
 T = TypeVar("T")
 _PREFIX = "c1:"
@@ -40,7 +40,7 @@ def decode_cursor(cursor: str, *, argument: str) -> int:
         if key <= 0:
             raise ValueError(raw)
     except (ValueError, UnicodeError, binascii.Error) as exc:
-        raise BadUserInput(f"`{argument}` is not a valid cursor", argument=argument) from exc
+        raise BadUserInputError(f"`{argument}` is not a valid cursor", argument=argument) from exc
     return key
 
 
@@ -68,12 +68,12 @@ def page_request(
     default_size: int,
     max_size: int,
 ) -> PageRequest:
-    """Check Relay's arguments; BadUserInput names the argument that is wrong."""
+    """Check Relay's arguments; BadUserInputError names the argument that is wrong."""
     if first is not None and last is not None:
-        raise BadUserInput("use either `first` or `last`, not both", argument="last")
+        raise BadUserInputError("use either `first` or `last`, not both", argument="last")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= max_size:
-            raise BadUserInput(
+            raise BadUserInputError(
                 f"`{name}` must be between 0 and {max_size}, got {value}", argument=name
             )
     after_key = decode_cursor(after, argument="after") if after is not None else None

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from resolvers.context import Context
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
 from resolvers.pagination import Direction, Page, make_page, page_request
 from store.queries import people as queries
@@ -35,7 +35,7 @@ async def resolve_filter(context: Context, query: PeopleQuery) -> PeopleFilter:
     if query.organization_code is not None:
         org = await context.loaders.organization_by_code.load(query.organization_code)
         if org is None:
-            raise BadUserInput(
+            raise BadUserInputError(
                 f"no organisation has the code {query.organization_code!r}",
                 argument="filter.organization",
             )
@@ -47,7 +47,7 @@ async def resolve_filter(context: Context, query: PeopleQuery) -> PeopleFilter:
     if query.name is not None:
         name_query = prefix_tsquery(query.name)
         if name_query is None:
-            raise BadUserInput(
+            raise BadUserInputError(
                 "a name search needs at least one letter or digit", argument="filter.name"
             )
     return PeopleFilter(

@@ -1,4 +1,7 @@
-"""GraphQL enums, one per closed value set of the store (store/vocabulary.py)."""
+"""GraphQL enums: the store's closed value sets (store/vocabulary.py), registered with names.
+
+strawberry.enum marks the class itself, so the store's enums serve as the schema's types.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,26 @@ import strawberry
 
 from store import vocabulary
 
-OrganizationLevel = strawberry.enum(vocabulary.OrgLevel, name="OrganizationLevel")
-OrganizationStatus = strawberry.enum(vocabulary.OrgStatus, name="OrganizationStatus")
-PersonnelCategory = strawberry.enum(
+strawberry.enum(vocabulary.OrgLevel, name="OrganizationLevel")
+strawberry.enum(vocabulary.OrgStatus, name="OrganizationStatus")
+strawberry.enum(
     vocabulary.PersonnelCategory,
-    name="PersonnelCategory",
     description="cán bộ (CADRE), công chức (CIVIL_SERVANT), viên chức (PUBLIC_EMPLOYEE), "
     "người lao động (CONTRACT_WORKER)",
 )
-PersonStatus = strawberry.enum(vocabulary.PersonStatus, name="PersonStatus")
-Gender = strawberry.enum(vocabulary.Gender, name="Gender")
-ProfessionalLevel = strawberry.enum(vocabulary.ProfessionalLevel, name="ProfessionalLevel")
-PoliticalTheory = strawberry.enum(vocabulary.PoliticalTheory, name="PoliticalTheory")
-StateManagement = strawberry.enum(vocabulary.StateManagement, name="StateManagement")
-PerformanceRating = strawberry.enum(vocabulary.PerformanceRating, name="PerformanceRating")
+strawberry.enum(vocabulary.PersonStatus)
+strawberry.enum(vocabulary.Gender)
+strawberry.enum(vocabulary.ProfessionalLevel)
+strawberry.enum(vocabulary.PoliticalTheory)
+strawberry.enum(vocabulary.StateManagement)
+strawberry.enum(vocabulary.PerformanceRating)
+
+OrganizationLevel = vocabulary.OrgLevel
+OrganizationStatus = vocabulary.OrgStatus
+PersonnelCategory = vocabulary.PersonnelCategory
+PersonStatus = vocabulary.PersonStatus
+Gender = vocabulary.Gender
+ProfessionalLevel = vocabulary.ProfessionalLevel
+PoliticalTheory = vocabulary.PoliticalTheory
+StateManagement = vocabulary.StateManagement
+PerformanceRating = vocabulary.PerformanceRating

@@ -17,6 +17,7 @@ from schema.enums import OrganizationLevel, OrganizationStatus
 from schema.node import Node, PageInfo
 from schema.person import PersonConnection, PersonFilter
 from store.queries.organizations import OrganizationsFilter
+from store.queries.people import PeopleFilter
 
 Info = strawberry.Info[Context, None]
 
@@ -85,7 +86,7 @@ class Organization(Node):
     async def persons(
         self,
         info: Info,
-        filter: PersonFilter | None = None,  # noqa: A002 - the GraphQL argument's name
+        filter: PersonFilter | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> PersonConnection:
@@ -104,7 +105,7 @@ class Organization(Node):
         )
         return PersonConnection.of(
             page,
-            people_resolvers.PeopleFilter(
+            PeopleFilter(
                 organization_ids=(self.row.id,),
                 name_query=people.name_query,
                 categories=people.categories,

@@ -18,7 +18,7 @@ Info = strawberry.Info[Context, None]
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, key = global_id.decode(id)
         if type_name == "Person":
             return await _person(info, key)
@@ -27,7 +27,7 @@ class Query:
         return None
 
     @strawberry.field(description="A person by global id.")
-    async def person(self, info: Info, id: strawberry.ID) -> Person | None:  # noqa: A002
+    async def person(self, info: Info, id: strawberry.ID) -> Person | None:
         return await _person(info, global_id.decode_as("Person", id))
 
     @strawberry.field(
@@ -36,7 +36,7 @@ class Query:
     async def persons(
         self,
         info: Info,
-        filter: PersonFilter | None = None,  # noqa: A002 - the GraphQL argument's name
+        filter: PersonFilter | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -59,7 +59,7 @@ class Query:
     async def organizations(
         self,
         info: Info,
-        filter: OrganizationFilter | None = None,  # noqa: A002
+        filter: OrganizationFilter | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

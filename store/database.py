@@ -40,7 +40,8 @@ def start_embedded(data_dir: Path, *, cleanup: str = "stop") -> tuple[URL, Any]:
     import pgserver  # imported here: only the embedded path needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(data_dir.resolve()), cleanup_mode=cleanup)
+    get_server = pgserver.get_server  # type: ignore[attr-defined]
+    server = get_server(str(data_dir.resolve()), cleanup_mode=cleanup)
     url = make_url(server.get_uri())
     log.info("embedded PostgreSQL running in %s", data_dir)
     return url, server

@@ -20,34 +20,40 @@ from store.codelists import CodeList, load_code_list, salary_steps
 Row = dict[str, Any]
 
 
+def _table(model: type[models.Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def _plain(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Row]]:
     return lambda entry: [{key: entry[key] for key in keys}]
 
 
 # list name -> (table, how one file entry becomes rows), in foreign-key order
 _TABLES: tuple[tuple[str, Table, Callable[[Mapping[str, Any]], list[Row]]], ...] = (
-    ("ethnic_groups", models.EthnicGroup.__table__, _plain(("code", "name"))),
-    ("religions", models.Religion.__table__, _plain(("code", "name"))),
+    ("ethnic_groups", _table(models.EthnicGroup), _plain(("code", "name"))),
+    ("religions", _table(models.Religion), _plain(("code", "name"))),
     (
         "salary_scales",
-        models.SalaryScale.__table__,
+        _table(models.SalaryScale),
         _plain(("code", "name", "group", "first_coefficient", "increment", "steps")),
     ),
     (
         "grades",
-        models.Grade.__table__,
+        _table(models.Grade),
         lambda e: [{**_plain(("code", "name", "category"))(e)[0], "scale_code": e["scale"]}],
     ),
-    ("provinces", models.Province.__table__, _plain(("code", "name", "kind"))),
-    ("old_provinces", models.OldProvince.__table__, _plain(("code", "name", "merged_into"))),
+    ("provinces", _table(models.Province), _plain(("code", "name", "kind"))),
+    ("old_provinces", _table(models.OldProvince), _plain(("code", "name", "merged_into"))),
     (
         "communes",
-        models.Commune.__table__,
+        _table(models.Commune),
         lambda e: [{**_plain(("code", "name", "kind"))(e)[0], "province_code": e["province"]}],
     ),
     (
         "positions",
-        models.Position.__table__,
+        _table(models.Position),
         _plain(("code", "name", "level", "allowance_coefficient")),
     ),
 )
@@ -73,7 +79,7 @@ async def _upsert(
 
 async def load_code_lists(conn: AsyncConnection) -> list[str]:
     """Bring every code-list table up to its file's version; returns the lists it rewrote."""
-    version_table = models.CodeListVersion.__table__
+    version_table = _table(models.CodeListVersion)
     loaded = dict((await conn.execute(select(version_table.c.name, version_table.c.version))).all())
     rewritten = []
     for name, table, to_rows in _TABLES:
@@ -85,7 +91,7 @@ async def load_code_lists(conn: AsyncConnection) -> list[str]:
         if name == "salary_scales":
             await _upsert(
                 conn,
-                models.SalaryStep.__table__,
+                _table(models.SalaryStep),
                 _salary_step_rows(code_list),
                 ["scale_code", "step"],
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 
@@ -67,7 +68,7 @@ def children_of(parent_ids: Sequence[int]) -> Select[tuple[object, ...]]:
     )
 
 
-def _code_of(key: int) -> ColumnElement[object]:
+def _code_of(key: int) -> ColumnElement[Any]:
     inner = organization.alias("cursor_row")
     return tuple_(select(inner.c.code).where(inner.c.id == key).scalar_subquery(), key)
 
@@ -91,5 +92,5 @@ def page(
     return select(organization).where(and_(True, *where)).order_by(ordering).limit(limit)
 
 
-def count(orgs: OrganizationsFilter) -> Select[tuple[int]]:
+def count(orgs: OrganizationsFilter) -> Select[int]:
     return select(func.count()).select_from(organization).where(and_(True, *conditions(orgs)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, tuple_
 
@@ -13,7 +14,7 @@ person = Person.__table__
 organization = Organization.__table__
 
 # the text search configuration must be a literal for the GIN expression index to match
-_SIMPLE = literal_column("'simple'")
+_SIMPLE: ColumnElement[str] = literal_column("'simple'")
 NAME_VECTOR = func.to_tsvector(_SIMPLE, person.c.name_search)
 
 
@@ -52,7 +53,7 @@ def conditions(people: PeopleFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def _sort_key_of(key: int) -> ColumnElement[object]:
+def _sort_key_of(key: int) -> ColumnElement[Any]:
     inner = person.alias("cursor_row")
     looked_up = select(inner.c.name_sort).where(inner.c.id == key).scalar_subquery()
     return tuple_(looked_up, key)
@@ -81,7 +82,7 @@ def page(
     return select(person).where(and_(True, *where)).order_by(*ordering).limit(limit)
 
 
-def count(people: PeopleFilter) -> Select[tuple[int]]:
+def count(people: PeopleFilter) -> Select[int]:
     return select(func.count()).select_from(person).where(and_(True, *conditions(people)))
 
 

@@ -3,7 +3,7 @@ import base64
 import pytest
 
 from resolvers import global_id
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 
 
 def test_an_id_round_trips_to_its_type_and_key() -> None:
@@ -22,10 +22,10 @@ def test_an_id_carries_only_the_surrogate_key_never_a_personal_id() -> None:
     ["", "x", "djE6UGVyc29uOjA", "djE6UGVyc29uOi0x", "djE6UGVyc29uOmFi", "djI6UGVyc29uOjE", "é"],
 )
 def test_malformed_ids_are_bad_user_input(bad: str) -> None:
-    with pytest.raises(BadUserInput, match="not a valid id"):
+    with pytest.raises(BadUserInputError, match="not a valid id"):
         global_id.decode(bad)
 
 
 def test_the_id_of_another_type_is_refused_where_a_person_is_expected() -> None:
-    with pytest.raises(BadUserInput, match="not the id of a Person"):
+    with pytest.raises(BadUserInputError, match="not the id of a Person"):
         global_id.decode_as("Person", global_id.encode("Organization", 1))

@@ -1,6 +1,6 @@
 import pytest
 
-from resolvers.errors import BadUserInput
+from resolvers.errors import BadUserInputError
 from resolvers.pagination import (
     Direction,
     PageRequest,
@@ -25,7 +25,7 @@ def test_a_cursor_round_trips_and_hides_its_key_in_plain_sight_only() -> None:
 
 @pytest.mark.parametrize("bad", ["", "!!!", "bm9wZQ", encode_cursor(1)[:-2] + "zz", "YzE6LTE"])
 def test_a_cursor_we_did_not_issue_is_a_bad_user_input_naming_the_argument(bad: str) -> None:
-    with pytest.raises(BadUserInput) as raised:
+    with pytest.raises(BadUserInputError) as raised:
         decode_cursor(bad, argument="after")
     assert raised.value.extensions == {"code": "BAD_USER_INPUT", "argument": "after"}
 
@@ -51,7 +51,7 @@ def test_last_and_before_page_backward() -> None:
 def test_sizes_beyond_the_cap_or_both_directions_are_refused(
     arguments: dict[str, object], argument: str
 ) -> None:
-    with pytest.raises(BadUserInput) as raised:
+    with pytest.raises(BadUserInputError) as raised:
         request(**arguments)
     assert raised.value.extensions is not None
     assert raised.value.extensions["argument"] == argument
@@ -60,7 +60,8 @@ def test_sizes_beyond_the_cap_or_both_directions_are_refused(
 def test_a_forward_page_reports_more_rows_after_it_from_the_extra_row() -> None:
     page = make_page(request(first=2), ["a", "b", "c"], [1, 2, 3])
     assert list(page.items) == ["a", "b"]
-    assert page.has_next_page and not page.has_previous_page
+    assert page.has_next_page
+    assert not page.has_previous_page
     assert page.end_cursor == encode_cursor(2)
 
 
@@ -68,10 +69,13 @@ def test_a_backward_page_comes_back_in_sort_order() -> None:
     fetched_descending = ["e", "d", "c"]
     page = make_page(request(last=2, before=encode_cursor(6)), fetched_descending, [5, 4, 3])
     assert list(page.items) == ["d", "e"]
-    assert page.has_previous_page and page.has_next_page
+    assert page.has_previous_page
+    assert page.has_next_page
     assert page.start_cursor == encode_cursor(4)
 
 
 def test_an_empty_page_has_no_cursors() -> None:
     page = make_page(request(first=0), ["a"], [1])
-    assert list(page.items) == [] and page.start_cursor is None and page.has_next_page
+    assert list(page.items) == []
+    assert page.start_cursor is None
+    assert page.has_next_page
