@@ -121,13 +121,15 @@ def _format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
-    """No data, and every error is about the request rather than a resolved field.
+    """Nothing was served, and every error is about the request rather than a resolved field.
 
     Variable coercion errors carry no path; BAD_USER_INPUT is raised by a root field whose
     arguments (cursor, page size, id) cannot be served. Either way the operation asked for
     something impossible, which graphql-response+json clients learn from a 400.
     """
-    if result.data is not None or not result.errors:
+    if not result.errors:
+        return False
+    if result.data is not None and any(value is not None for value in result.data.values()):
         return False
     return all(
         error.path is None or (error.extensions or {}).get("code") == "BAD_USER_INPUT"

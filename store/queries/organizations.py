@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 
 from store.models import Organization
+from store.queries import in_array
 from store.text import MARKED, PLAIN, fold
 
 organization = Organization.__table__
@@ -28,9 +29,9 @@ class OrganizationsFilter:
 def conditions(orgs: OrganizationsFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if orgs.levels is not None:
-        where.append(organization.c.level.in_(orgs.levels))
+        where.append(in_array(organization.c.level, orgs.levels))
     if orgs.statuses is not None:
-        where.append(organization.c.status.in_(orgs.statuses))
+        where.append(in_array(organization.c.status, orgs.statuses))
     if orgs.parent_id is not None:
         where.append(organization.c.parent_id == orgs.parent_id)
     if orgs.within_path is not None:
@@ -53,17 +54,17 @@ def _folded(column: ColumnElement[str | None]) -> ColumnElement[str]:
 
 
 def by_ids(ids: Sequence[int]) -> Select[tuple[object, ...]]:
-    return select(organization).where(organization.c.id.in_(ids))
+    return select(organization).where(in_array(organization.c.id, ids))
 
 
 def by_codes(codes: Sequence[str]) -> Select[tuple[object, ...]]:
-    return select(organization).where(organization.c.code.in_(codes))
+    return select(organization).where(in_array(organization.c.code, codes))
 
 
 def children_of(parent_ids: Sequence[int]) -> Select[tuple[object, ...]]:
     return (
         select(organization)
-        .where(organization.c.parent_id.in_(parent_ids))
+        .where(in_array(organization.c.parent_id, parent_ids))
         .order_by(organization.c.parent_id, organization.c.code)
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, tuple_
 
 from store.models import Organization, Person
+from store.queries import in_array
 
 person = Person.__table__
 organization = Organization.__table__
@@ -36,7 +37,7 @@ class PeopleFilter:
 def conditions(people: PeopleFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if people.organization_ids is not None:
-        where.append(person.c.organization_id.in_(people.organization_ids))
+        where.append(in_array(person.c.organization_id, people.organization_ids))
     if people.organization_path is not None:
         subtree = select(organization.c.id).where(
             organization.c.path.startswith(people.organization_path, autoescape=True)
@@ -45,11 +46,11 @@ def conditions(people: PeopleFilter) -> list[ColumnElement[bool]]:
     if people.name_query is not None:
         where.append(NAME_VECTOR.op("@@")(func.to_tsquery(_SIMPLE, people.name_query)))
     if people.categories is not None:
-        where.append(person.c.category.in_(people.categories))
+        where.append(in_array(person.c.category, people.categories))
     if people.grade_codes is not None:
-        where.append(person.c.grade_code.in_(people.grade_codes))
+        where.append(in_array(person.c.grade_code, people.grade_codes))
     if people.statuses is not None:
-        where.append(person.c.status.in_(people.statuses))
+        where.append(in_array(person.c.status, people.statuses))
     return where
 
 
@@ -87,14 +88,14 @@ def count(people: PeopleFilter) -> Select[int]:
 
 
 def by_ids(ids: Sequence[int]) -> Select[tuple[object, ...]]:
-    return select(person).where(person.c.id.in_(ids))
+    return select(person).where(in_array(person.c.id, ids))
 
 
 def first_per_organization(
     organization_ids: Sequence[int], people: PeopleFilter, *, limit: int, after_key: int | None
 ) -> Select[tuple[object, ...]]:
     """The first `limit` people of each organisation, in directory order, in one statement."""
-    where = [person.c.organization_id.in_(organization_ids), *conditions(people)]
+    where = [in_array(person.c.organization_id, organization_ids), *conditions(people)]
     if after_key is not None:
         where.append(tuple_(person.c.name_sort, person.c.id) > _sort_key_of(after_key))
     ranked = (

@@ -189,3 +189,14 @@ async def test_a_browser_get_shows_graphiql_from_the_gateways_own_files(
     script = await client.get("/static/graphiql/graphiql.min.js")
     assert script.status_code == 200
     assert len(script.content) > 100_000
+
+
+async def test_graphiql_assets_are_gzipped_for_browsers_that_accept_it(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        "/static/graphiql/graphiql.min.js", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < 1_500_000 < len(response.content)
