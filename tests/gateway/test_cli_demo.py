@@ -1,0 +1,98 @@
+"""`cbccvc demo` end to end: embedded PostgreSQL, seed on first start, serve, Ctrl-C, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_demo(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CBCCVC_DATA_DIR"] = str(data_dir)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "demo", "--port", str(port), "--people", "400"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_graphiql_line(process: subprocess.Popen[str], lines: list[str]) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("GraphiQL: "):
+            return line.split(" ", 1)[1].strip()
+    raise AssertionError("the demo never printed its GraphiQL address:\n" + "".join(lines))
+
+
+def wait_until_serving(url: str) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.post(
+                url,
+                json={"query": "{ persons(first: 1) { totalCount } }"},
+                timeout=5,
+            )
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def stop_with_ctrl_c(process: subprocess.Popen[str], lines: list[str]) -> int:
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    lines.append(output)
+    return process.returncode
+
+
+def test_demo_seeds_once_serves_graphiql_stops_on_ctrl_c_and_reuses_its_data(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "demo"
+    for start in ("first", "second"):
+        port = free_port()
+        lines: list[str] = []
+        process = start_demo(data_dir, port)
+        try:
+            address = wait_for_graphiql_line(process, lines)
+            assert address == f"http://127.0.0.1:{port}/graphql"
+            response = wait_until_serving(address)
+            assert response.json()["data"]["persons"]["totalCount"] == 400
+            page = httpx.get(address, headers={"Accept": "text/html"}, timeout=5)
+            assert "GraphiQL" in page.text
+            seeded = any("First start: seeding" in line for line in lines)
+            assert seeded is (start == "first"), "".join(lines)
+            assert stop_with_ctrl_c(process, lines) == 0, "".join(lines)
+            assert "Traceback" not in "".join(lines)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    postmaster = data_dir / "pgdata" / "postmaster.pid"
+    assert not postmaster.exists(), "Ctrl-C must stop the embedded PostgreSQL too"
