@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -109,9 +110,15 @@ def command_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from sandbox.seed import SeedError
+
     with store_url(settings) as url:
         asyncio.run(prepare_store(url))
-        report = _seed(url, args.people, args.seed, replace_existing=args.replace)
+        try:
+            report = _seed(url, args.people, args.seed, replace_existing=args.replace)
+        except SeedError as error:
+            print(f"cbccvc seed: {error}", file=sys.stderr)
+            return 1
         print(report)
     return 0
 
@@ -166,6 +173,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # pgserver narrates every start and stop at INFO; its warnings still show
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); pgserver does not need it
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()

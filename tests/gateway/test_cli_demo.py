@@ -96,3 +96,15 @@ def test_demo_seeds_once_serves_graphiql_stops_on_ctrl_c_and_reuses_its_data(
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
     postmaster = data_dir / "pgdata" / "postmaster.pid"
     assert not postmaster.exists(), "Ctrl-C must stop the embedded PostgreSQL too"
+
+
+def test_seed_into_a_store_that_has_people_refuses_with_a_message(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CBCCVC_DATA_DIR"] = str(tmp_path / "store")
+    command = [sys.executable, "-m", "gateway.cli", "seed", "--people", "50", "--seed", "1"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1
+    assert "cbccvc seed: the store already holds 50 people" in again.stderr, again.stderr
+    assert "Traceback" not in again.stderr
