@@ -1,0 +1,1 @@
+"""Agency adapters: one source contract (types.py, base.py, errors.py) and a module per kind."""

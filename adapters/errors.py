@@ -1,0 +1,65 @@
+"""Errors of the source contract, grouped by what the caller should do about them.
+
+    SourceError
+    ├── RetriableSourceError      try again later (with backoff): the source may recover
+    │   ├── SourceTimeout         no answer within the deadline
+    │   └── SourceUnavailable     refused, down, overloaded, rate-limited (HTTP 429/5xx)
+    ├── FatalSourceError          retrying cannot help: fix configuration or code
+    │   ├── UnsupportedOperation  the source lacks the capability asked for
+    │   ├── SourceProtocolError   the source answered with something we cannot read
+    │   └── ReadOnlyViolation     something tried to write to an agency's database
+    └── SkippableRecordError      one record cannot be read; the rest of the page can
+
+Adapters translate foreign exceptions (asyncpg, httpx, openpyxl, ...) into these at their
+boundary with `raise ... from exc`, so callers never see a driver's exception.
+"""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """Something went wrong talking to a source; `source_id` says which."""
+
+    code = "SOURCE_ERROR"
+
+    def __init__(self, message: str, *, source_id: str | None = None) -> None:
+        super().__init__(message)
+        self.source_id = source_id
+
+
+class RetriableSourceError(SourceError):
+    pass
+
+
+class SourceTimeout(RetriableSourceError):
+    code = "SOURCE_TIMEOUT"
+
+
+class SourceUnavailable(RetriableSourceError):
+    code = "SOURCE_UNAVAILABLE"
+
+
+class FatalSourceError(SourceError):
+    pass
+
+
+class UnsupportedOperation(FatalSourceError):
+    pass
+
+
+class SourceProtocolError(FatalSourceError):
+    pass
+
+
+class ReadOnlyViolation(FatalSourceError):
+    pass
+
+
+class SkippableRecordError(SourceError):
+    """One record is unreadable (bad encoding, malformed row); it goes to rejects with `reason`."""
+
+    def __init__(
+        self, message: str, *, source_id: str | None = None, source_record_id: str | None = None
+    ) -> None:
+        super().__init__(message, source_id=source_id)
+        self.source_record_id = source_record_id

@@ -1,0 +1,144 @@
+"""The vocabulary of the source contract: ids, kinds, capabilities, records and pages.
+
+Everything here is plain data (frozen dataclasses, enums): adapters produce it, the gateway's
+fan-out and the sync consume it, and tests build it by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class SourceKind(StrEnum):
+    SQL = "sql"  # read-only over an agency's own legacy database, driven by a mapping file
+    EXCHANGE = "exchange"  # the client of an agency connector speaking the exchange protocol
+    FILE = "file"  # CSV and XLSX drops in a folder
+    POPULATION = "population"  # the national population database
+    INSURANCE = "insurance"  # the social insurance database
+    MOCK = "mock"  # in-memory, for unit tests
+
+
+class Capability(StrEnum):
+    """What a source can be asked for; declared per class, never discovered by hasattr."""
+
+    CHANGE_FEED = "change_feed"  # pages of standardised person records from a cursor (sync)
+    PERSON_DETAIL = "person_detail"  # live histories of people (work, salary, trainings, ...)
+    ORGANIZATION_TREE = "organization_tree"  # the source's organisations
+    IDENTITY_CHECK = "identity_check"  # name, birth date, gender, residence by personal ID
+    INSURANCE = "insurance"  # social insurance number, contribution periods, salary basis
+
+
+class DetailPart(StrEnum):
+    """The parts of a person's live detail, each a list of entries from the owning agency."""
+
+    WORK_HISTORY = "work_history"
+    SALARY_HISTORY = "salary_history"
+    TRAININGS = "trainings"
+    REWARDS = "rewards"
+    DISCIPLINES = "disciplines"
+    EVALUATIONS = "evaluations"
+    FAMILY = "family"
+
+
+_SOURCE_ID = re.compile(r"^VN:GOV:(?P<agency>[0-9A-Z.]{1,35}):(?P<subsystem>[A-Za-z0-9_-]{1,64})$")
+
+
+def make_source_id(agency_code: str, subsystem: str) -> str:
+    """`VN:GOV:<agency code>:<subsystem>`, the national platform's style of service address."""
+    value = f"VN:GOV:{agency_code}:{subsystem}"
+    parse_source_id(value)
+    return value
+
+
+def parse_source_id(value: str) -> tuple[str, str]:
+    """The (agency code, subsystem) of a source id; ValueError naming the problem otherwise."""
+    match = _SOURCE_ID.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a source id of the form VN:GOV:<agency code>:<subsystem>"
+        )
+    return match["agency"], match["subsystem"]
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One person's record as a source states it, mapped to the standard's field names.
+
+    `fields` uses the store's column names (personal_id, full_name, birth_date, ...) with values
+    the adapter could standardise (ISO dates, national codes); what it could not map stays as the
+    source wrote it and is named in `problems`, for the sync to reject with a reason.
+    """
+
+    source_record_id: str
+    version: str
+    fields: Mapping[str, Any]
+    deleted: bool = False
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """A page of the change feed; `next_cursor` resumes after its last record."""
+
+    records: tuple[SourceRecord, ...]
+    next_cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class OrganizationRecord:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    status: str = "active"
+    status_changed_on: date | None = None
+    successor_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """Live parts of one person's record; a part the caller did not ask for is absent."""
+
+    personal_id: str
+    parts: Mapping[DetailPart, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    """What the population database states about a personal ID."""
+
+    personal_id: str
+    full_name: str
+    birth_date: date
+    gender: str
+    residence: str | None = None
+
+
+@dataclass(frozen=True)
+class ContributionPeriod:
+    start: date
+    end: date | None
+    employer: str
+    salary_basis: Decimal
+
+
+@dataclass(frozen=True)
+class InsuranceRecord:
+    personal_id: str
+    insurance_number: str
+    periods: tuple[ContributionPeriod, ...]
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    checked_at: datetime
+    latency_ms: float
+    detail: str = ""
