@@ -1,0 +1,57 @@
+"""The vocabulary of authorisation: who calls (Caller), at what level, and how data is classed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Level(StrEnum):
+    """The caller's management level (STANDARD.md), plus PUBLIC for callers without a token."""
+
+    PUBLIC = "public"
+    CENTRAL = "central"  # MOHA and the Government
+    MINISTRY = "ministry"  # a ministry or sector
+    PROVINCE = "province"
+    COMMUNE = "commune"
+    UNIT = "unit"  # the employing unit
+    SELF = "self"  # a person reading their own record
+    PARTNER = "partner"  # another agency's system, by purpose
+
+
+class FieldClass(IntEnum):
+    """How restricted a field is; a caller allowed a class sees every class below it."""
+
+    PUBLIC = 0
+    INTERNAL = 1
+    PERSONAL = 2
+    SENSITIVE = 3  # Decree 13/2023: ethnicity, religion, party, health, discipline, family, assets
+
+
+class Relation(StrEnum):
+    """How the caller stands to one record."""
+
+    SELF = "self"
+    SAME_UNIT = "same_unit"  # the person works in the caller's own organisation
+    SUBTREE = "subtree"  # ... somewhere below the caller's organisation
+    OUTSIDE = "outside"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, from a verified access token (or the public, without one).
+
+    `organization` is the electronic code of the caller's organisation scope; `subject` is the
+    token's `sub` (for the self level: the person's personal ID).
+    """
+
+    level: Level
+    organization: str | None = None
+    subject: str | None = None
+    client_id: str | None = None
+    purposes: frozenset[str] = field(default_factory=frozenset)
+    token_id: str | None = None
+    issuer: str | None = None
+
+
+PUBLIC_CALLER = Caller(level=Level.PUBLIC)
