@@ -6,18 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from graphql import GraphQLObjectType
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from strawberry.schema import Schema
 
 from gateway.documents import DocumentCache
 from gateway.graphiql import static_mount
 from gateway.graphql_http import GraphQLEndpoint
+from gateway.request_context import Authenticate, ContextFactory
 from gateway.settings import Settings
-from resolvers.context import Context
+from policies.document import load_policy
+from policies.types import PUBLIC_CALLER, Caller
 from resolvers.reference import Reference, load_reference
 from schema import schema
 from store.database import create_engine
@@ -31,16 +35,38 @@ class Resources:
     reference: Reference | None = None
 
 
+async def public_only(authorization: str | None) -> Caller:
+    return PUBLIC_CALLER
+
+
+def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
+    """Every object type of the schema with its fields: what the policy must cover."""
+    return {
+        name: list(graphql_type.fields)
+        for name, graphql_type in graphql_schema._schema.type_map.items()
+        if not name.startswith("__") and isinstance(graphql_type, GraphQLObjectType)
+    }
+
+
 def create_app(
-    settings: Settings, database_url: str | URL, *, engine: AsyncEngine | None = None
+    settings: Settings,
+    database_url: str | URL,
+    *,
+    engine: AsyncEngine | None = None,
+    authenticate: Authenticate | None = None,
 ) -> Starlette:
     """The gateway for one store; pass `engine` to share a pool you own (tests, benchmarks)."""
     owns_engine = engine is None
     resources = Resources(engine or create_engine(database_url, pool_size=settings.pool_size))
 
-    def make_context(request: Request) -> Context:
+    def reference() -> Reference:
         assert resources.reference is not None, "the app has not started"
-        return Context(resources.engine, settings, resources.reference)
+        return resources.reference
+
+    policy = load_policy(schema_fields(schema))
+    contexts = ContextFactory(
+        resources.engine, settings, policy, authenticate or public_only, reference
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -54,7 +80,7 @@ def create_app(
     endpoint = GraphQLEndpoint(
         schema,
         DocumentCache(schema._schema, settings.document_cache_size),
-        make_context,
+        contexts,
         graphiql=settings.graphiql,
     )
 

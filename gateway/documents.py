@@ -8,9 +8,24 @@ result is cached with the parse.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +33,28 @@ class CheckedDocument:
     document: DocumentNode | None
     syntax_error: GraphQLError | None = None
     validation_errors: tuple[GraphQLError, ...] = ()
+    requested: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """type -> the fields the document selects on it, through any alias, fragment or path."""
+
+
+class _FieldCollector(Visitor):
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.fields: dict[str, set[str]] = {}
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        parent = self.type_info.get_parent_type()
+        if parent is not None and not node.name.value.startswith("__"):
+            self.fields.setdefault(get_named_type(parent).name, set()).add(node.name.value)
+
+
+def requested_fields(schema: GraphQLSchema, document: DocumentNode) -> Mapping[str, frozenset[str]]:
+    """Every (type, field) a valid document can resolve; the policy checks these once."""
+    type_info = TypeInfo(schema)
+    collector = _FieldCollector(type_info)
+    visit(document, TypeInfoVisitor(type_info, collector))
+    return MappingProxyType({name: frozenset(f) for name, f in collector.fields.items()})
 
 
 class DocumentCache:
@@ -49,4 +86,8 @@ class DocumentCache:
         except GraphQLError as error:
             return CheckedDocument(document=None, syntax_error=error)
         errors = validate(self._schema, document)
-        return CheckedDocument(document=document, validation_errors=tuple(errors))
+        if errors:
+            return CheckedDocument(document=document, validation_errors=tuple(errors))
+        return CheckedDocument(
+            document=document, requested=requested_fields(self._schema, document)
+        )

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    MiddlewareManager,
+    OperationType,
+    execute,
+    get_operation_ast,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution import optimized_is_awaitable
@@ -24,7 +30,8 @@ from strawberry.schema._graphql_core import execution_context_class_kwargs
 from gateway.documents import DocumentCache
 from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
-from resolvers.context import Context
+from gateway.request_context import ContextFactory, Unauthenticated
+from resolvers.access import enforce_masks
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +149,15 @@ class GraphQLEndpoint:
         self,
         schema: Schema,
         documents: DocumentCache,
-        make_context: Callable[[Request], Context],
+        contexts: ContextFactory,
         *,
         graphiql: bool,
     ) -> None:
         self._schema = schema
         self._documents = documents
-        self._make_context = make_context
+        self._contexts = contexts
+        # one manager for the process: it caches the wrapped resolvers between requests
+        self._middleware = MiddlewareManager(enforce_masks)
         self._graphiql = graphiql
         self._executor_kwargs = execution_context_class_kwargs(schema.execution_context_class)
 
@@ -200,10 +209,19 @@ class GraphQLEndpoint:
             raise RequestError(
                 405, "only queries may be sent with GET; use POST", {"Allow": "POST"}
             )
+        try:
+            context = await self._contexts.create(
+                request.headers.get("authorization"), request_id, checked.requested
+            )
+        except Unauthenticated as error:
+            raise RequestError(
+                401, error.message, {"WWW-Authenticate": error.www_authenticate}
+            ) from error
         result = execute(
             self._schema._schema,
             checked.document,
-            context_value=self._make_context(request),
+            context_value=context,
+            middleware=self._middleware,
             variable_values=params.variables,
             operation_name=params.operation_name,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
@@ -211,6 +229,7 @@ class GraphQLEndpoint:
         )
         if not isinstance(result, ExecutionResult):
             result = await result
+        await self._contexts.finish(context)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [_format_error(e, request_id) for e in result.errors]

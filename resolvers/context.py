@@ -10,8 +10,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.settings import Settings
-from resolvers.loaders import Loaders
+from resolvers.access import Access
+from resolvers.loaders import Loaders, fetch
 from resolvers.reference import Reference
+from store.queries import consents
 
 
 @dataclass
@@ -19,15 +21,26 @@ class Context:
     engine: AsyncEngine
     settings: Settings
     reference: Reference
+    access: Access
+    request_id: str = ""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.engine)
 
-    def visible_people(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:
+    async def visible_people(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:
         """Every person row on its way to a response passes here, once.
 
-        This is where per-row masking by the caller's relation to the record slots in
-        (authorisation issue); until then every row is returned as it is.
+        Loads the consents that widen what the caller sees of these people (one statement
+        per page, and only for callers whose token carries purposes); the per-row masking
+        itself happens where a row becomes a Person (schema/person.py).
         """
+        caller = self.access.caller
+        if caller.organization and caller.purposes and self.access.consent_matters():
+            unknown = [row.id for row in rows if row.id not in self.access.consent_checked]
+            if unknown:
+                statement = consents.active(caller.organization, sorted(caller.purposes), unknown)
+                found = await fetch(self.engine, statement)
+                self.access.consented_people.update(row.person_id for row in found)
+                self.access.consent_checked.update(unknown)
         return rows

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from policies.types import Relation
+from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
@@ -29,9 +31,48 @@ class PeopleQuery:
     statuses: tuple[str, ...] | None = None
 
 
-async def resolve_filter(context: Context, query: PeopleQuery) -> PeopleFilter:
+def _filter_relations(
+    context: Context, organization_id: int | None, include_subtree: bool
+) -> set[Relation]:
+    """Every relation the people a filter can match may stand in to the caller."""
+    access = context.access
+    if organization_id is None:
+        return access.possible_relations()
+    relation = access.organization_relation(organization_id)
+    if not include_subtree or relation is Relation.SUBTREE:
+        return {relation}
+    if relation is Relation.SAME_UNIT:
+        return {Relation.SAME_UNIT, Relation.SUBTREE}
+    # an outside organisation's subtree may hold the caller's own organisation
+    return {Relation.OUTSIDE, Relation.SAME_UNIT, Relation.SUBTREE}
+
+
+def _check_filter_rights(context: Context, query: PeopleQuery, relations: set[Relation]) -> None:
+    """A filter reveals the field it tests: refuse it where that field would be masked."""
+    used = {
+        "organization": query.organization_code is not None,
+        "name": query.name is not None,
+        "categories": query.categories is not None,
+        "grades": query.grade_codes is not None,
+        "statuses": query.statuses is not None,
+    }
+    for argument, is_used in used.items():
+        if is_used and not all(
+            context.access.may_filter(f"PersonFilter.{argument}", r) for r in relations
+        ):
+            raise ForbiddenError(
+                f"you may not filter by `{argument}` here: limit the filter to your own "
+                "organisation with `organization`"
+            )
+
+
+async def resolve_filter(
+    context: Context, query: PeopleQuery, *, staff_of: int | None = None
+) -> PeopleFilter:
     organization_ids: tuple[int, ...] | None = None
     organization_path: str | None = None
+    scope_id = staff_of
+    include_subtree = staff_of is None and query.include_subtree
     if query.organization_code is not None:
         org = await context.loaders.organization_by_code.load(query.organization_code)
         if org is None:
@@ -39,10 +80,12 @@ async def resolve_filter(context: Context, query: PeopleQuery) -> PeopleFilter:
                 f"no organisation has the code {query.organization_code!r}",
                 argument="filter.organization",
             )
+        scope_id = org.id
         if query.include_subtree:
             organization_path = org.path
         else:
             organization_ids = (org.id,)
+    _check_filter_rights(context, query, _filter_relations(context, scope_id, include_subtree))
     name_query = None
     if query.name is not None:
         name_query = prefix_tsquery(query.name)
@@ -84,7 +127,7 @@ async def directory_page(
         after_key=request.after_key,
         before_key=request.before_key,
     )
-    rows = context.visible_people(await fetch(context.engine, statement))
+    rows = await context.visible_people(await fetch(context.engine, statement))
     return make_page(request, rows, [row.id for row in rows])
 
 
@@ -96,7 +139,7 @@ async def by_id(context: Context, key: int) -> Row[Any] | None:
     row = await context.loaders.person_by_id.load(key)
     if row is None:
         return None
-    visible = context.visible_people([row])
+    visible = await context.visible_people([row])
     return visible[0] if visible else None
 
 
@@ -118,7 +161,7 @@ async def staff_page(
         max_size=context.settings.max_page_size,
     )
     key = NestedPeopleKey(organization_id, people, request.limit, request.after_key)
-    rows: Sequence[Row[Any]] = context.visible_people(
+    rows: Sequence[Row[Any]] = await context.visible_people(
         await context.loaders.people_of_organization.load(key)
     )
     return make_page(request, rows, [row.id for row in rows])

@@ -92,6 +92,7 @@ class Salary:
     step: int | None
     coefficient: Decimal | None
     since: date | None
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
     @strawberry.field(description="Coefficient × the base salary, in VND per month.")
     def monthly_base_amount(self) -> int | None:

@@ -38,10 +38,12 @@ class Organization(Node):
     )
     depth: int = strawberry.field(description="0 for a root of the tree.")
     row: strawberry.Private[Row[Any]]
+    masked_fields: strawberry.Private[frozenset[str]]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Organization:
+    def from_row(cls, row: Row[Any], context: Context) -> Organization:
         return cls(
+            masked_fields=context.access.organization_masks(row.id),
             id=strawberry.ID(global_id.encode("Organization", row.id)),
             code=row.code,
             name=row.name,
@@ -60,24 +62,24 @@ class Organization(Node):
         if self.row.parent_id is None:
             return None
         row = await info.context.loaders.organization_by_id.load(self.row.parent_id)
-        return None if row is None else Organization.from_row(row)
+        return None if row is None else Organization.from_row(row, info.context)
 
     @strawberry.field(description="The organisation that took over after a merger.")
     async def successor(self, info: Info) -> Organization | None:
         if self.row.successor_id is None:
             return None
         row = await info.context.loaders.organization_by_id.load(self.row.successor_id)
-        return None if row is None else Organization.from_row(row)
+        return None if row is None else Organization.from_row(row, info.context)
 
     @strawberry.field(description="Direct subordinate organisations, by code.")
     async def children(self, info: Info) -> list[Organization]:
         rows = await info.context.loaders.children.load(self.row.id)
-        return [Organization.from_row(row) for row in rows]
+        return [Organization.from_row(row, info.context) for row in rows]
 
     @strawberry.field(description="From the root of the tree down to the parent.")
     async def ancestors(self, info: Info) -> list[Organization]:
         rows = await org_resolvers.ancestors(info.context, self.row.path)
-        return [Organization.from_row(row) for row in rows]
+        return [Organization.from_row(row, info.context) for row in rows]
 
     @strawberry.field(
         description="The organisation's own staff in directory order (for a whole subtree, "
@@ -99,6 +101,7 @@ class Organization(Node):
                 grade_codes=query.grade_codes,
                 statuses=query.statuses,
             ),
+            staff_of=self.row.id,
         )
         page = await people_resolvers.staff_page(
             info.context, self.row.id, people, first=first, after=after
@@ -112,6 +115,7 @@ class Organization(Node):
                 grade_codes=people.grade_codes,
                 statuses=people.statuses,
             ),
+            info.context,
         )
 
 
@@ -128,10 +132,14 @@ class OrganizationConnection:
     orgs: strawberry.Private[OrganizationsFilter]
 
     @classmethod
-    def of(cls, page: Page[Row[Any]], orgs: OrganizationsFilter) -> OrganizationConnection:
+    def of(
+        cls, page: Page[Row[Any]], orgs: OrganizationsFilter, context: Context
+    ) -> OrganizationConnection:
         return cls(
             edges=[
-                OrganizationEdge(cursor=encode_cursor(key), node=Organization.from_row(row))
+                OrganizationEdge(
+                    cursor=encode_cursor(key), node=Organization.from_row(row, context)
+                )
                 for row, key in zip(page.items, page.keys, strict=True)
             ],
             page_info=PageInfo.of(page),

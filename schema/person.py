@@ -14,6 +14,7 @@ from sqlalchemy import Row
 
 from resolvers import global_id
 from resolvers import people as people_resolvers
+from resolvers.access import PersonMasks
 from resolvers.context import Context
 from resolvers.pagination import Page
 from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
@@ -45,12 +46,14 @@ class Education:
     state_management: StateManagement | None
     foreign_language: str | None
     it_skill: str | None
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
 
 @strawberry.type(description="The latest annual performance rating (data group 6).")
 class Performance:
     rating: PerformanceRating
     year: int
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
 
 @strawberry.type(description="Data group 7: party and socio-political organisations.")
@@ -59,6 +62,7 @@ class Membership:
     party_official_on: date | None
     trade_union_joined_on: date | None
     youth_union_joined_on: date | None
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
 
 @strawberry.type(description="Where the store's current version of this record came from.")
@@ -68,6 +72,7 @@ class Provenance:
     version: str
     content_hash: str
     synced_at: datetime
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
 
 @strawberry.type(description="A cadre, civil servant or public employee.")
@@ -93,30 +98,41 @@ class Person(Node):
     job_position: str | None = strawberry.field(description="Vị trí việc làm.")
     position_since: date | None
     row: strawberry.Private[Row[Any]]
+    masks: strawberry.Private[PersonMasks]
+    masked_fields: strawberry.Private[frozenset[str]]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Person:
+    def from_row(cls, row: Row[Any], context: Context) -> Person:
+        """The person as this caller may see them: masked fields are None and listed."""
+        masks = context.access.person_masks(row.id, row.personal_id, row.organization_id)
+        masked = masks.of("Person")
+
+        def shown(name: str, value: Any) -> Any:
+            return None if name in masked else value
+
         return cls(
             id=strawberry.ID(global_id.encode("Person", row.id)),
-            full_name=row.full_name,
-            family_name=row.family_name,
-            middle_name=row.middle_name,
-            given_name=row.given_name,
-            other_names=row.other_names,
-            gender=Gender(row.gender),
-            birth_date=row.birth_date,
-            birth_place=row.birth_place,
-            home_town=row.home_town,
-            permanent_address=row.permanent_address,
-            current_address=row.current_address,
-            personal_id=row.personal_id,
-            category=PersonnelCategory(row.category),
-            status=PersonStatus(row.status),
-            status_since=row.status_since,
-            recruited_on=row.recruited_on,
-            job_position=row.job_position,
-            position_since=row.position_since,
+            full_name=shown("fullName", row.full_name),
+            family_name=shown("familyName", row.family_name),
+            middle_name=shown("middleName", row.middle_name),
+            given_name=shown("givenName", row.given_name),
+            other_names=shown("otherNames", row.other_names),
+            gender=shown("gender", Gender(row.gender)),
+            birth_date=shown("birthDate", row.birth_date),
+            birth_place=shown("birthPlace", row.birth_place),
+            home_town=shown("homeTown", row.home_town),
+            permanent_address=shown("permanentAddress", row.permanent_address),
+            current_address=shown("currentAddress", row.current_address),
+            personal_id=shown("personalId", row.personal_id),
+            category=shown("category", PersonnelCategory(row.category)),
+            status=shown("status", PersonStatus(row.status)),
+            status_since=shown("statusSince", row.status_since),
+            recruited_on=shown("recruitedOn", row.recruited_on),
+            job_position=shown("jobPosition", row.job_position),
+            position_since=shown("positionSince", row.position_since),
             row=row,
+            masks=masks,
+            masked_fields=masked,
         )
 
     @strawberry.field
@@ -132,7 +148,7 @@ class Person(Node):
         from schema.organization import Organization
 
         row = await info.context.loaders.organization_by_id.load(self.row.organization_id)
-        return None if row is None else Organization.from_row(row)
+        return None if row is None else Organization.from_row(row, info.context)
 
     @strawberry.field(description="Post or title (chức vụ), if any.")
     def position(self, info: Info) -> Position | None:
@@ -151,6 +167,7 @@ class Person(Node):
         if row.salary_scale_code is None and row.salary_coefficient is None:
             return None
         return Salary(
+            masked_fields=self.masks.of("Salary"),
             scale=SalaryScale.of(info.context.reference.scales.get(row.salary_scale_code)),
             step=row.salary_step,
             coefficient=row.salary_coefficient,
@@ -161,6 +178,7 @@ class Person(Node):
     def education(self) -> Education | None:
         row = self.row
         return Education(
+            masked_fields=self.masks.of("Education"),
             general_education=row.general_education,
             professional_level=ProfessionalLevel(row.professional_level),
             field_of_study=row.field_of_study,
@@ -175,6 +193,7 @@ class Person(Node):
         if self.row.performance_rating is None:
             return None
         return Performance(
+            masked_fields=self.masks.of("Performance"),
             rating=PerformanceRating(self.row.performance_rating),
             year=self.row.performance_year,
         )
@@ -183,6 +202,7 @@ class Person(Node):
     def membership(self) -> Membership | None:
         row = self.row
         return Membership(
+            masked_fields=self.masks.of("Membership"),
             party_joined_on=row.party_joined_on,
             party_official_on=row.party_official_on,
             trade_union_joined_on=row.trade_union_joined_on,
@@ -193,6 +213,7 @@ class Person(Node):
     def provenance(self) -> Provenance | None:
         row = self.row
         return Provenance(
+            masked_fields=self.masks.of("Provenance"),
             source=row.source_id,
             source_record_id=row.source_record_id,
             version=row.source_version,
@@ -214,12 +235,12 @@ class PersonConnection:
     people: strawberry.Private[PeopleFilter]
 
     @classmethod
-    def of(cls, page: Page[Row[Any]], people: PeopleFilter) -> PersonConnection:
+    def of(cls, page: Page[Row[Any]], people: PeopleFilter, context: Context) -> PersonConnection:
         from resolvers.pagination import encode_cursor
 
         return cls(
             edges=[
-                PersonEdge(cursor=encode_cursor(key), node=Person.from_row(row))
+                PersonEdge(cursor=encode_cursor(key), node=Person.from_row(row, context))
                 for row, key in zip(page.items, page.keys, strict=True)
             ],
             page_info=PageInfo.of(page),

@@ -48,12 +48,12 @@ class Query:
         page = await people_resolvers.directory_page(
             info.context, people, first=first, after=after, last=last, before=before
         )
-        return PersonConnection.of(page, people)
+        return PersonConnection.of(page, people, info.context)
 
     @strawberry.field(description="An organisation by electronic code, e.g. 000.00.00.G09.")
     async def organization(self, info: Info, code: str) -> Organization | None:
         row = await info.context.loaders.organization_by_code.load(code)
-        return None if row is None else Organization.from_row(row)
+        return None if row is None else Organization.from_row(row, info.context)
 
     @strawberry.field(description="Organisations by electronic code.")
     async def organizations(
@@ -71,14 +71,14 @@ class Query:
         page = await org_resolvers.page(
             info.context, orgs, first=first, after=after, last=last, before=before
         )
-        return OrganizationConnection.of(page, orgs)
+        return OrganizationConnection.of(page, orgs, info.context)
 
 
 async def _person(info: Info, key: int) -> Person | None:
     row = await people_resolvers.by_id(info.context, key)
-    return None if row is None else Person.from_row(row)
+    return None if row is None else Person.from_row(row, info.context)
 
 
 async def _organization(info: Info, key: int) -> Organization | None:
     row = await info.context.loaders.organization_by_id.load(key)
-    return None if row is None else Organization.from_row(row)
+    return None if row is None else Organization.from_row(row, info.context)

@@ -16,14 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import models
 from store.codelists import CodeList, load_code_list, salary_steps
+from store.models import table_of
 
 Row = dict[str, Any]
-
-
-def _table(model: type[models.Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _plain(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Row]]:
@@ -32,28 +27,28 @@ def _plain(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Row]]:
 
 # list name -> (table, how one file entry becomes rows), in foreign-key order
 _TABLES: tuple[tuple[str, Table, Callable[[Mapping[str, Any]], list[Row]]], ...] = (
-    ("ethnic_groups", _table(models.EthnicGroup), _plain(("code", "name"))),
-    ("religions", _table(models.Religion), _plain(("code", "name"))),
+    ("ethnic_groups", table_of(models.EthnicGroup), _plain(("code", "name"))),
+    ("religions", table_of(models.Religion), _plain(("code", "name"))),
     (
         "salary_scales",
-        _table(models.SalaryScale),
+        table_of(models.SalaryScale),
         _plain(("code", "name", "group", "first_coefficient", "increment", "steps")),
     ),
     (
         "grades",
-        _table(models.Grade),
+        table_of(models.Grade),
         lambda e: [{**_plain(("code", "name", "category"))(e)[0], "scale_code": e["scale"]}],
     ),
-    ("provinces", _table(models.Province), _plain(("code", "name", "kind"))),
-    ("old_provinces", _table(models.OldProvince), _plain(("code", "name", "merged_into"))),
+    ("provinces", table_of(models.Province), _plain(("code", "name", "kind"))),
+    ("old_provinces", table_of(models.OldProvince), _plain(("code", "name", "merged_into"))),
     (
         "communes",
-        _table(models.Commune),
+        table_of(models.Commune),
         lambda e: [{**_plain(("code", "name", "kind"))(e)[0], "province_code": e["province"]}],
     ),
     (
         "positions",
-        _table(models.Position),
+        table_of(models.Position),
         _plain(("code", "name", "level", "allowance_coefficient")),
     ),
 )
@@ -79,7 +74,7 @@ async def _upsert(
 
 async def load_code_lists(conn: AsyncConnection) -> list[str]:
     """Bring every code-list table up to its file's version; returns the lists it rewrote."""
-    version_table = _table(models.CodeListVersion)
+    version_table = table_of(models.CodeListVersion)
     loaded = dict((await conn.execute(select(version_table.c.name, version_table.c.version))).all())
     rewritten = []
     for name, table, to_rows in _TABLES:
@@ -91,7 +86,7 @@ async def load_code_lists(conn: AsyncConnection) -> list[str]:
         if name == "salary_scales":
             await _upsert(
                 conn,
-                _table(models.SalaryStep),
+                table_of(models.SalaryStep),
                 _salary_step_rows(code_list),
                 ["scale_code", "step"],
             )

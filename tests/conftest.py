@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from policies.types import Caller, Level
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
 from store.migrate import upgrade
 from store.reference_data import load_code_lists
@@ -102,7 +103,10 @@ def statements(engine: AsyncEngine) -> StatementCounter:
 async def app(
     settings: Settings, seeded_store_url: URL, engine: AsyncEngine
 ) -> AsyncIterator[Starlette]:
-    application = create_app(settings, seeded_store_url, engine=engine)
+    async def central(authorization: str | None) -> Caller:
+        return Caller(Level.CENTRAL, organization="000.00.00.G09")
+
+    application = create_app(settings, seeded_store_url, engine=engine, authenticate=central)
     async with application.router.lifespan_context(application):
         yield application
 

@@ -2,13 +2,12 @@
 
 from alembic import context
 
-from store.models import Base
+from store.metadata import metadata
 
-target_metadata = Base.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `cbccvc migrate` (store.migrate), not bare alembic")
 
-context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+context.configure(connection=connection, target_metadata=metadata, compare_type=True)
 with context.begin_transaction():
     context.run_migrations()

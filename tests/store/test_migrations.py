@@ -7,8 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from store.database import create_engine
+from store.metadata import metadata
 from store.migrate import downgrade, head_revision, revision_of, upgrade
-from store.models import Base
 
 
 async def test_every_migration_goes_down_and_up_again(fresh_store_url: str) -> None:
@@ -33,7 +33,7 @@ async def test_the_migrated_schema_is_exactly_what_the_models_declare(
     try:
         async with engine.connect() as conn:
             differences = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
             )
         assert differences == []
     finally:

@@ -1,0 +1,104 @@
+"""Per-request set-up and tear-down around execution: who calls, what they may see, the audit.
+
+Before execution: authenticate the bearer token into a Caller, compile (or reuse) the policy
+for that caller, load the caller's organisation scope, and build the typed Context. After:
+append what personal or sensitive data the response carried to the audit log, in the same
+request, so that no response leaves without its audit record.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.settings import Settings
+from policies.document import Policy
+from policies.engine import CallerView
+from policies.types import Caller, Level
+from resolvers.access import Access
+from resolvers.context import Context
+from resolvers.reference import Reference
+from resolvers.scope import ScopeCache
+from store import audit
+
+Authenticate = Callable[[str | None], Awaitable[Caller]]
+"""Turns an Authorization header (or None) into a Caller; raises Unauthenticated."""
+
+
+class Unauthenticated(Exception):
+    """The request's token cannot be accepted: answered 401 with `www_authenticate`."""
+
+    def __init__(self, message: str, www_authenticate: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.www_authenticate = www_authenticate
+
+
+ORGANISATION_LEVELS = frozenset(
+    {Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT, Level.PARTNER}
+)
+
+
+class ContextFactory:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        policy: Policy,
+        authenticate: Authenticate,
+        reference: Callable[[], Reference],
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._policy = policy
+        self._authenticate = authenticate
+        self._reference = reference
+        self._scopes = ScopeCache(engine)
+        self._views: OrderedDict[Caller, CallerView] = OrderedDict()
+
+    def view(self, caller: Caller) -> CallerView:
+        """The policy compiled for a caller, reused across that caller's requests."""
+        view = self._views.get(caller)
+        if view is None:
+            view = CallerView(self._policy, caller)
+            self._views[caller] = view
+            if len(self._views) > 4096:
+                self._views.popitem(last=False)
+        return view
+
+    async def create(
+        self,
+        authorization: str | None,
+        request_id: str,
+        requested: Mapping[str, frozenset[str]],
+    ) -> Context:
+        caller = await self._authenticate(authorization)
+        scope = None
+        if caller.organization is not None and caller.level in ORGANISATION_LEVELS:
+            scope = await self._scopes.get(caller.organization)
+        access = Access(self.view(caller), scope, requested)
+        return Context(self._engine, self._settings, self._reference(), access, request_id)
+
+    async def finish(self, context: Context) -> None:
+        """Audit the personal and sensitive fields this response carried, if any."""
+        accessed = context.access.accessed()
+        if not accessed:
+            return
+        caller = context.access.caller
+        drafts = [
+            audit.draft(
+                request_id=context.request_id,
+                client_id=caller.client_id,
+                subject=caller.subject,
+                level=caller.level.value,
+                organization=caller.organization,
+                purposes=sorted(caller.purposes),
+                person_ids=people,
+                fields=fields,
+            )
+            for people, fields in accessed
+        ]
+        async with self._engine.begin() as conn:
+            await audit.append(conn, drafts)

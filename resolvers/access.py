@@ -1,0 +1,175 @@
+"""Per-request access decisions: the caller's relation to each row and the fields to mask.
+
+The policy (policies/) says which class of field a caller sees per relation; this module works
+out the relation of one row to the caller (self, same unit, subtree, outside), applies consents,
+and remembers which people's personal or sensitive fields a response carried, for the audit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+
+from policies.engine import CallerView
+from policies.types import Caller, FieldClass, Level, Relation
+
+PERSON_TYPES = ("Person", "Education", "Membership", "Performance", "Provenance", "Salary")
+"""The types built from one person's row: masked by that person's relation to the caller."""
+
+
+class ForbiddenError(GraphQLError):
+    """The caller may not see this field here; the message carries no data."""
+
+    def __init__(self, message: str = "you are not permitted to see this field") -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller's organisation: its id, materialised path and every organisation below it."""
+
+    organization_id: int
+    path: str
+    subtree_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class PersonMasks:
+    """What to hide of one person's row, per type built from it."""
+
+    relation: Relation
+    consent: bool
+    by_type: Mapping[str, frozenset[str]]
+
+    def of(self, type_name: str) -> frozenset[str]:
+        return self.by_type[type_name]
+
+
+@dataclass
+class Access:
+    view: CallerView
+    scope: Scope | None
+    requested: Mapping[str, frozenset[str]]
+    """type -> fields the operation selects (any path), from the document's analysis."""
+    consented_people: set[int] = field(default_factory=set)
+    consent_checked: set[int] = field(default_factory=set)
+    _masks: dict[tuple[Relation, bool], PersonMasks] = field(default_factory=dict)
+    _seen: dict[tuple[Relation, bool], set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def caller(self) -> Caller:
+        return self.view.caller
+
+    def person_relation(self, personal_id: str, organization_id: int) -> Relation:
+        caller = self.caller
+        if caller.level is Level.SELF:
+            return Relation.SELF if personal_id == caller.subject else Relation.OUTSIDE
+        return self._organization_relation(organization_id)
+
+    def possible_relations(self) -> set[Relation]:
+        """Every relation a row may stand in to this caller."""
+        level = self.caller.level
+        if level is Level.SELF:
+            return {Relation.SELF, Relation.OUTSIDE}
+        if level in (Level.PUBLIC, Level.PARTNER) or self.scope is None:
+            return {Relation.OUTSIDE}
+        return {Relation.SAME_UNIT, Relation.SUBTREE, Relation.OUTSIDE}
+
+    def organization_relation(self, organization_id: int) -> Relation:
+        if self.caller.level in (Level.SELF, Level.PARTNER, Level.PUBLIC):
+            return Relation.OUTSIDE
+        return self._organization_relation(organization_id)
+
+    def _organization_relation(self, organization_id: int) -> Relation:
+        scope = self.scope
+        if scope is None:
+            return Relation.OUTSIDE
+        if organization_id == scope.organization_id:
+            return Relation.SAME_UNIT
+        if organization_id in scope.subtree_ids:
+            return Relation.SUBTREE
+        return Relation.OUTSIDE
+
+    def consent_matters(self) -> bool:
+        """Whether a consent could widen anything this caller sees (else skip the lookup)."""
+        widened = self.view.policy.consent_class
+        outside = self.view.highest_class(Relation.OUTSIDE)
+        return outside is None or outside < widened
+
+    def person_masks(self, person_id: int, personal_id: str, organization_id: int) -> PersonMasks:
+        relation = self.person_relation(personal_id, organization_id)
+        consent = person_id in self.consented_people
+        key = (relation, consent)
+        masks = self._masks.get(key)
+        if masks is None:
+            masks = PersonMasks(
+                relation,
+                consent,
+                {t: self.view.masked(t, relation, consent=consent) for t in PERSON_TYPES},
+            )
+            self._masks[key] = masks
+        self._seen[key].add(person_id)
+        return masks
+
+    def organization_masks(self, organization_id: int) -> frozenset[str]:
+        return self.view.masked("Organization", self.organization_relation(organization_id))
+
+    def may_filter(self, argument: str, relation: Relation) -> bool:
+        return self.view.may_filter(argument, relation)
+
+    def accessed(self) -> list[tuple[list[int], list[str]]]:
+        """(people, `Type.field`s) pairs: personal or sensitive fields the response carried.
+
+        People whose rows showed the same fields share one pair, so a response costs at most
+        one pair per distinct field set (usually one), whatever its number of rows.
+        """
+        policy = self.view.policy
+        by_fields: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        for key, people in self._seen.items():
+            masks = self._masks[key]
+            fields = tuple(
+                sorted(
+                    f"{type_name}.{name}"
+                    for type_name in PERSON_TYPES
+                    for name in self.requested.get(type_name, ())
+                    if name not in masks.of(type_name)
+                    and (policy.field_class(type_name, name) or FieldClass.PUBLIC)
+                    >= FieldClass.PERSONAL
+                )
+            )
+            if fields and people:
+                by_fields[fields].update(people)
+        return [(sorted(people), list(fields)) for fields, people in sorted(by_fields.items())]
+
+
+def subtree_relation(scope: Scope | None, organization_ids: Iterable[int]) -> Relation:
+    """The weakest relation among organisations: how a filter over them stands to the caller."""
+    relations = set()
+    for organization_id in organization_ids:
+        if scope is None:
+            relations.add(Relation.OUTSIDE)
+        elif organization_id == scope.organization_id:
+            relations.add(Relation.SAME_UNIT)
+        elif organization_id in scope.subtree_ids:
+            relations.add(Relation.SUBTREE)
+        else:
+            relations.add(Relation.OUTSIDE)
+    for weakest in (Relation.OUTSIDE, Relation.SUBTREE, Relation.SAME_UNIT):
+        if weakest in relations:
+            return weakest
+    return Relation.OUTSIDE
+
+
+def enforce_masks(next_: Any, root: Any, info: Any, **kwargs: Any) -> Any:
+    """graphql-core middleware: a masked field raises FORBIDDEN, so it is null with one error.
+
+    It costs one attribute lookup per resolved field; rows carry their masked field names.
+    """
+    masked = getattr(root, "masked_fields", None)
+    if masked and info.field_name in masked:
+        raise ForbiddenError()
+    return next_(root, info, **kwargs)

@@ -1,0 +1,15 @@
+"""Every table of the Ministry store, for migrations and schema checks.
+
+The models live in several modules on one declarative Base; importing them all here is what
+makes `metadata` complete.
+"""
+
+from __future__ import annotations
+
+import store.models_access
+import store.models_auth
+from store.models import Base
+
+metadata = Base.metadata
+
+__all__ = ["metadata", "store"]

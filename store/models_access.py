@@ -1,0 +1,73 @@
+"""Consents people give, and the audit trail of who saw whose data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Identity, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models import Base
+
+
+class Consent(Base):
+    """A person lets an organisation see their personal-class fields, for a purpose and period.
+
+    Revoking sets `revoked_at`; rows are never deleted, so the history of consent stays.
+    """
+
+    __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_grantee", "organization_code", "person_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    organization_code: Mapped[str] = mapped_column(String(35))
+    purpose: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One response that carried personal or sensitive fields: who, whose, which, why, when.
+
+    Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE) and hash-chained: each row's
+    hash covers its content and the previous row's hash, so `cbccvc audit verify` finds a row
+    altered, removed or moved even by someone who got past the trigger.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_person_ids", "person_ids", postgresql_using="gin"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    request_id: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))
+    organization: Mapped[str | None] = mapped_column(String(35))
+    purposes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    person_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    fields: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+AUDIT_APPEND_ONLY = (
+    """
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
+END $$""",
+    """
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+    """
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
+)
+
+DROP_AUDIT_APPEND_ONLY = (
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+    "DROP FUNCTION IF EXISTS audit_log_append_only()",
+)
