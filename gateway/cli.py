@@ -168,6 +168,10 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("action", choices=["upgrade", "downgrade", "current"])
     migrate.add_argument("revision", nargs="?")
     migrate.set_defaults(run=command_migrate)
+
+    from gateway.cli_audit import add_audit_command
+
+    add_audit_command(commands)
     return top
 
 

@@ -6,8 +6,8 @@ import strawberry
 
 from schema.organization import Organization
 from schema.person import Person
-from schema.query import Query
+from schema.query import Mutation, Query
 
-schema = strawberry.Schema(query=Query, types=[Person, Organization])
+schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Person, Organization])
 
 __all__ = ["schema"]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
-from resolvers import global_id
+from policies.types import Level
+from resolvers import access_log, global_id
 from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers.context import Context
+from resolvers.errors import BadUserInputError
+from schema import access
+from schema.access import AccessRecordConnection, Consent, Me
 from schema.node import Node
 from schema.organization import Organization, OrganizationConnection, OrganizationFilter
 from schema.person import Person, PersonConnection, PersonFilter
@@ -17,6 +23,42 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type
 class Query:
+    me: Me = strawberry.field(resolver=access.me, description="The caller, from its token.")
+
+    @strawberry.field(description="Your consents (the self level).")
+    async def my_consents(self, info: Info) -> list[Consent]:
+        person_id = await access.my_person_id(info)
+        rows = await access_log.consents_of(info.context, person_id)
+        return [Consent.from_row(row) for row in rows]
+
+    @strawberry.field(description="Who read your personal or sensitive data (the self level).")
+    async def my_access_log(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> AccessRecordConnection:
+        person_id = await access.my_person_id(info)
+        page = await access_log.audit_page(
+            info.context, person_id=person_id, client_id=None, first=first, after=after
+        )
+        return AccessRecordConnection.of(page)
+
+    @strawberry.field(description="The audit log, newest first (the central level).")
+    async def audit_log(
+        self,
+        info: Info,
+        person: strawberry.ID | None = None,
+        client_id: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> AccessRecordConnection:
+        access.require_level(info, Level.CENTRAL, "the audit log")
+        person_id = (
+            None if person is None else global_id.decode_as("Person", person, argument="person")
+        )
+        page = await access_log.audit_page(
+            info.context, person_id=person_id, client_id=client_id, first=first, after=after
+        )
+        return AccessRecordConnection.of(page)
+
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, key = global_id.decode(id)
@@ -82,3 +124,38 @@ async def _person(info: Info, key: int) -> Person | None:
 async def _organization(info: Info, key: int) -> Organization | None:
     row = await info.context.loaders.organization_by_id.load(key)
     return None if row is None else Organization.from_row(row, info.context)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="As the self level: let an organisation see your personal fields for a "
+        "purpose until a date (NĐ 27/2026)."
+    )
+    async def grant_consent(
+        self,
+        info: Info,
+        organization_code: str,
+        purpose: str,
+        valid_until: datetime,
+        valid_from: datetime | None = None,
+    ) -> Consent:
+        person_id = await access.my_person_id(info)
+        row = await access_log.grant(
+            info.context,
+            person_id,
+            organization_code=organization_code,
+            purpose=purpose,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        return Consent.from_row(row)
+
+    @strawberry.mutation(description="As the self level: withdraw one of your consents.")
+    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
+        person_id = await access.my_person_id(info)
+        try:
+            consent_id = int(id)
+        except ValueError:
+            raise BadUserInputError("id is not a consent id", argument="id") from None
+        return Consent.from_row(await access_log.revoke(info.context, person_id, consent_id))

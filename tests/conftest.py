@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gateway.app import create_app
+from gateway.request_context import Unauthenticated
 from gateway.settings import Settings
-from policies.types import Caller, Level
+from policies.types import PUBLIC_CALLER, Caller, Level
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
 from store.migrate import upgrade
 from store.reference_data import load_code_lists
@@ -103,10 +104,9 @@ def statements(engine: AsyncEngine) -> StatementCounter:
 async def app(
     settings: Settings, seeded_store_url: URL, engine: AsyncEngine
 ) -> AsyncIterator[Starlette]:
-    async def central(authorization: str | None) -> Caller:
-        return Caller(Level.CENTRAL, organization="000.00.00.G09")
-
-    application = create_app(settings, seeded_store_url, engine=engine, authenticate=central)
+    application = create_app(
+        settings, seeded_store_url, engine=engine, authenticate=TEST_TOKENS.authenticate
+    )
     async with application.router.lifespan_context(application):
         yield application
 
@@ -144,11 +144,41 @@ def live_gateway(settings: Settings, seeded_store_url: URL) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-class GraphQLClient:
-    """Posts one operation to the in-process gateway, as a portal would."""
+CENTRAL = Caller(Level.CENTRAL, organization="000.00.00.G09", client_id="test-portal")
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+
+class CallerTokens:
+    """Bearer tokens for callers in tests: each names a Caller the app authenticates."""
+
+    def __init__(self) -> None:
+        self._callers: dict[str, Caller] = {}
+
+    def token_for(self, caller: Caller) -> str:
+        token = f"test-{uuid.uuid4().hex}"
+        self._callers[token] = caller
+        return token
+
+    async def authenticate(self, authorization: str | None) -> Caller:
+        if authorization is None:
+            return PUBLIC_CALLER
+        caller = self._callers.get(authorization.removeprefix("Bearer "))
+        if caller is None:
+            raise Unauthenticated("unknown token", 'Bearer error="invalid_token"')
+        return caller
+
+
+TEST_TOKENS = CallerTokens()
+
+
+class GraphQLClient:
+    """Posts one operation to the in-process gateway, as a portal would, as one caller."""
+
+    def __init__(self, client: httpx.AsyncClient, caller: Caller | None = CENTRAL) -> None:
         self.http = client
+        self.caller = caller
+        self.headers: dict[str, str] = {}
+        if caller is not None:
+            self.headers["Authorization"] = f"Bearer {TEST_TOKENS.token_for(caller)}"
 
     async def post(
         self,
@@ -160,7 +190,7 @@ class GraphQLClient:
         return await self.http.post(
             "/graphql",
             json={"query": query, "variables": variables},
-            headers={"Accept": accept},
+            headers={"Accept": accept, **self.headers},
         )
 
     async def data(self, query: str, variables: dict[str, object] | None = None) -> Any:
@@ -174,4 +204,11 @@ class GraphQLClient:
 
 @pytest_asyncio.fixture
 async def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    """A client at the central level (MOHA): it sees every field of everyone."""
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def as_caller(client: httpx.AsyncClient) -> Callable[[Caller | None], GraphQLClient]:
+    """A client for any caller; None is the public, without a token."""
+    return lambda caller: GraphQLClient(client, caller)

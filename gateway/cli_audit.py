@@ -1,0 +1,38 @@
+"""`cbccvc audit verify`: check the audit log's hash chain end to end."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from gateway.settings import Settings
+
+
+def command_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.cli import prepare_store, store_url
+    from store import audit
+    from store.database import create_engine
+
+    async def run(url: object) -> tuple[int, list[audit.ChainProblem]]:
+        engine = create_engine(url, pool_size=1)  # type: ignore[arg-type]
+        try:
+            return await audit.verify(engine)
+        finally:
+            await engine.dispose()
+
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        checked, problems = asyncio.run(run(url))
+    for problem in problems:
+        print(f"audit row {problem.row_id}: {problem.problem}")
+    if problems:
+        print(f"audit log BROKEN: {len(problems)} problem(s) in {checked} rows")
+        return 1
+    print(f"audit log intact: {checked} rows, hash chain verified")
+    return 0
+
+
+def add_audit_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    audit = commands.add_parser("audit", help="check the audit log")
+    audit.add_argument("action", choices=["verify"])
+    audit.set_defaults(run=command_audit)
