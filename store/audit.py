@@ -33,7 +33,8 @@ async def append(conn: AsyncConnection, drafts: Sequence[AuditRow]) -> list[Audi
         (
             await conn.execute(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, :n)"
+                    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"
+                    " FROM generate_series(1, :n)"
                 ),
                 {"n": len(drafts)},
             )
