@@ -15,13 +15,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.schema import Schema
 
+from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth, www_authenticate
 from gateway.documents import DocumentCache
 from gateway.graphiql import static_mount
 from gateway.graphql_http import GraphQLEndpoint
-from gateway.request_context import Authenticate, ContextFactory
+from gateway.request_context import ContextFactory, Unauthenticated
 from gateway.settings import Settings
 from policies.document import load_policy
-from policies.types import PUBLIC_CALLER, Caller
+from policies.types import Caller
 from resolvers.reference import Reference, load_reference
 from schema import schema
 from store.database import create_engine
@@ -33,10 +34,7 @@ class Resources:
 
     engine: AsyncEngine
     reference: Reference | None = None
-
-
-async def public_only(authorization: str | None) -> Caller:
-    return PUBLIC_CALLER
+    auth: AuthState | None = None
 
 
 def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
@@ -49,13 +47,13 @@ def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
 
 
 def create_app(
-    settings: Settings,
-    database_url: str | URL,
-    *,
-    engine: AsyncEngine | None = None,
-    authenticate: Authenticate | None = None,
+    settings: Settings, database_url: str | URL, *, engine: AsyncEngine | None = None
 ) -> Starlette:
-    """The gateway for one store; pass `engine` to share a pool you own (tests, benchmarks)."""
+    """The gateway for one store; pass `engine` to share a pool you own (tests, benchmarks).
+
+    `app.state.resources` holds what the running app opened: the engine, the code lists and
+    the authorization server's state (keys, trusted issuers).
+    """
     owns_engine = engine is None
     resources = Resources(engine or create_engine(database_url, pool_size=settings.pool_size))
 
@@ -63,17 +61,27 @@ def create_app(
         assert resources.reference is not None, "the app has not started"
         return resources.reference
 
+    def auth_state() -> AuthState:
+        assert resources.auth is not None, "the app has not started"
+        return resources.auth
+
+    async def authenticate(authorization: str | None) -> Caller:
+        try:
+            return await auth_state().authenticator.authenticate(authorization)
+        except AuthenticationError as error:
+            raise Unauthenticated(error.message, www_authenticate(error)) from error
+
     policy = load_policy(schema_fields(schema))
-    contexts = ContextFactory(
-        resources.engine, settings, policy, authenticate or public_only, reference
-    )
+    contexts = ContextFactory(resources.engine, settings, policy, authenticate, reference)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         resources.reference = await load_reference(resources.engine)
+        resources.auth = await load_auth(resources.engine, settings)
         try:
             yield
         finally:
+            await resources.auth.aclose()
             if owns_engine:
                 await resources.engine.dispose()
 
@@ -90,12 +98,15 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             Route("/", root),
             Route("/healthz", healthz),
+            *auth_routes(auth_state),
             static_mount(),
         ],
         lifespan=lifespan,
     )
+    app.state.resources = resources
+    return app

@@ -91,7 +91,7 @@ def _seed(url: URL, people: int, seed: int, *, replace_existing: bool) -> Any:
 
 
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
-    settings = replace(settings, port=args.port)
+    settings = replace(settings, port=args.port, demo=True)
     with store_url(settings) as url:
         asyncio.run(prepare_store(url))
         if asyncio.run(people_count(url)) == 0:
@@ -170,8 +170,10 @@ def parser() -> argparse.ArgumentParser:
     migrate.set_defaults(run=command_migrate)
 
     from gateway.cli_audit import add_audit_command
+    from gateway.cli_auth import add_auth_commands
 
     add_audit_command(commands)
+    add_auth_commands(commands)
     return top
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -60,10 +61,12 @@ class ContextFactory:
 
     def view(self, caller: Caller) -> CallerView:
         """The policy compiled for a caller, reused across that caller's requests."""
-        view = self._views.get(caller)
+        # what a caller may see depends on who it is, not on which of its tokens it sent
+        key = replace(caller, token_id=None)
+        view = self._views.get(key)
         if view is None:
             view = CallerView(self._policy, caller)
-            self._views[caller] = view
+            self._views[key] = view
             if len(self._views) > 4096:
                 self._views.popitem(last=False)
         return view

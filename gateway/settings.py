@@ -6,10 +6,15 @@ environment variables (documented in README.md).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class SettingsError(ValueError):
@@ -40,6 +45,109 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "ES384", "EdDSA", "Ed25519", "PS256", "RS256"})
+"""JWS algorithms an access token may be signed with. Never `none`, never HMAC: a verifier that
+accepted HS256 could be fooled into using a public key as the shared secret."""
+
+TOKEN_LEVELS = frozenset({"central", "ministry", "province", "commune", "unit", "self", "partner"})
+
+
+def secure_url(url: str) -> bool:
+    """https, or http to this machine (development and tests): where keys may be fetched from."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """Another authorization server whose access tokens the gateway accepts.
+
+    `audience` is what its tokens must carry in `aud` (default: the gateway's own audience);
+    `levels`, when set, are the only management levels its tokens may claim, so that a
+    province's identity provider cannot mint central-level tokens.
+    """
+
+    issuer: str
+    jwks_url: str
+    audience: str | None = None
+    algorithms: tuple[str, ...] = ("ES256", "Ed25519")
+    levels: frozenset[str] | None = None
+
+
+def _string_list(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
+        raise SettingsError(f"{where} must be a non-empty list of strings")
+    return value
+
+
+def parse_trusted_issuers(
+    raw: str, name: str = "CBCCVC_TRUSTED_ISSUERS"
+) -> tuple[TrustedIssuer, ...]:
+    """The JSON list of `{issuer, jwks_url, audience?, algorithms?, levels?}` objects."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{name} is not valid JSON: {exc.msg}") from exc
+    if not isinstance(data, list):
+        raise SettingsError(f"{name} must be a JSON list of objects")
+    issuers = []
+    for index, item in enumerate(data):
+        where = f"{name}[{index}]"
+        if not isinstance(item, dict):
+            raise SettingsError(f"{where} must be an object")
+        unknown = set(item) - {"issuer", "jwks_url", "audience", "algorithms", "levels"}
+        if unknown:
+            raise SettingsError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+        issuer, jwks_url, audience = item.get("issuer"), item.get("jwks_url"), item.get("audience")
+        if not isinstance(issuer, str) or not issuer:
+            raise SettingsError(f"{where}.issuer must be a non-empty string")
+        if not isinstance(jwks_url, str) or not secure_url(jwks_url):
+            raise SettingsError(f"{where}.jwks_url must be an https URL (or http on loopback)")
+        if audience is not None and (not isinstance(audience, str) or not audience):
+            raise SettingsError(f"{where}.audience must be a non-empty string")
+        algorithms = _string_list(
+            item.get("algorithms", ["ES256", "Ed25519"]), f"{where}.algorithms"
+        )
+        if not set(algorithms) <= ASYMMETRIC_ALGORITHMS:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise SettingsError(f"{where}.algorithms must be among {allowed}")
+        levels = item.get("levels")
+        if levels is not None and not set(_string_list(levels, f"{where}.levels")) <= TOKEN_LEVELS:
+            raise SettingsError(f"{where}.levels must be among {', '.join(sorted(TOKEN_LEVELS))}")
+        issuers.append(
+            TrustedIssuer(
+                issuer=issuer,
+                jwks_url=jwks_url,
+                audience=audience,
+                algorithms=tuple(algorithms),
+                levels=None if levels is None else frozenset(levels),
+            )
+        )
+    return tuple(issuers)
+
+
+def _key_encryption_key(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name) or None
+    if raw is None:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SettingsError(f"{name} must be 32 bytes in base64url") from exc
+    if len(key) != 32:
+        raise SettingsError(f"{name} must be 32 bytes in base64url, got {len(key)} bytes")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -56,6 +164,39 @@ class Settings:
     graphiql: bool = True
     """Serve GraphiQL at GET /graphql to browsers."""
     pool_size: int = 10
+    demo: bool = False
+    """Demo mode: GraphiQL offers development identities with fresh tokens to anyone. Set only
+    by `cbccvc demo`, deliberately not from the environment, so no deployment turns it on."""
+    issuer: str | None = None
+    """The authorization server's public base URL (`iss` of its tokens); default from host:port."""
+    audience: str | None = None
+    """What access tokens must carry in `aud`; default: the issuer's /graphql."""
+    access_token_ttl: int = 600
+    """Seconds an access token from our token endpoint lives."""
+    clock_skew: int = 30
+    """Seconds of clock difference tolerated on exp, nbf and iat."""
+    trusted_issuers: tuple[TrustedIssuer, ...] = ()
+    """Other authorization servers whose tokens are accepted, verified by their JWKS."""
+    key_encryption_key: str | None = field(default=None, repr=False)
+    """base64url of 32 bytes: seals the signing keys' private halves in the store (AES-256-GCM)."""
+    jwks_cache_ttl: int = 600
+    """Seconds a trusted issuer's JWKS is reused before it is fetched again."""
+    key_refresh_interval: int = 60
+    """Seconds between reloads of our signing keys from the store (changes also come by NOTIFY)."""
+    token_cache_size: int = 10_000
+    """Verified access tokens remembered until they expire: a repeat costs no signature check."""
+
+    def issuer_url(self) -> str:
+        """`issuer`, or this process's address (localhost when it listens on every interface)."""
+        if self.issuer:
+            return self.issuer.rstrip("/")
+        host = "localhost" if self.host in ("", "0.0.0.0", "::") else self.host  # noqa: S104
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def audience_value(self) -> str:
+        return self.audience or f"{self.issuer_url()}/graphql"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,10 +211,21 @@ class Settings:
             document_cache_size=_int(env, "CBCCVC_DOCUMENT_CACHE_SIZE", 1000),
             graphiql=_bool(env, "CBCCVC_GRAPHIQL", True),
             pool_size=_int(env, "CBCCVC_DB_POOL_SIZE", 10),
+            issuer=env.get("CBCCVC_ISSUER") or None,
+            audience=env.get("CBCCVC_AUDIENCE") or None,
+            access_token_ttl=_int(env, "CBCCVC_ACCESS_TOKEN_TTL", 600, minimum=30),
+            clock_skew=_int(env, "CBCCVC_CLOCK_SKEW", 30, minimum=0),
+            trusted_issuers=parse_trusted_issuers(env.get("CBCCVC_TRUSTED_ISSUERS") or "[]"),
+            key_encryption_key=_key_encryption_key(env, "CBCCVC_KEY_ENCRYPTION_KEY"),
+            jwks_cache_ttl=_int(env, "CBCCVC_JWKS_CACHE_TTL", 600),
+            key_refresh_interval=_int(env, "CBCCVC_KEY_REFRESH_INTERVAL", 60),
+            token_cache_size=_int(env, "CBCCVC_TOKEN_CACHE_SIZE", 10_000, minimum=0),
         )
         if settings.default_page_size > settings.max_page_size:
             raise SettingsError(
                 "CBCCVC_DEFAULT_PAGE_SIZE must not exceed CBCCVC_MAX_PAGE_SIZE "
                 f"({settings.default_page_size} > {settings.max_page_size})"
             )
+        if settings.issuer is not None and not secure_url(settings.issuer):
+            raise SettingsError("CBCCVC_ISSUER must be an https URL (or http on loopback)")
         return settings

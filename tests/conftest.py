@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gateway.app import create_app
-from gateway.request_context import Unauthenticated
+from gateway.auth.claims import Grant
 from gateway.settings import Settings
-from policies.types import PUBLIC_CALLER, Caller, Level
+from policies.types import Caller, Level
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
 from store.migrate import upgrade
 from store.reference_data import load_code_lists
@@ -104,9 +104,7 @@ def statements(engine: AsyncEngine) -> StatementCounter:
 async def app(
     settings: Settings, seeded_store_url: URL, engine: AsyncEngine
 ) -> AsyncIterator[Starlette]:
-    application = create_app(
-        settings, seeded_store_url, engine=engine, authenticate=TEST_TOKENS.authenticate
-    )
+    application = create_app(settings, seeded_store_url, engine=engine)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -147,38 +145,30 @@ def live_gateway(settings: Settings, seeded_store_url: URL) -> Iterator[str]:
 CENTRAL = Caller(Level.CENTRAL, organization="000.00.00.G09", client_id="test-portal")
 
 
-class CallerTokens:
-    """Bearer tokens for callers in tests: each names a Caller the app authenticates."""
-
-    def __init__(self) -> None:
-        self._callers: dict[str, Caller] = {}
-
-    def token_for(self, caller: Caller) -> str:
-        token = f"test-{uuid.uuid4().hex}"
-        self._callers[token] = caller
-        return token
-
-    async def authenticate(self, authorization: str | None) -> Caller:
-        if authorization is None:
-            return PUBLIC_CALLER
-        caller = self._callers.get(authorization.removeprefix("Bearer "))
-        if caller is None:
-            raise Unauthenticated("unknown token", 'Bearer error="invalid_token"')
-        return caller
-
-
-TEST_TOKENS = CallerTokens()
+def token_for(app: Starlette, caller: Caller) -> str:
+    """A real access token for `caller`, signed by the app's own authorization server."""
+    auth = app.state.resources.auth
+    grant = Grant(
+        level=caller.level,
+        organization=caller.organization,
+        subject=caller.subject or "test-subject",
+        client_id=caller.client_id or "test-client",
+        purposes=tuple(sorted(caller.purposes)),
+    )
+    return str(auth.issue(grant)[0])
 
 
 class GraphQLClient:
     """Posts one operation to the in-process gateway, as a portal would, as one caller."""
 
-    def __init__(self, client: httpx.AsyncClient, caller: Caller | None = CENTRAL) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, app: Starlette, caller: Caller | None = CENTRAL
+    ) -> None:
         self.http = client
         self.caller = caller
         self.headers: dict[str, str] = {}
         if caller is not None:
-            self.headers["Authorization"] = f"Bearer {TEST_TOKENS.token_for(caller)}"
+            self.headers["Authorization"] = f"Bearer {token_for(app, caller)}"
 
     async def post(
         self,
@@ -203,12 +193,14 @@ class GraphQLClient:
 
 
 @pytest_asyncio.fixture
-async def gql(client: httpx.AsyncClient) -> GraphQLClient:
+async def gql(client: httpx.AsyncClient, app: Starlette) -> GraphQLClient:
     """A client at the central level (MOHA): it sees every field of everyone."""
-    return GraphQLClient(client)
+    return GraphQLClient(client, app)
 
 
 @pytest.fixture
-def as_caller(client: httpx.AsyncClient) -> Callable[[Caller | None], GraphQLClient]:
-    """A client for any caller; None is the public, without a token."""
-    return lambda caller: GraphQLClient(client, caller)
+def as_caller(
+    client: httpx.AsyncClient, app: Starlette
+) -> Callable[[Caller | None], GraphQLClient]:
+    """A client for any caller, with a real token; None is the public, without a token."""
+    return lambda caller: GraphQLClient(client, app, caller)
