@@ -7,7 +7,8 @@
     ├── FatalSourceError          retrying cannot help: fix configuration or code
     │   ├── UnsupportedOperation  the source lacks the capability asked for
     │   ├── SourceProtocolError   the source answered with something we cannot read
-    │   └── ReadOnlyViolation     something tried to write to an agency's database
+    │   ├── ReadOnlyViolation     something tried to write to an agency's database
+    │   └── SourceClosed          the source was closed (aclose) and cannot be used again
     └── SkippableRecordError      one record cannot be read; the rest of the page can
 
 Adapters translate foreign exceptions (asyncpg, httpx, openpyxl, ...) into these at their
@@ -28,7 +29,13 @@ class SourceError(Exception):
 
 
 class RetriableSourceError(SourceError):
-    pass
+    """`retry_after`: seconds the source asked us to wait (HTTP Retry-After), when it said."""
+
+    def __init__(
+        self, message: str, *, source_id: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, source_id=source_id)
+        self.retry_after = retry_after
 
 
 class SourceTimeout(RetriableSourceError):
@@ -53,6 +60,10 @@ class SourceProtocolError(FatalSourceError):
 
 class ReadOnlyViolation(FatalSourceError):
     pass
+
+
+class SourceClosed(FatalSourceError):
+    code = "SOURCE_CLOSED"
 
 
 class SkippableRecordError(SourceError):

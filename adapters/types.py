@@ -100,6 +100,8 @@ class OrganizationRecord:
     status: str = "active"
     status_changed_on: date | None = None
     successor_code: str | None = None
+    # what could not be read as the standard says (as in SourceRecord), never silently dropped
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

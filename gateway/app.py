@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import GraphQLObjectType
 from sqlalchemy.engine import URL
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.schema import Schema
 
+from adapters.registry import SourceRegistry
 from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth, www_authenticate
 from gateway.documents import DocumentCache
 from gateway.graphiql import static_mount
@@ -35,6 +36,7 @@ class Resources:
     engine: AsyncEngine
     reference: Reference | None = None
     auth: AuthState | None = None
+    sources: SourceRegistry = field(default_factory=lambda: SourceRegistry([]))
 
 
 def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
@@ -72,15 +74,20 @@ def create_app(
             raise Unauthenticated(error.message, www_authenticate(error)) from error
 
     policy = load_policy(schema_fields(schema))
-    contexts = ContextFactory(resources.engine, settings, policy, authenticate, reference)
+    contexts = ContextFactory(
+        resources.engine, settings, policy, authenticate, reference, lambda: resources.sources
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         resources.reference = await load_reference(resources.engine)
         resources.auth = await load_auth(resources.engine, settings)
+        if settings.sources_config is not None:
+            resources.sources = SourceRegistry.from_yaml(settings.sources_config)
         try:
             yield
         finally:
+            await resources.sources.aclose()
             await resources.auth.aclose()
             if owns_engine:
                 await resources.engine.dispose()

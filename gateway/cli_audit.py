@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from gateway.settings import Settings
+from store.audit_chain import ChainProblem
 
 
 def command_audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -13,7 +14,7 @@ def command_audit(args: argparse.Namespace, settings: Settings) -> int:
     from store import audit
     from store.database import create_engine
 
-    async def run(url: object) -> tuple[int, list[audit.ChainProblem]]:
+    async def run(url: object) -> tuple[int, list[ChainProblem]]:
         engine = create_engine(url, pool_size=1)  # type: ignore[arg-type]
         try:
             return await audit.verify(engine)

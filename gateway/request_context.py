@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.base import Source
 from gateway.settings import Settings
 from policies.document import Policy
 from policies.engine import CallerView
@@ -50,7 +51,9 @@ class ContextFactory:
         policy: Policy,
         authenticate: Authenticate,
         reference: Callable[[], Reference],
+        sources: Callable[[], Mapping[str, Source]] = dict,
     ) -> None:
+        self._sources = sources
         self._engine = engine
         self._settings = settings
         self._policy = policy
@@ -82,7 +85,9 @@ class ContextFactory:
         if caller.organization is not None and caller.level in ORGANISATION_LEVELS:
             scope = await self._scopes.get(caller.organization)
         access = Access(self.view(caller), scope, requested)
-        return Context(self._engine, self._settings, self._reference(), access, request_id)
+        return Context(
+            self._engine, self._settings, self._reference(), access, request_id, self._sources()
+        )
 
     async def finish(self, context: Context) -> None:
         """Audit the personal and sensitive fields this response carried, if any."""

@@ -45,6 +45,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not value >= minimum:  # also refuses nan
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw}")
+    return value
+
+
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "ES384", "EdDSA", "Ed25519", "PS256", "RS256"})
 """JWS algorithms an access token may be signed with. Never `none`, never HMAC: a verifier that
 accepted HS256 could be fooled into using a public key as the shared secret."""
@@ -164,6 +177,8 @@ class Settings:
     graphiql: bool = True
     """Serve GraphiQL at GET /graphql to browsers."""
     pool_size: int = 10
+    sources_config: Path | None = None
+    """YAML list of agency sources (adapters/registry.py); None: no live sources."""
     demo: bool = False
     """Demo mode: GraphiQL offers development identities with fresh tokens to anyone. Set only
     by `cbccvc demo`, deliberately not from the environment, so no deployment turns it on."""
@@ -185,6 +200,46 @@ class Settings:
     """Seconds between reloads of our signing keys from the store (changes also come by NOTIFY)."""
     token_cache_size: int = 10_000
     """Verified access tokens remembered until they expire: a repeat costs no signature check."""
+    # -- operating under abuse (issue 8); documented in docs/configuration.md --
+    production: bool = False
+    """Production mode: no introspection, no "Did you mean" suggestions in errors."""
+    max_depth: int = 10
+    """Operation limits (gateway/limits.py): field nesting,"""
+    max_aliases: int = 15
+    max_root_fields: int = 10
+    max_directives: int = 50
+    max_tokens: int = 1000
+    max_fields: int = 250
+    """field selections with fragments expanded,"""
+    max_cost: int = 5000
+    """and the estimated number of values resolved (lists multiply what is below them)."""
+    max_batch_operations: int = 1
+    max_body_bytes: int = 1 << 20
+    list_multiplier: int = 10
+    """What the cost assumes a list field without first/last returns."""
+    request_deadline: float = 10.0
+    """Seconds one request may take in all before it is answered 504."""
+    redis_url: str | None = None
+    """Redis for rate limits shared by replicas; None keeps them in the store (PostgreSQL)."""
+    rate_limit_per_client: float = 0.0
+    """Requests per second each OAuth client may sustain; 0 turns the limit off."""
+    rate_limit_client_burst: int = 40
+    rate_limit_per_address: float = 0.0
+    """Requests per second each client address may sustain; 0 turns the limit off."""
+    rate_limit_address_burst: int = 20
+    persisted_query_cache_size: int = 1000
+    """Persisted query texts kept in memory per process, in front of the store."""
+    automatic_persisted_queries: bool = True
+    """Register a new query sent with its sha256 (Apollo APQ); off: only `cbccvc queries add`."""
+    log_format: str | None = None
+    """"json" or "text"; None: json in production, text otherwise."""
+    log_level: str = "INFO"
+    otel_endpoint: str | None = None
+    """OTLP/HTTP collector (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is on only when set."""
+    otel_service_name: str = "cbccvc-gateway"
+
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.production else "text")
 
     def issuer_url(self) -> str:
         """`issuer`, or this process's address (localhost when it listens on every interface)."""
@@ -211,6 +266,7 @@ class Settings:
             document_cache_size=_int(env, "CBCCVC_DOCUMENT_CACHE_SIZE", 1000),
             graphiql=_bool(env, "CBCCVC_GRAPHIQL", True),
             pool_size=_int(env, "CBCCVC_DB_POOL_SIZE", 10),
+            sources_config=Path(env["CBCCVC_SOURCES"]) if env.get("CBCCVC_SOURCES") else None,
             issuer=env.get("CBCCVC_ISSUER") or None,
             audience=env.get("CBCCVC_AUDIENCE") or None,
             access_token_ttl=_int(env, "CBCCVC_ACCESS_TOKEN_TTL", 600, minimum=30),
@@ -220,6 +276,29 @@ class Settings:
             jwks_cache_ttl=_int(env, "CBCCVC_JWKS_CACHE_TTL", 600),
             key_refresh_interval=_int(env, "CBCCVC_KEY_REFRESH_INTERVAL", 60),
             token_cache_size=_int(env, "CBCCVC_TOKEN_CACHE_SIZE", 10_000, minimum=0),
+            production=_bool(env, "CBCCVC_PRODUCTION", False),
+            max_depth=_int(env, "CBCCVC_MAX_DEPTH", 10),
+            max_aliases=_int(env, "CBCCVC_MAX_ALIASES", 15, minimum=0),
+            max_root_fields=_int(env, "CBCCVC_MAX_ROOT_FIELDS", 10),
+            max_directives=_int(env, "CBCCVC_MAX_DIRECTIVES", 50, minimum=0),
+            max_tokens=_int(env, "CBCCVC_MAX_TOKENS", 1000),
+            max_fields=_int(env, "CBCCVC_MAX_FIELDS", 250),
+            max_cost=_int(env, "CBCCVC_MAX_COST", 5000),
+            max_batch_operations=_int(env, "CBCCVC_MAX_BATCH_OPERATIONS", 1),
+            max_body_bytes=_int(env, "CBCCVC_MAX_BODY_BYTES", 1 << 20, minimum=1024),
+            list_multiplier=_int(env, "CBCCVC_LIST_MULTIPLIER", 10),
+            request_deadline=_float(env, "CBCCVC_REQUEST_DEADLINE", 10.0, minimum=0.1),
+            redis_url=env.get("CBCCVC_REDIS_URL") or None,
+            rate_limit_per_client=_float(env, "CBCCVC_RATE_LIMIT_PER_CLIENT", 0.0),
+            rate_limit_client_burst=_int(env, "CBCCVC_RATE_LIMIT_CLIENT_BURST", 40),
+            rate_limit_per_address=_float(env, "CBCCVC_RATE_LIMIT_PER_ADDRESS", 0.0),
+            rate_limit_address_burst=_int(env, "CBCCVC_RATE_LIMIT_ADDRESS_BURST", 20),
+            persisted_query_cache_size=_int(env, "CBCCVC_PERSISTED_QUERY_CACHE_SIZE", 1000),
+            automatic_persisted_queries=_bool(env, "CBCCVC_AUTOMATIC_PERSISTED_QUERIES", True),
+            log_format=env.get("CBCCVC_LOG_FORMAT") or None,
+            log_level=(env.get("CBCCVC_LOG_LEVEL") or "INFO").upper(),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            otel_service_name=env.get("OTEL_SERVICE_NAME") or "cbccvc-gateway",
         )
         if settings.default_page_size > settings.max_page_size:
             raise SettingsError(
@@ -228,4 +307,18 @@ class Settings:
             )
         if settings.issuer is not None and not secure_url(settings.issuer):
             raise SettingsError("CBCCVC_ISSUER must be an https URL (or http on loopback)")
+        if settings.log_format not in (None, "json", "text"):
+            raise SettingsError(
+                f"CBCCVC_LOG_FORMAT must be json or text, got {settings.log_format!r}"
+            )
+        if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError(
+                f"CBCCVC_LOG_LEVEL must be a logging level, got {settings.log_level!r}"
+            )
+        if settings.redis_url is not None and urlsplit(settings.redis_url).scheme not in (
+            "redis",
+            "rediss",
+            "unix",
+        ):
+            raise SettingsError("CBCCVC_REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return settings

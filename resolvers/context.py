@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.base import Source
 from gateway.settings import Settings
 from resolvers.access import Access
+from resolvers.live import DETAIL_FIELDS, LiveLoaders
 from resolvers.loaders import Loaders, fetch
 from resolvers.reference import Reference
 from store.queries import consents
@@ -23,10 +25,15 @@ class Context:
     reference: Reference
     access: Access
     request_id: str = ""
+    sources: Mapping[str, Source] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
+    live: LiveLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.engine)
+        requested = self.access.requested.get("Person", frozenset())
+        parts = frozenset(part for name, part in DETAIL_FIELDS.items() if name in requested)
+        self.live = LiveLoaders(self.sources, parts)
 
     async def visible_people(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:
         """Every person row on its way to a response passes here, once.

@@ -6,13 +6,15 @@ that field alone and never a whole page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
 
-from resolvers import global_id
+from adapters.types import DetailPart
+from resolvers import global_id, live
 from resolvers import people as people_resolvers
 from resolvers.access import PersonMasks
 from resolvers.context import Context
@@ -26,6 +28,17 @@ from schema.enums import (
     PoliticalTheory,
     ProfessionalLevel,
     StateManagement,
+)
+from schema.live import (
+    DisciplineEntry,
+    EvaluationEntry,
+    FamilyMember,
+    IdentityCheck,
+    RewardEntry,
+    SalaryHistoryEntry,
+    SocialInsurance,
+    TrainingEntry,
+    WorkHistoryEntry,
 )
 from schema.node import Node, PageInfo
 from store.queries.people import PeopleFilter
@@ -220,6 +233,56 @@ class Person(Node):
             content_hash=row.content_hash,
             synced_at=row.synced_at,
         )
+
+    # --- live, from the owning agency and the national databases (resolvers/live.py) ---
+
+    async def _detail(self, info: Info, part: DetailPart) -> list[Mapping[str, Any]]:
+        detail = await live.load(
+            info.context.live.details, self.row.source_id, self.row.personal_id
+        )
+        return [] if detail is None else list(detail.parts.get(part, ()))
+
+    @strawberry.field(description="Posts held, from the owning agency.")
+    async def work_history(self, info: Info) -> list[WorkHistoryEntry] | None:
+        entries = await self._detail(info, DetailPart.WORK_HISTORY)
+        return [WorkHistoryEntry.of(e) for e in entries]
+
+    @strawberry.field(description="Salary decisions, from the owning agency.")
+    async def salary_history(self, info: Info) -> list[SalaryHistoryEntry] | None:
+        entries = await self._detail(info, DetailPart.SALARY_HISTORY)
+        return [SalaryHistoryEntry.of(e) for e in entries]
+
+    @strawberry.field(description="Courses and degrees, from the owning agency.")
+    async def trainings(self, info: Info) -> list[TrainingEntry] | None:
+        return [TrainingEntry.of(e) for e in await self._detail(info, DetailPart.TRAININGS)]
+
+    @strawberry.field(description="Rewards, from the owning agency.")
+    async def rewards(self, info: Info) -> list[RewardEntry] | None:
+        return [RewardEntry.of(e) for e in await self._detail(info, DetailPart.REWARDS)]
+
+    @strawberry.field(description="Disciplinary measures, from the owning agency.")
+    async def disciplines(self, info: Info) -> list[DisciplineEntry] | None:
+        return [DisciplineEntry.of(e) for e in await self._detail(info, DetailPart.DISCIPLINES)]
+
+    @strawberry.field(description="Annual ratings, from the owning agency.")
+    async def evaluations(self, info: Info) -> list[EvaluationEntry] | None:
+        return [EvaluationEntry.of(e) for e in await self._detail(info, DetailPart.EVALUATIONS)]
+
+    @strawberry.field(description="Family relations, from the owning agency.")
+    async def family(self, info: Info) -> list[FamilyMember] | None:
+        return [FamilyMember.of(e) for e in await self._detail(info, DetailPart.FAMILY)]
+
+    @strawberry.field(description="Name, birth date and gender against the population database.")
+    async def identity_check(self, info: Info) -> IdentityCheck | None:
+        loaders = info.context.live
+        record = await live.load(loaders.identities, loaders.population_id(), self.row.personal_id)
+        return IdentityCheck.of(self.row, record)
+
+    @strawberry.field(description="From the social insurance database.")
+    async def social_insurance(self, info: Info) -> SocialInsurance | None:
+        loaders = info.context.live
+        record = await live.load(loaders.insurance, loaders.insurance_id(), self.row.personal_id)
+        return None if record is None else SocialInsurance.of(record)
 
 
 @strawberry.type

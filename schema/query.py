@@ -10,10 +10,13 @@ from policies.types import Level
 from resolvers import access_log, global_id
 from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
+from resolvers import sources as source_resolvers
+from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access
 from schema.access import AccessRecordConnection, Consent, Me
+from schema.live import SourceErrorInfo, SourceInfo
 from schema.node import Node
 from schema.organization import Organization, OrganizationConnection, OrganizationFilter
 from schema.person import Person, PersonConnection, PersonFilter
@@ -24,6 +27,16 @@ Info = strawberry.Info[Context, None]
 @strawberry.type
 class Query:
     me: Me = strawberry.field(resolver=access.me, description="The caller, from its token.")
+
+    @strawberry.field(
+        description="Every source of data with its health, recent latency, last error and "
+        "circuit state (any caller with a token)."
+    )
+    async def sources(self, info: Info) -> list[SourceInfo]:
+        if info.context.access.caller.level is Level.PUBLIC:
+            raise ForbiddenError("the list of sources needs an access token")
+        found = await source_resolvers.reports(info.context.sources)
+        return [source_info(report) for report in found]
 
     @strawberry.field(description="Your consents (the self level).")
     async def my_consents(self, info: Info) -> list[Consent]:
@@ -159,3 +172,23 @@ class Mutation:
         except ValueError:
             raise BadUserInputError("id is not a consent id", argument="id") from None
         return Consent.from_row(await access_log.revoke(info.context, person_id, consent_id))
+
+
+def source_info(report: source_resolvers.SourceReport) -> SourceInfo:
+    stats, health = report.stats, report.health
+    last = stats.last_error if stats else None
+    return SourceInfo(
+        id=report.source.id,
+        kind=report.source.kind.value,
+        owner=report.source.owner,
+        capabilities=sorted(c.value for c in report.source.capabilities),
+        healthy=None if health is None else health.ok,
+        health_detail=report.health_error or (health.detail if health else None),
+        recent_latency_ms=stats.latency_p50_ms if stats else None,
+        calls=stats.calls if stats else 0,
+        failures=stats.failures if stats else 0,
+        last_error=None
+        if last is None
+        else SourceErrorInfo(message=last.message, code=last.code, at=last.at),
+        circuit_state=stats.circuit.value if stats else "closed",
+    )

@@ -1,0 +1,350 @@
+"""Kind `file`: CSV and XLSX drops in a folder, each file ingested once.
+
+    source = FileSource("VN:GOV:000.00.00.H33:DROP", "000.00.00.H33", folder="/srv/drops/h33")
+    page = await source.changes(None, 500)
+
+Agencies without a database drop spreadsheets of the Ministry's template into a shared folder.
+Files are read in name order; a file is identified by the SHA-256 of its bytes, so the cursor
+(opaque: the names and checksums read so far, and the position inside the file being read) makes
+a re-dropped identical file yield nothing, while a changed file is a new version read in full.
+Drops must appear atomically (write elsewhere, then rename): a half-written file is a new
+version too.
+
+Text: UTF-8 with or without BOM; anything else is read byte for byte (Latin-1) so that TCVN3 and
+VNI letters survive to `adapters.encodings`, which converts each cell it recognises; NFD becomes
+NFC. A file that cannot be opened at all becomes one record with a problem, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import codecs
+import csv
+import hashlib
+import io
+import json
+import os
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from zipfile import BadZipFile
+
+from adapters.base import Source
+from adapters.encodings import convert, detect_encoding, legacy_looking
+from adapters.errors import FatalSourceError, SourceClosed, SourceError, SourceUnavailable
+from adapters.mappings import MappingSpec, load_mapping, map_row
+from adapters.types import Capability, ChangePage, Health, SourceKind, SourceRecord
+from store.text import fold
+
+SUFFIXES = (".csv", ".xlsx")
+_SETTINGS = {"id", "kind", "owner", "folder", "mapping"}
+_CACHED_FILES = 2  # parsed files kept between pages: the one being read and the next
+
+
+# --- the cursor (pure) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DropPosition:
+    """Files read to the end (name, sha256), and how far into the current one."""
+
+    done: tuple[tuple[str, str], ...] = ()
+    current: tuple[str, str, int] | None = None  # (name, sha256, rows already read)
+
+    def encode(self) -> str:
+        document = {"v": 1, "done": [list(pair) for pair in self.done]}
+        if self.current is not None:
+            document["at"] = list(self.current)
+        packed = zlib.compress(json.dumps(document, ensure_ascii=False).encode())
+        return base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str | None, source_id: str = "") -> DropPosition:
+        if cursor is None:
+            return cls()
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            document = json.loads(zlib.decompress(base64.urlsafe_b64decode(padded.encode())))
+            if document["v"] != 1:
+                raise ValueError(document["v"])
+            done = tuple((str(name), str(sha)) for name, sha in document["done"])
+            at = document.get("at")
+            current = (str(at[0]), str(at[1]), int(at[2])) if at else None
+        except (ValueError, KeyError, TypeError, IndexError, zlib.error, binascii.Error) as exc:
+            raise FatalSourceError(
+                f"{source_id}: {cursor!r} is not a cursor of this source", source_id=source_id
+            ) from exc
+        return cls(done, current)
+
+    @property
+    def done_checksums(self) -> frozenset[str]:
+        return frozenset(sha for _, sha in self.done)
+
+
+# --- reading one file (pure: bytes in, rows out) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    name: str
+    sha256: str
+    rows: tuple[Mapping[str, Any], ...]  # heading (folded) -> cell
+    problem: str | None = None  # the whole file could not be read
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 with or without BOM; otherwise byte for byte, for the legacy-encoding detector."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _rows(headings: Sequence[Any], records: Any) -> tuple[Mapping[str, Any], ...]:
+    """Rows keyed by folded headings, legacy-encoded cells converted file-wide."""
+    table = [list(headings)]
+    for record in records:
+        values = list(record)
+        if any(value not in (None, "") for value in values):
+            table.append(values)  # blank lines and rows that were only formatted are skipped
+    encoding = detect_encoding(cell for row in table for cell in row if isinstance(cell, str))
+    if encoding is not None:
+        table = [
+            [convert(cell, encoding) if isinstance(cell, str) and legacy_looking(cell) else cell
+             for cell in row]
+            for row in table
+        ]  # fmt: skip
+    keys = [fold(str(cell or "")) for cell in table[0]]
+    return tuple(
+        {key: value for key, value in zip(keys, values, strict=False) if key}
+        for values in table[1:]
+    )
+
+
+def parse_csv(data: bytes) -> tuple[Mapping[str, Any], ...]:
+    text = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    # Excel in a Vietnamese locale separates with ';' (the decimal mark is ',')
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headings = next(reader, [])
+    return _rows(headings, reader)
+
+
+def parse_xlsx(data: bytes) -> tuple[Mapping[str, Any], ...]:
+    from openpyxl import load_workbook  # imported here: only XLSX drops need it
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        records = sheet.iter_rows(values_only=True)
+        headings = next(records, ())
+        return _rows(headings, records)
+    finally:
+        workbook.close()
+
+
+def parse_file(name: str, data: bytes) -> DroppedFile:
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        rows = parse_xlsx(data) if name.lower().endswith(".xlsx") else parse_csv(data)
+    except (BadZipFile, KeyError, ValueError, OSError, csv.Error) as exc:
+        return DroppedFile(name, sha, (), f"file: {name} is not a readable spreadsheet ({exc})")
+    return DroppedFile(name, sha, rows)
+
+
+# --- the source -----------------------------------------------------------------------------------
+
+
+class FileSource(Source):
+    """A folder of CSV and XLSX drops read through a mapping of the template's headings.
+
+    Args:
+        source_id: `VN:GOV:<agency code>:<subsystem>`.
+        owner: the agency's electronic code.
+        folder: the drop folder (missing or unreadable: SourceUnavailable, as a share that is
+            not mounted).
+        mapping: headings -> standard fields (default adapters/mappings/file_drop.yaml).
+    """
+
+    kind: ClassVar[SourceKind] = SourceKind.FILE
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHANGE_FEED})
+
+    def __init__(
+        self,
+        source_id: str,
+        owner: str | None,
+        *,
+        folder: str | Path,
+        mapping: MappingSpec | str | Path = "file_drop",
+    ) -> None:
+        super().__init__(source_id, owner)
+        self.folder = Path(folder)
+        self.mapping = mapping if isinstance(mapping, MappingSpec) else load_mapping(mapping)
+        self._rule = self.mapping.person
+        self._checksums: dict[tuple[str, int, int], str] = {}
+        self._parsed: OrderedDict[str, DroppedFile] = OrderedDict()
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FileSource:
+        """From a registry entry: id, owner, folder, and optionally mapping."""
+        unknown = sorted(set(settings) - _SETTINGS)
+        if unknown:
+            raise FatalSourceError(f"unknown setting(s) for kind file: {', '.join(unknown)}")
+        for name in ("id", "folder"):
+            if not isinstance(settings.get(name), str) or not settings[name]:
+                raise FatalSourceError(f"kind file needs the setting {name!r} (a string)")
+        return cls(
+            settings["id"],
+            settings.get("owner"),
+            folder=settings["folder"],
+            mapping=settings.get("mapping", "file_drop"),
+        )
+
+    async def changes(self, cursor: str | None, limit: int) -> ChangePage:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        self._check_open()
+        position = DropPosition.decode(cursor, self.id)
+        listing = await asyncio.to_thread(self._listing)
+        done = set(position.done)
+        done_checksums = set(position.done_checksums)
+        pending = [(name, sha) for name, sha in listing if sha not in done_checksums]
+        current = position.current
+        if current is not None and (current[0], current[1]) in pending:
+            # finish the file being read before the others
+            pending.remove((current[0], current[1]))
+            pending.insert(0, (current[0], current[1]))
+        else:
+            current = None
+
+        records: list[SourceRecord] = []
+        while pending and len(records) < limit:
+            name, sha = pending[0]
+            if sha in done_checksums:  # the same bytes under another name, read just now
+                pending.pop(0)
+                continue
+            dropped = await self._parsed_file(name, sha)
+            start = current[2] if current is not None and current[1] == sha else 0
+            taken = self._records(dropped, start, limit - len(records))
+            records.extend(taken)
+            if start + len(taken) >= max(len(dropped.rows), 1 if dropped.problem else 0):
+                done.add((name, sha))
+                done_checksums.add(sha)
+                pending.pop(0)
+                current = None
+            else:
+                current = (name, sha, start + len(taken))
+
+        pending_rows = any(sha not in done_checksums for _, sha in pending)
+        after = DropPosition(tuple(sorted(done)), current)
+        if not records and after == position:
+            return ChangePage((), cursor, False)
+        return ChangePage(tuple(records), after.encode(), current is not None or pending_rows)
+
+    def _records(self, dropped: DroppedFile, start: int, room: int) -> list[SourceRecord]:
+        version = dropped.sha256[:16]
+        if dropped.problem is not None:
+            if start > 0:
+                return []
+            return [SourceRecord(dropped.name, version, {}, problems=(dropped.problem,))]
+        out = []
+        for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
+            mapped = map_row(self._rule, _FoldedRow(row))
+            personal_id = mapped.fields.get("personal_id")
+            record_id = str(personal_id) if personal_id else f"{dropped.name}#{number}"
+            out.append(SourceRecord(record_id, version, mapped.fields, problems=mapped.problems))
+        return out
+
+    def _listing(self) -> list[tuple[str, str]]:
+        """(name, sha256) of the folder's drops in name order; checksums cached per file state."""
+        try:
+            entries = sorted(os.scandir(self.folder), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+            raise SourceUnavailable(
+                f"{self.id}: drop folder {self.folder} is not there ({exc.strerror})",
+                source_id=self.id,
+            ) from exc
+        listing = []
+        for entry in entries:
+            name = entry.name
+            # Excel's lock files (~$x.xlsx) and hidden files are never drops
+            if name.startswith(("~$", ".")) or not name.lower().endswith(SUFFIXES):
+                continue
+            if not entry.is_file():
+                continue
+            stat = entry.stat()
+            key = (name, stat.st_size, stat.st_mtime_ns)
+            sha = self._checksums.get(key)
+            if sha is None:
+                sha = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+                self._checksums[key] = sha
+            listing.append((name, sha))
+        return listing
+
+    async def _parsed_file(self, name: str, sha: str) -> DroppedFile:
+        dropped = self._parsed.get(sha)
+        if dropped is None:
+            try:
+                data = await asyncio.to_thread((self.folder / name).read_bytes)
+            except OSError as exc:
+                raise SourceUnavailable(
+                    f"{self.id}: cannot read {name}: {exc}", source_id=self.id
+                ) from exc
+            dropped = await asyncio.to_thread(parse_file, name, data)
+            if dropped.sha256 != sha:  # replaced between listing and reading: read it next time
+                raise SourceUnavailable(f"{self.id}: {name} changed while read", source_id=self.id)
+            self._parsed[sha] = dropped
+            while len(self._parsed) > _CACHED_FILES:
+                self._parsed.popitem(last=False)
+        return dropped
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SourceClosed(f"{self.id} is closed", source_id=self.id)
+
+    async def health(self) -> Health:
+        started = time.perf_counter()
+        try:
+            self._check_open()
+            files = len(await asyncio.to_thread(self._listing))
+            ok, detail = True, f"{files} file(s) in the drop folder"
+        except SourceError as error:
+            ok, detail = False, f"{error.code}: {error}"
+        elapsed = (time.perf_counter() - started) * 1000.0
+        return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        self._parsed.clear()
+
+
+class _FoldedRow(Mapping[str, Any]):
+    """A row keyed by folded headings, looked up by the mapping's headings as written."""
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self._row = row
+
+    def __getitem__(self, key: str) -> Any:
+        return self._row[fold(key)]
+
+    def __iter__(self) -> Any:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+def from_settings(settings: Mapping[str, Any]) -> Source:
+    """The registry's factory for kind file."""
+    return FileSource.from_settings(settings)

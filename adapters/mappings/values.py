@@ -1,0 +1,137 @@
+"""One source row -> standard field values plus the problems found: pure, table-tested.
+
+Standard values: text in NFC (legacy TCVN3/VNI text converted), dates as ISO "YYYY-MM-DD"
+strings, integers as int, coefficients as Decimal, codes from the mapping's code maps. A value
+that cannot be standardised stays in the fields exactly as the source wrote it, and a problem
+says which field and why: the sync rejects the record with that reason instead of losing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from adapters.encodings import detect_and_convert, readable
+from adapters.mappings.spec import FieldRule, RecordRule
+from store.text import nfc
+
+
+@dataclass(frozen=True)
+class Mapped:
+    fields: dict[str, Any]
+    problems: tuple[str, ...]
+
+
+class _Unmapped(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def map_row(rule: RecordRule, row: Mapping[str, Any]) -> Mapped:
+    """Standard fields of one row (a dict, an asyncpg Record); absent columns count as empty."""
+    fields: dict[str, Any] = {}
+    problems: list[str] = []
+    for field_rule in rule.fields:
+        raw = _raw(field_rule, row)
+        if raw is None:
+            fields[field_rule.target] = None
+            continue
+        try:
+            fields[field_rule.target] = standard_value(field_rule, raw)
+        except _Unmapped as exc:
+            fields[field_rule.target] = raw
+            problems.append(f"{field_rule.target}: {exc.reason}")
+    for target in sorted(rule.required):
+        if fields.get(target) is None:
+            problems.append(f"{target}: missing (mandatory)")
+    return Mapped(fields, tuple(problems))
+
+
+def _raw(rule: FieldRule, row: Mapping[str, Any]) -> Any:
+    if len(rule.columns) == 1:
+        return _present(row.get(rule.columns[0]))
+    parts = [_present(row.get(column)) for column in rule.columns]
+    words = [str(part) for part in parts if part is not None]
+    return " ".join(words) if words else None
+
+
+def _present(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def standard_value(rule: FieldRule, raw: Any) -> Any:
+    """The standard form of a non-empty raw value; _Unmapped with a reason if there is none."""
+    if rule.codes is not None:
+        text = _text(raw, rule.type == "name")
+        code = rule.codes.lookup(text)
+        if code is None:
+            raise _Unmapped(f"{text!r} is not in code map {rule.codes.name}")
+        return code
+    if rule.type == "date":
+        return _date(raw, rule.format).isoformat()
+    if rule.type == "integer":
+        return _integer(raw)
+    if rule.type == "decimal":
+        return _decimal(raw)
+    return _text(raw, rule.type == "name")
+
+
+def _text(raw: Any, strict: bool) -> str:
+    if isinstance(raw, bytes):
+        raise _Unmapped("binary data where text was expected")
+    text, _encoding = detect_and_convert(str(raw))
+    if strict and not readable(text):
+        raise _Unmapped(f"{text!r} is not readable text (neither Unicode, TCVN3 nor VNI)")
+    return nfc(text)
+
+
+def _date(raw: Any, fmt: str | None) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw)
+    try:
+        if fmt is None:
+            return date.fromisoformat(text)
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        raise _Unmapped(f"{text!r} is not a date of the form {fmt or '%Y-%m-%d'}") from None
+
+
+def _integer(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise _Unmapped(f"{raw!r} is not a whole number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float | Decimal) and raw == int(raw):
+        return int(raw)
+    text = str(raw)
+    if text.isdigit():
+        return int(text)
+    raise _Unmapped(f"{text!r} is not a whole number")
+
+
+def _decimal(raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise _Unmapped(f"{raw!r} is not a number")
+    if isinstance(raw, Decimal):
+        number = raw
+    else:
+        # a float from a spreadsheet through its shortest text (4.98, not 4.9800000000000004);
+        # Vietnamese spreadsheets write the decimal comma
+        text = repr(raw) if isinstance(raw, float) else str(raw)
+        try:
+            number = Decimal(text.replace(",", ".") if "." not in text else text)
+        except InvalidOperation:
+            raise _Unmapped(f"{text!r} is not a number") from None
+    if not number.is_finite():
+        raise _Unmapped(f"{raw!r} is not a finite number")
+    return number

@@ -1,0 +1,131 @@
+"""Live fan-out: what only the owning agency, the population or the insurance database knows.
+
+Per request, every lookup of one kind is batched per source (one call per source), all sources
+are called concurrently, and each call runs inside its source's guard (deadline, retries,
+concurrency limit, circuit breaker: adapters/resilience.py). A source that fails yields its
+error for exactly the people it would have supplied; everything else still arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from graphql import GraphQLError
+
+from adapters.base import Source
+from adapters.errors import SourceError, SourceUnavailable
+from adapters.types import Capability, DetailPart, IdentityRecord, InsuranceRecord, PersonDetail
+
+T = TypeVar("T")
+
+DETAIL_FIELDS: Mapping[str, DetailPart] = {
+    "workHistory": DetailPart.WORK_HISTORY,
+    "salaryHistory": DetailPart.SALARY_HISTORY,
+    "trainings": DetailPart.TRAININGS,
+    "rewards": DetailPart.REWARDS,
+    "disciplines": DetailPart.DISCIPLINES,
+    "evaluations": DetailPart.EVALUATIONS,
+    "family": DetailPart.FAMILY,
+}
+
+
+class SourceFieldError(GraphQLError):
+    """A field a source should have supplied is null: which source, and why (by remedy)."""
+
+    def __init__(self, error: SourceError, source_id: str | None) -> None:
+        source = error.source_id or source_id
+        reason = {
+            "SOURCE_TIMEOUT": "did not answer in time",
+            "SOURCE_UNAVAILABLE": "is unavailable",
+        }.get(error.code, "answered with an error")
+        super().__init__(
+            f"source {source} {reason}", extensions={"code": error.code, "source": source}
+        )
+
+
+def first_with(sources: Mapping[str, Source], capability: Capability) -> Source | None:
+    for source in sources.values():
+        if capability in source.capabilities:
+            return source
+    return None
+
+
+async def _per_source(
+    keys: Sequence[tuple[str, str]],
+    sources: Mapping[str, Source],
+    call: Callable[[Source, list[str]], Awaitable[Mapping[str, T]]],
+) -> list[T | SourceError | None]:
+    """One call per source for its people, all sources at once; errors stay per source."""
+    by_source: dict[str, dict[str, None]] = defaultdict(dict)  # ordered, without repeats
+    for source_id, personal_id in keys:
+        by_source[source_id][personal_id] = None
+
+    async def one(source_id: str, personal_ids: list[str]) -> Mapping[str, T] | SourceError:
+        source = sources.get(source_id)
+        if source is None:
+            return SourceUnavailable("no such source is configured", source_id=source_id)
+        try:
+            return await call(source, personal_ids)
+        except SourceError as error:
+            return error
+
+    answers = await asyncio.gather(*(one(s, list(ids)) for s, ids in by_source.items()))
+    found = dict(zip(by_source, answers, strict=True))
+    results: list[T | SourceError | None] = []
+    for source_id, personal_id in keys:
+        answer = found[source_id]
+        results.append(answer if isinstance(answer, SourceError) else answer.get(personal_id))
+    return results
+
+
+class LiveLoaders:
+    """Per-request loaders keyed by (source id, personal ID)."""
+
+    def __init__(self, sources: Mapping[str, Source], parts: frozenset[DetailPart]) -> None:
+        self._sources = sources
+        self._parts = parts or frozenset(DetailPart)
+        self.details: DataLoader[tuple[str, str], PersonDetail | None] = DataLoader(self._details)
+        self.identities: DataLoader[tuple[str, str], IdentityRecord | None] = DataLoader(
+            self._identities
+        )
+        self.insurance: DataLoader[tuple[str, str], InsuranceRecord | None] = DataLoader(
+            self._insurance
+        )
+
+    def population_id(self) -> str | None:
+        source = first_with(self._sources, Capability.IDENTITY_CHECK)
+        return None if source is None else source.id
+
+    def insurance_id(self) -> str | None:
+        source = first_with(self._sources, Capability.INSURANCE)
+        return None if source is None else source.id
+
+    async def _details(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        parts = self._parts
+        return await _per_source(
+            keys, self._sources, lambda source, ids: source.person_details(ids, parts)
+        )
+
+    async def _identities(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        return await _per_source(keys, self._sources, lambda s, ids: s.identities(ids))
+
+    async def _insurance(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        return await _per_source(keys, self._sources, lambda s, ids: s.insurance(ids))
+
+
+async def load(
+    loader: DataLoader[tuple[str, str], T], source_id: str | None, personal_id: str
+) -> T:
+    """Load one key; a source's failure becomes the field's error (null with code and source)."""
+    if source_id is None:
+        raise SourceFieldError(
+            SourceUnavailable("no source of this kind is configured"), "unconfigured"
+        )
+    try:
+        return await loader.load((source_id, personal_id))
+    except SourceError as error:
+        raise SourceFieldError(error, source_id) from error

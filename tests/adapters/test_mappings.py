@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.mappings import MappingError, load_mapping, map_row
+from adapters.mappings.spec import FieldRule, RecordRule
+
+VI = load_mapping("legacy_vi")
+EN = load_mapping("legacy_en")
+
+
+def field(target: str, mapping: Any = VI) -> FieldRule:
+    return next(rule for rule in mapping.person.fields if rule.target == target)
+
+
+def one(rule: FieldRule, value: Any) -> tuple[Any, tuple[str, ...]]:
+    mapped = map_row(RecordRule((rule,)), {column: value for column in rule.columns})
+    return mapped.fields[rule.target], mapped.problems
+
+
+@pytest.mark.parametrize(
+    ("target", "raw", "standard"),
+    [
+        ("gender", "Nam", "male"),
+        ("gender", "Nữ", "female"),
+        ("gender", "Nu\u0303", "female"),  # NFD
+        ("gender", "  nữ ", "female"),  # case and spaces as typed
+        ("ethnicity_code", "04", "06"),  # their 04 is Mường, our 06
+        ("ethnicity_code", "06", "04"),  # their 06 is Hoa, our 04
+        ("ethnicity_code", "01", "01"),
+        ("religion_code", "Phật giáo", "01"),
+        ("birth_date", "02/09/1975", "1975-09-02"),
+        ("salary_step", "3", 3),
+        ("salary_coefficient", Decimal("4.98"), Decimal("4.98")),
+        ("full_name", "Nguye\u0302\u0303n  Văn   An", "Nguyễn Văn An"),
+        ("full_name", "NguyÔn V¨n An", "Nguyễn Văn An"),  # TCVN3 in a Unicode column
+    ],
+)
+def test_vietnamese_schema_values_become_standard(target: str, raw: Any, standard: Any) -> None:
+    assert one(field(target), raw) == (standard, ())
+
+
+@pytest.mark.parametrize(
+    ("target", "raw", "standard"),
+    [
+        ("gender", 1, "male"),
+        ("gender", 2, "female"),
+        ("ethnicity_code", "Tày", "02"),
+        ("ethnicity_code", "Ê Đê", "12"),
+        ("ethnicity_code", "e de", "12"),  # typed without diacritics
+        ("birth_date", "1975-09-02", "1975-09-02"),
+    ],
+)
+def test_english_schema_values_become_standard(target: str, raw: Any, standard: Any) -> None:
+    assert one(field(target, EN), raw) == (standard, ())
+
+
+@pytest.mark.parametrize(
+    ("target", "raw", "problem"),
+    [
+        ("ethnicity_code", "99", "ethnicity_code: '99' is not in code map ethnicity"),
+        ("birth_date", "1975-09-02", "birth_date: '1975-09-02' is not a date of the form %d/%m/%Y"),
+        ("birth_date", "31/02/1975", "birth_date: '31/02/1975' is not a date of the form %d/%m/%Y"),
+        ("salary_step", "ba", "salary_step: 'ba' is not a whole number"),
+        ("salary_coefficient", "n/a", "salary_coefficient: 'n/a' is not a number"),
+        ("full_name", "Ng¤y¤n ©©©", "full_name: 'Ng¤y¤n ©©©' is not readable text"),
+    ],
+)
+def test_unmappable_values_stay_as_written_with_a_reason(
+    target: str, raw: Any, problem: str
+) -> None:
+    value, problems = one(field(target), raw)
+    assert value == raw
+    assert len(problems) == 1
+    assert problems[0].startswith(problem)
+
+
+def test_a_decimal_comma_is_a_decimal_point() -> None:
+    assert one(field("salary_coefficient"), "4,98") == (Decimal("4.98"), ())
+
+
+def test_name_parts_compose_the_full_name_skipping_empty_ones() -> None:
+    row = {"last_name": "Nguyễn", "middle_name": None, "first_name": "An", "national_id": "1"}
+    assert map_row(EN.person, row).fields["full_name"] == "Nguyễn An"
+
+
+def test_missing_mandatory_fields_are_each_named() -> None:
+    problems = map_row(VI.person, {"so_dinh_danh": "001068898405"}).problems
+    assert "full_name: missing (mandatory)" in problems
+    assert "birth_date: missing (mandatory)" in problems
+    assert not any(problem.startswith("personal_id") for problem in problems)
+
+
+def test_empty_text_is_no_value() -> None:
+    assert one(field("birth_place"), "   ") == (None, ())
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agency.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("mapping: x\nversion: '1'\nperson: {fields: {salary: luong}}\n", "not standard field"),
+        ("mapping: x\nversion: '1'\nperson: {fields: {gender: {column: a, codes: sex}}}\n",
+         "no code map named 'sex'"),
+        ("mapping: x\nversion: '1'\nperson: {required: [gender], fields: {full_name: a}}\n",
+         "not mapped under fields: gender"),
+        ("mapping: x\nversion: '1'\nperson: {fields: {full_name: a}}\ncolour: blue\n",
+         "unknown key(s) colour"),
+        ("mapping: x\nversion: '1'\ncodes: {e: {names_of: ethnic_groupz}}\n"
+         "person: {fields: {full_name: a}}\n", "no such code-list file"),
+        ("mapping: x\nversion: '1'\nperson: {fields: {birth_date: {column: a, type: when}}}\n",
+         "type 'when' is not one of"),
+        ("mapping: x\nversion: '1'\nperson: {fields: {full_name: a}}\n"
+         "details: {hobbies: {table: t, person_column: k, fields: {a: b}}}\n",
+         "not a detail part"),
+    ],
+)  # fmt: skip
+def test_a_malformed_mapping_fails_at_load_naming_what_is_wrong(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(MappingError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_mapping(write(tmp_path, text))
+
+
+def test_the_shipped_mappings_map_every_detail_part() -> None:
+    for mapping in (VI, EN):
+        assert len(mapping.details) == 7
+        assert mapping.organizations is not None
