@@ -91,13 +91,26 @@ def _seed(url: URL, people: int, seed: int, *, replace_existing: bool) -> Any:
 
 
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from sandbox.agencies import close_blocking, start_agencies_blocking
+
     settings = replace(settings, port=args.port, demo=True)
     with store_url(settings) as url:
         asyncio.run(prepare_store(url))
         if asyncio.run(people_count(url)) == 0:
             print(f"First start: seeding {args.people:,} synthetic people (seed {args.seed})")
             _seed(url, args.people, args.seed, replace_existing=False)
-        serve(settings, url)
+        print("Starting the sandbox agencies (their own databases, on loopback ports)")
+        sandbox = start_agencies_blocking(
+            url.render_as_string(hide_password=False),
+            url.set(database="postgres").render_as_string(hide_password=False),
+            settings.data_dir / "sandbox",
+            seed=args.seed,
+        )
+        print(f"{len(sandbox.sources)} sources ready in {sandbox.seconds:.1f} s")
+        try:
+            serve(replace(settings, sources_config=sandbox.sources_config_path), url)
+        finally:
+            close_blocking(sandbox)
     return 0
 
 
@@ -181,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # pgserver narrates every start and stop at INFO; its warnings still show
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # httpx logs every request to a source at INFO: the sources query shows their health
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); pgserver does not need it
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     args = parser().parse_args(argv)

@@ -17,7 +17,7 @@ from aiodataloader import DataLoader
 from graphql import GraphQLError
 
 from adapters.base import Source
-from adapters.errors import SourceError, SourceUnavailable
+from adapters.errors import SourceError, SourceUnavailable, UnsupportedOperation
 from adapters.types import Capability, DetailPart, IdentityRecord, InsuranceRecord, PersonDetail
 
 T = TypeVar("T")
@@ -38,10 +38,13 @@ class SourceFieldError(GraphQLError):
 
     def __init__(self, error: SourceError, source_id: str | None) -> None:
         source = error.source_id or source_id
-        reason = {
-            "SOURCE_TIMEOUT": "did not answer in time",
-            "SOURCE_UNAVAILABLE": "is unavailable",
-        }.get(error.code, "answered with an error")
+        if isinstance(error, UnsupportedOperation):
+            reason = str(error)
+        else:
+            reason = {
+                "SOURCE_TIMEOUT": "did not answer in time",
+                "SOURCE_UNAVAILABLE": "is unavailable",
+            }.get(error.code, "answered with an error")
         super().__init__(
             f"source {source} {reason}", extensions={"code": error.code, "source": source}
         )
@@ -57,6 +60,7 @@ def first_with(sources: Mapping[str, Source], capability: Capability) -> Source 
 async def _per_source(
     keys: Sequence[tuple[str, str]],
     sources: Mapping[str, Source],
+    capability: Capability,
     call: Callable[[Source, list[str]], Awaitable[Mapping[str, T]]],
 ) -> list[T | SourceError | None]:
     """One call per source for its people, all sources at once; errors stay per source."""
@@ -68,6 +72,9 @@ async def _per_source(
         source = sources.get(source_id)
         if source is None:
             return SourceUnavailable("no such source is configured", source_id=source_id)
+        if capability not in source.capabilities:
+            # a file drop has no live detail: say so without calling it
+            return UnsupportedOperation(f"offers no {capability}", source_id=source_id)
         try:
             return await call(source, personal_ids)
         except SourceError as error:
@@ -107,14 +114,21 @@ class LiveLoaders:
     async def _details(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
         parts = self._parts
         return await _per_source(
-            keys, self._sources, lambda source, ids: source.person_details(ids, parts)
+            keys,
+            self._sources,
+            Capability.PERSON_DETAIL,
+            lambda source, ids: source.person_details(ids, parts),
         )
 
     async def _identities(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
-        return await _per_source(keys, self._sources, lambda s, ids: s.identities(ids))
+        return await _per_source(
+            keys, self._sources, Capability.IDENTITY_CHECK, lambda s, ids: s.identities(ids)
+        )
 
     async def _insurance(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
-        return await _per_source(keys, self._sources, lambda s, ids: s.insurance(ids))
+        return await _per_source(
+            keys, self._sources, Capability.INSURANCE, lambda s, ids: s.insurance(ids)
+        )
 
 
 async def load(

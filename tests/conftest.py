@@ -14,20 +14,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from graphql_client import GraphQLClient
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gateway.app import create_app
-from gateway.auth.claims import Grant
 from gateway.settings import Settings
-from policies.types import Caller, Level
+from policies.types import Caller
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
 from store.migrate import upgrade
 from store.reference_data import load_code_lists
@@ -140,56 +139,6 @@ def live_gateway(settings: Settings, seeded_store_url: URL) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-CENTRAL = Caller(Level.CENTRAL, organization="000.00.00.G09", client_id="test-portal")
-
-
-def token_for(app: Starlette, caller: Caller) -> str:
-    """A real access token for `caller`, signed by the app's own authorization server."""
-    auth = app.state.resources.auth
-    grant = Grant(
-        level=caller.level,
-        organization=caller.organization,
-        subject=caller.subject or "test-subject",
-        client_id=caller.client_id or "test-client",
-        purposes=tuple(sorted(caller.purposes)),
-    )
-    return str(auth.issue(grant)[0])
-
-
-class GraphQLClient:
-    """Posts one operation to the in-process gateway, as a portal would, as one caller."""
-
-    def __init__(
-        self, client: httpx.AsyncClient, app: Starlette, caller: Caller | None = CENTRAL
-    ) -> None:
-        self.http = client
-        self.caller = caller
-        self.headers: dict[str, str] = {}
-        if caller is not None:
-            self.headers["Authorization"] = f"Bearer {token_for(app, caller)}"
-
-    async def post(
-        self,
-        query: str,
-        variables: dict[str, object] | None = None,
-        *,
-        accept: str = "application/graphql-response+json",
-    ) -> httpx.Response:
-        return await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Accept": accept, **self.headers},
-        )
-
-    async def data(self, query: str, variables: dict[str, object] | None = None) -> Any:
-        """The data of an operation that must succeed without errors."""
-        response = await self.post(query, variables)
-        body = response.json()
-        assert response.status_code == 200, body
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 @pytest_asyncio.fixture

@@ -1,0 +1,341 @@
+"""What the HTTP kinds of source share: one httpx client per source, a deadline per call, and
+the translation of everything the network or the far end can do wrong into source errors.
+
+    connect refused, reset, closed early        -> SourceUnavailable
+    no answer within the deadline (or a hang)   -> SourceTimeout
+    429, 502, 503, 504                          -> SourceUnavailable (retry_after from the header)
+    408                                         -> SourceTimeout
+    other 4xx                                   -> FatalSourceError (our call is wrong or refused)
+    other 5xx                                   -> SourceError (the far end failed; remedy unknown)
+    3xx (we never follow redirects)             -> SourceProtocolError
+    not JSON, not UTF-8, a charset other than UTF-8, text encoded twice
+    (mojibake), a body too large                -> SourceProtocolError
+    a misconfigured URL                         -> FatalSourceError
+
+Reads are GET; POST only carries batch lookups whose body holds personal IDs (never put into
+URLs). No httpx exception and no undecoded byte ever reaches a caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from adapters.errors import (
+    FatalSourceError,
+    SourceClosed,
+    SourceError,
+    SourceProtocolError,
+    SourceTimeout,
+    SourceUnavailable,
+)
+from adapters.types import Health
+from exchange.payload import PayloadError, Reader
+
+DEFAULT_TIMEOUT = 5.0
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+RETRIABLE_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = "cbccvc-gateway"
+_MESSAGE_LENGTH = 200
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _stated_message(body: bytes) -> str:
+    """The message of a JSON error body ({"error": {"code", "message"}}), if it has one."""
+    try:
+        error = Reader(orjson.loads(body)).field("error")
+        code = error.field("code").text(max_length=64)
+        message = error.field("message").text(max_length=_MESSAGE_LENGTH)
+    except (orjson.JSONDecodeError, PayloadError):
+        return ""
+    return f": {code} {message}".rstrip()
+
+
+def error_for_status(
+    status: int, headers: Mapping[str, str], body: bytes, source_id: str, now: datetime
+) -> SourceError | None:
+    """The error an HTTP status means, or None for success. Pure."""
+    if 200 <= status < 300:
+        return None
+    stated = _stated_message(body)
+    if status in RETRIABLE_STATUSES:
+        retry_after = parse_retry_after(headers.get("retry-after"), now)
+        what = "rate-limited us" if status == 429 else "is unavailable"
+        return SourceUnavailable(
+            f"{source_id} {what} (HTTP {status}){stated}",
+            source_id=source_id,
+            retry_after=retry_after,
+        )
+    if status == 408:
+        return SourceTimeout(f"{source_id} timed out (HTTP 408)", source_id=source_id)
+    if 300 <= status < 400:
+        return SourceProtocolError(
+            f"{source_id} redirected (HTTP {status}); sources are called at their own address",
+            source_id=source_id,
+        )
+    if 400 <= status < 500:
+        return FatalSourceError(
+            f"{source_id} refused the call (HTTP {status}){stated}", source_id=source_id
+        )
+    return SourceError(f"{source_id} failed (HTTP {status}){stated}", source_id=source_id)
+
+
+def check_media_type(content_type: str | None, source_id: str) -> None:
+    """JSON, and UTF-8 if a charset is named at all (RFC 8259: JSON is UTF-8)."""
+    media, _, parameters = (content_type or "").partition(";")
+    media = media.strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise SourceProtocolError(
+            f"{source_id} answered {media or 'without a content type'}, not JSON",
+            source_id=source_id,
+        )
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise SourceProtocolError(
+                f"{source_id} answered in {value.strip()}, not UTF-8", source_id=source_id
+            )
+
+
+def decode_json(body: bytes, source_id: str) -> Any:
+    """The JSON value of a body that must be UTF-8; SourceProtocolError for anything else."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # typically Windows-1258 or Latin-1 bytes labelled UTF-8: never guess, never pass on
+        raise SourceProtocolError(
+            f"{source_id} answered with bytes that are not UTF-8 (at byte {exc.start})",
+            source_id=source_id,
+        ) from exc
+    try:
+        value = orjson.loads(text.removeprefix("\ufeff"))
+    except orjson.JSONDecodeError as exc:
+        raise SourceProtocolError(
+            f"{source_id} answered with JSON that does not parse: {exc.msg}", source_id=source_id
+        ) from exc
+    where = find_double_encoded(value)
+    if where is not None:
+        raise SourceProtocolError(
+            f"{source_id} answered with text encoded twice (UTF-8 read as Latin-1) at {where}",
+            source_id=source_id,
+        )
+    return value
+
+
+def is_double_encoded(text: str) -> bool:
+    """Whether `text` is UTF-8 that was read as Latin-1 or Windows-1252 and encoded again.
+
+    Vietnamese text almost always holds letters outside Latin-1 (ư, ơ, đ, ạ, ễ...), and Latin-1
+    letters in a row almost never form valid UTF-8, so text that survives the round trip and
+    comes out different is mojibake ("Nguyá»…n" for "Nguyễn").
+    """
+    if text.isascii():
+        return False
+    for codec in ("latin-1", "cp1252"):
+        try:
+            if text.encode(codec).decode("utf-8") != text:
+                return True
+        except UnicodeError:
+            continue
+    return False
+
+
+def find_double_encoded(value: object, path: str = "$") -> str | None:
+    """The JSON path of the first string (key or value) that is double-encoded, if any."""
+    if isinstance(value, str):
+        return path if is_double_encoded(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if is_double_encoded(key):
+                return f"{path}.{key!r}"
+            found = find_double_encoded(item, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_double_encoded(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def translate(exc: httpx.HTTPError, source_id: str) -> SourceError:
+    """Our error for an httpx one (the caller raises it `from` the original)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return SourceTimeout(f"{source_id} did not answer in time", source_id=source_id)
+    if isinstance(exc, httpx.ConnectError):
+        return SourceUnavailable(f"cannot connect to {source_id}: {exc}", source_id=source_id)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return SourceUnavailable(f"{source_id} dropped the connection: {exc}", source_id=source_id)
+    if isinstance(exc, httpx.DecodingError | httpx.TooManyRedirects):
+        return SourceProtocolError(
+            f"{source_id} sent an unreadable answer: {exc}", source_id=source_id
+        )
+    if isinstance(exc, httpx.NetworkError):
+        return SourceUnavailable(f"{source_id} is unreachable: {exc}", source_id=source_id)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
+        return FatalSourceError(f"{source_id} is misconfigured: {exc}", source_id=source_id)
+    return SourceError(f"calling {source_id} failed: {exc}", source_id=source_id)
+
+
+class JsonClient:
+    """One source's HTTP client: its base URL, a deadline per call, errors translated.
+
+    Args:
+        source_id: named in every error.
+        base_url: the source's address; paths are relative to it.
+        timeout: seconds a whole call may take (connect, send, wait, read), after which it
+            fails with SourceTimeout: a source that hangs costs no more than this.
+        transport: for tests (httpx.MockTransport); real calls by default.
+    """
+
+    def __init__(
+        self,
+        source_id: str,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_connections: int = 10,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.source_id = source_id
+        self.timeout = timeout
+        self.closed = False
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=max_connections),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            follow_redirects=False,
+            transport=transport,
+            # the environment's proxies must not see personal data bound for a source
+            trust_env=False,
+        )
+
+    async def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return await self._call("GET", path, params=params)
+
+    async def post(self, path: str, payload: Any) -> Any:
+        """A read-only lookup whose parameters must not go into the URL."""
+        return await self._call("POST", path, content=orjson.dumps(payload))
+
+    async def _call(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Any:  # fmt: skip
+        if self.closed:
+            raise SourceClosed(f"{self.source_id} was closed", source_id=self.source_id)
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        try:
+            async with asyncio.timeout(self.timeout):
+                request = self._client.build_request(
+                    method, path.lstrip("/"), params=params, content=content, headers=headers
+                )
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await _read_capped(response, self.source_id)
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:
+            raise SourceTimeout(
+                f"{self.source_id} did not answer within {self.timeout} s", source_id=self.source_id
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise translate(exc, self.source_id) from exc
+        error = error_for_status(
+            response.status_code, response.headers, body, self.source_id, datetime.now(UTC)
+        )
+        if error is not None:
+            raise error
+        check_media_type(response.headers.get("content-type"), self.source_id)
+        return decode_json(body, self.source_id)
+
+    async def aclose(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self._client.aclose()
+
+
+async def _read_capped(response: httpx.Response, source_id: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise SourceProtocolError(
+            f"{source_id} answered with {declared} bytes", source_id=source_id
+        )
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body.extend(chunk)
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise SourceProtocolError(
+                f"{source_id} answered with more than {MAX_RESPONSE_BYTES} bytes",
+                source_id=source_id,
+            )
+    return bytes(body)
+
+
+def protocol_error(error: PayloadError, source_id: str) -> SourceProtocolError:
+    """A payload of the wrong shape, as the caller sees it (the path says where)."""
+    return SourceProtocolError(f"{source_id} answered off protocol: {error}", source_id=source_id)
+
+
+async def timed_health(check: Callable[[], Awaitable[str]]) -> Health:
+    """Health from one call: ok with its latency, or not ok with the error's code and message."""
+    started = time.perf_counter()
+    try:
+        detail = await check()
+        ok = True
+    except SourceError as error:
+        detail, ok = f"{error.code}: {error}", False
+    elapsed = (time.perf_counter() - started) * 1000.0
+    return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)
+
+
+def check_settings(settings: Mapping[str, Any], kind: str, allowed: frozenset[str]) -> None:
+    """Refuses a config entry with settings this kind does not know (a typo is never ignored)."""
+    unknown = sorted(set(settings) - allowed - {"id", "kind", "owner"})
+    if unknown:
+        raise FatalSourceError(f"unknown setting(s) for kind {kind}: {', '.join(unknown)}")
+
+
+def setting(settings: Mapping[str, Any], name: str, kind: type, default: Any = ...) -> Any:
+    """One setting of a source's config entry, checked (FatalSourceError names what is wrong)."""
+    if name not in settings:
+        if default is ...:
+            raise FatalSourceError(f"source {settings.get('id')!r}: missing setting {name!r}")
+        return default
+    value = settings[name]
+    if value is None and default is None:
+        return None  # an optional setting written out as null (owner: null)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        source = settings.get("id")
+        raise FatalSourceError(
+            f"source {source!r}: setting {name!r} must be {kind.__name__}, got {value!r}"
+        )
+    return value

@@ -1,0 +1,436 @@
+"""The MOHA exchange protocol: every payload an agency connector and its client exchange.
+
+Pure: builders of payloads (plain JSON-ready dicts) for the connector, and parsers of payloads
+(into adapters.types values) for the client, in one module so that the later signed and encrypted
+envelope wraps exactly these shapes. Every payload names the protocol and its version; a client
+accepts any minor version of the major it knows (a minor version only adds optional members).
+
+Endpoints (per agency, below `/agencies/<agency code>` when one connector serves several):
+
+    GET  /v1/changes?cursor=<opaque>&limit=<1..1000>   -> changes payload
+    POST /v1/persons/detail   {personal_ids, parts}     -> details payload (read-only lookup)
+    GET  /v1/organizations                              -> organizations payload
+    GET  /v1/health                                     -> health payload
+
+    {"protocol": "moha-exchange", "version": "1.0", ...}     on every payload, plus:
+    changes        {"source_id", "records": [{"source_record_id", "version", "deleted",
+                    "fields": {standard name: JSON value}}], "next_cursor", "has_more"}
+    detail request {"personal_ids": [12 digits, ...], "parts": [DetailPart, ...]}
+    details        {"persons": [{"personal_id", "parts": {part: [{key: scalar}]}}]}
+                   (keys per part in DETAIL_FIELDS)
+    organizations  {"organizations": [{"code", "name", "level", "parent_code", "status",
+                    "status_changed_on", "successor_code"}]}
+    health         {"status": "ok", "source_id", "records", "checked_at"}
+    error          {"error": {"code", "message"}}   with a 4xx/5xx status
+
+Person fields travel under the Ministry store's column names (see PERSON_FIELDS), the
+organisation by its electronic code; dates are ISO 8601 strings, decimals strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import orjson
+
+from adapters.types import (
+    ChangePage,
+    DetailPart,
+    OrganizationRecord,
+    PersonDetail,
+    SourceRecord,
+)
+from exchange.payload import PayloadError, Reader
+
+PROTOCOL = "moha-exchange"
+VERSION = "1.0"
+MAJOR_VERSION = 1
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+MAX_DETAIL_BATCH = 200  # personal IDs per detail request
+MAX_ENTRIES_PER_PART = 500
+
+PERSONAL_ID = re.compile(r"^[0-9]{12}$")
+_STATUSES = frozenset({"active", "merged", "dissolved"})
+_PARTS = frozenset(part.value for part in DetailPart)
+
+JsonObject = dict[str, Any]
+
+
+class FieldType(Enum):
+    TEXT = "text"
+    DATE = "date"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+
+
+# The person fields the change feed carries: the store's columns (data groups 1, 4, 5, 6, 7),
+# except the store's own keys, search keys and provenance; the organisation goes by its code.
+PERSON_FIELDS: Mapping[str, FieldType] = {
+    "personal_id": FieldType.TEXT,
+    "full_name": FieldType.TEXT,
+    "family_name": FieldType.TEXT,
+    "middle_name": FieldType.TEXT,
+    "given_name": FieldType.TEXT,
+    "other_names": FieldType.TEXT,
+    "gender": FieldType.TEXT,
+    "birth_date": FieldType.DATE,
+    "birth_place": FieldType.TEXT,
+    "home_town": FieldType.TEXT,
+    "ethnicity_code": FieldType.TEXT,
+    "religion_code": FieldType.TEXT,
+    "permanent_address": FieldType.TEXT,
+    "current_address": FieldType.TEXT,
+    "category": FieldType.TEXT,
+    "status": FieldType.TEXT,
+    "status_since": FieldType.DATE,
+    "recruited_on": FieldType.DATE,
+    "position_code": FieldType.TEXT,
+    "position_since": FieldType.DATE,
+    "general_education": FieldType.TEXT,
+    "professional_level": FieldType.TEXT,
+    "field_of_study": FieldType.TEXT,
+    "political_theory": FieldType.TEXT,
+    "state_management": FieldType.TEXT,
+    "foreign_language": FieldType.TEXT,
+    "it_skill": FieldType.TEXT,
+    "organization_code": FieldType.TEXT,
+    "job_position": FieldType.TEXT,
+    "grade_code": FieldType.TEXT,
+    "salary_scale_code": FieldType.TEXT,
+    "salary_step": FieldType.INTEGER,
+    "salary_coefficient": FieldType.DECIMAL,
+    "salary_since": FieldType.DATE,
+    "performance_rating": FieldType.TEXT,
+    "performance_year": FieldType.INTEGER,
+    "party_joined_on": FieldType.DATE,
+    "party_official_on": FieldType.DATE,
+    "trade_union_joined_on": FieldType.DATE,
+    "youth_union_joined_on": FieldType.DATE,
+}
+
+
+# The keys of detail entries and their types: the same standard terms every kind of source
+# answers in (sandbox/legacy/details.py writes them, the sql mappings read them back), so that a
+# person's details read alike whoever serves them. Other keys pass through as JSON scalars.
+DETAIL_FIELDS: Mapping[DetailPart, Mapping[str, FieldType]] = {
+    DetailPart.WORK_HISTORY: {
+        "start": FieldType.DATE,
+        "end": FieldType.DATE,
+        "organization": FieldType.TEXT,
+        "position": FieldType.TEXT,
+    },
+    DetailPart.SALARY_HISTORY: {
+        "start": FieldType.DATE,
+        "grade_code": FieldType.TEXT,
+        "step": FieldType.INTEGER,
+        "coefficient": FieldType.DECIMAL,
+    },
+    DetailPart.TRAININGS: {
+        "start": FieldType.DATE,
+        "end": FieldType.DATE,
+        "institution": FieldType.TEXT,
+        "field": FieldType.TEXT,
+        "qualification": FieldType.TEXT,
+    },
+    DetailPart.REWARDS: {
+        "year": FieldType.INTEGER,
+        "kind": FieldType.TEXT,
+        "decided_by": FieldType.TEXT,
+    },
+    DetailPart.DISCIPLINES: {
+        "date": FieldType.DATE,
+        "kind": FieldType.TEXT,
+        "reason": FieldType.TEXT,
+    },
+    DetailPart.EVALUATIONS: {"year": FieldType.INTEGER, "rating": FieldType.TEXT},
+    DetailPart.FAMILY: {
+        "relation": FieldType.TEXT,
+        "full_name": FieldType.TEXT,
+        "birth_year": FieldType.INTEGER,
+        "occupation": FieldType.TEXT,
+    },
+}
+
+
+@dataclass(frozen=True)
+class DetailRequest:
+    personal_ids: tuple[str, ...]
+    parts: frozenset[DetailPart]
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    ok: bool
+    source_id: str
+    records: int
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    code: str
+    message: str
+
+
+# --- building payloads (the connector) -------------------------------------------------------
+
+
+def _envelope(**members: Any) -> JsonObject:
+    return {"protocol": PROTOCOL, "version": VERSION, **members}
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # exact: "4.98", never the float 4.9800000000000004
+    raise TypeError(f"the protocol carries no {type(value).__name__} values")
+
+
+def dumps(payload: object) -> bytes:
+    """A payload as the protocol writes it: UTF-8 JSON, dates ISO 8601, decimals as strings."""
+    return orjson.dumps(payload, default=_json_default)
+
+
+def person_fields(values: Mapping[str, object]) -> JsonObject:
+    """The protocol's `fields` of a person from store-named values (other names dropped);
+    values stay Python values for `dumps` to write."""
+    return {name: values[name] for name in PERSON_FIELDS if name in values}
+
+
+def changes_payload(
+    source_id: str, records: Iterable[JsonObject], next_cursor: str | None, has_more: bool
+) -> JsonObject:
+    """`records` are {source_record_id, version, deleted, fields} objects, in feed order."""
+    return _envelope(
+        source_id=source_id, records=list(records), next_cursor=next_cursor, has_more=has_more
+    )
+
+
+def change_record(
+    source_record_id: str, version: str, deleted: bool, fields: Mapping[str, Any]
+) -> JsonObject:
+    # a deletion carries no person data: the receiver only needs to know which record went
+    return {
+        "source_record_id": source_record_id,
+        "version": version,
+        "deleted": deleted,
+        "fields": {} if deleted else dict(fields),
+    }
+
+
+def detail_request(personal_ids: Sequence[str], parts: Iterable[DetailPart]) -> JsonObject:
+    return _envelope(personal_ids=list(personal_ids), parts=sorted(part.value for part in parts))
+
+
+def details_payload(persons: Iterable[tuple[str, Mapping[str, Any]]]) -> JsonObject:
+    """`persons` are (personal ID, {part: [entries]}) pairs, already cut to the parts asked."""
+    return _envelope(persons=[{"personal_id": pid, "parts": dict(parts)} for pid, parts in persons])
+
+
+def organizations_payload(organizations: Iterable[OrganizationRecord]) -> JsonObject:
+    return _envelope(
+        organizations=[
+            {
+                "code": org.code,
+                "name": org.name,
+                "level": org.level,
+                "parent_code": org.parent_code,
+                "status": org.status,
+                "status_changed_on": (
+                    org.status_changed_on.isoformat() if org.status_changed_on else None
+                ),
+                "successor_code": org.successor_code,
+            }
+            for org in organizations
+        ]
+    )
+
+
+def health_payload(source_id: str, records: int, checked_at: datetime) -> JsonObject:
+    return _envelope(
+        status="ok", source_id=source_id, records=records, checked_at=checked_at.isoformat()
+    )
+
+
+def error_payload(code: str, message: str) -> JsonObject:
+    return _envelope(error={"code": code, "message": message})
+
+
+# --- reading payloads (both ends) ------------------------------------------------------------
+
+
+def check_envelope(body: Reader) -> None:
+    """Refuses a payload of another protocol, or of a major version we do not speak."""
+    if body.field("protocol").text(max_length=64) != PROTOCOL:
+        raise body.field("protocol").fail(f"{PROTOCOL!r}")
+    version = body.field("version")
+    major, _, minor = version.text(max_length=16).partition(".")
+    if not (major.isdigit() and minor.isdigit()) or int(major) != MAJOR_VERSION:
+        raise version.fail(f"version {MAJOR_VERSION}.x")
+
+
+def parse_detail_request(payload: object) -> DetailRequest:
+    body = Reader(payload)
+    check_envelope(body)
+    ids = []
+    for item in body.field("personal_ids").array(max_items=MAX_DETAIL_BATCH):
+        personal_id = item.text(max_length=12)
+        if not PERSONAL_ID.match(personal_id):
+            raise item.fail("a 12-digit personal ID")
+        ids.append(personal_id)
+    parts = frozenset(
+        DetailPart(item.choice(_PARTS)) for item in body.field("parts").array(max_items=20)
+    )
+    return DetailRequest(tuple(dict.fromkeys(ids)), parts)
+
+
+def parse_changes(payload: object, limit: int) -> ChangePage:
+    """A changes payload as a ChangePage; PayloadError when its shape is wrong.
+
+    A field value that does not fit its type does not fail the page: the record keeps the value
+    as sent and names the problem, for the sync to reject with that reason.
+    """
+    body = Reader(payload)
+    check_envelope(body)
+    items = body.field("records").array(max_items=limit)
+    records = tuple(_parse_record(item) for item in items)
+    cursor = body.field("next_cursor")
+    next_cursor = None if cursor.value is None else cursor.text(max_length=1000)
+    has_more = body.field("has_more").flag()
+    if has_more and next_cursor is None:
+        raise cursor.fail("a cursor when has_more is true")
+    return ChangePage(records, next_cursor, has_more)
+
+
+def _parse_record(item: Reader) -> SourceRecord:
+    source_record_id = item.field("source_record_id").text(max_length=200)
+    if not source_record_id:
+        raise item.field("source_record_id").fail("a non-empty record id")
+    version = item.field("version").text(max_length=200)
+    deleted = item.field("deleted").flag()
+    fields: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in item.field("fields").members():
+        kind = PERSON_FIELDS.get(name)
+        if kind is None:
+            continue  # a later minor version may add fields; this client does not know them
+        try:
+            fields[name] = None if value.value is None else _field_value(value, kind)
+        except PayloadError as error:
+            problems.append(str(error).removeprefix(f"{item.path}.fields."))
+            if isinstance(value.value, str | int | float):
+                fields[name] = value.value
+    if not deleted:
+        personal_id = fields.get("personal_id")
+        if not isinstance(personal_id, str) or not PERSONAL_ID.match(personal_id):
+            problems.append(f"personal_id: expected a 12-digit personal ID, got {personal_id!r}")
+        if not fields.get("full_name"):
+            problems.append("full_name: missing")
+    return SourceRecord(source_record_id, version, fields, deleted, tuple(problems))
+
+
+def _field_value(value: Reader, kind: FieldType) -> object:
+    """A value as every kind of source hands it on: dates as checked ISO strings ("YYYY-MM-DD",
+    the shared convention of SourceRecord.fields), integers as int, decimals as Decimal."""
+    if kind is FieldType.DATE:
+        return value.day().isoformat()
+    if kind is FieldType.INTEGER:
+        return value.integer()
+    if kind is FieldType.DECIMAL:
+        return value.decimal()
+    return value.text()
+
+
+def parse_details(
+    payload: object, personal_ids: Iterable[str], parts: frozenset[DetailPart]
+) -> dict[str, PersonDetail]:
+    """Details keyed by personal ID, cut to `parts`; PayloadError when its shape is wrong or it
+    answers for someone we did not ask about (another person's data is never accepted)."""
+    asked = set(personal_ids)
+    body = Reader(payload)
+    check_envelope(body)
+    found: dict[str, PersonDetail] = {}
+    for item in body.field("persons").array(max_items=len(asked)):
+        personal_id_reader = item.field("personal_id")
+        personal_id = personal_id_reader.text(max_length=12)
+        if personal_id not in asked:
+            raise personal_id_reader.fail("one of the personal IDs asked about")
+        kept: dict[DetailPart, tuple[Mapping[str, Any], ...]] = {}
+        for name, entries in item.field("parts").members():
+            if name not in _PARTS or DetailPart(name) not in parts:
+                continue
+            part = DetailPart(name)
+            kept[part] = tuple(
+                _detail_entry(entry, DETAIL_FIELDS[part])
+                for entry in entries.array(max_items=MAX_ENTRIES_PER_PART)
+            )
+        found[personal_id] = PersonDetail(personal_id, kept)
+    return found
+
+
+def _detail_entry(entry: Reader, types: Mapping[str, FieldType]) -> Mapping[str, Any]:
+    """A detail entry: standard keys typed, other keys JSON scalars (no nesting)."""
+    values: dict[str, Any] = {}
+    for key, value in entry.members():
+        kind = types.get(key)
+        if value.value is None:
+            values[key] = None
+        elif kind is not None:
+            values[key] = _field_value(value, kind)
+        elif isinstance(value.value, dict | list):
+            raise value.fail("a string, number, boolean or null")
+        else:
+            values[key] = value.value
+    return values
+
+
+def parse_organizations(payload: object) -> tuple[OrganizationRecord, ...]:
+    body = Reader(payload)
+    check_envelope(body)
+    organizations = []
+    for item in body.field("organizations").array():
+        changed = item.optional("status_changed_on")
+        parent = item.optional("parent_code")
+        successor = item.optional("successor_code")
+        organizations.append(
+            OrganizationRecord(
+                code=item.field("code").text(max_length=35),
+                name=item.field("name").text(max_length=500),
+                level=item.field("level").text(max_length=16),
+                parent_code=parent.text(max_length=35) if parent else None,
+                status=item.field("status").choice(_STATUSES),
+                status_changed_on=changed.day() if changed else None,
+                successor_code=successor.text(max_length=35) if successor else None,
+            )
+        )
+    return tuple(organizations)
+
+
+def parse_health(payload: object) -> HealthReport:
+    body = Reader(payload)
+    check_envelope(body)
+    return HealthReport(
+        ok=body.field("status").text(max_length=32) == "ok",
+        source_id=body.field("source_id").text(max_length=200),
+        records=body.field("records").integer(minimum=0),
+    )
+
+
+def parse_error(payload: object) -> ErrorReport | None:
+    """The error a connector stated, or None when the payload is no protocol error at all."""
+    try:
+        body = Reader(payload)
+        check_envelope(body)
+        error = body.field("error")
+        return ErrorReport(
+            code=error.field("code").text(max_length=64),
+            message=error.field("message").text(max_length=500),
+        )
+    except PayloadError:
+        return None

@@ -1,0 +1,195 @@
+"""The exchange protocol's payloads: what a connector writes, a client reads back the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+
+from adapters.types import DetailPart, OrganizationRecord
+from exchange import protocol
+from exchange.payload import PayloadError
+
+PERSON = {
+    "personal_id": "001090012345",
+    "full_name": "Nguyễn Thị Thủy",
+    "birth_date": date(1990, 3, 15),
+    "salary_step": 3,
+    "salary_coefficient": Decimal("3.00"),
+    "organization_code": "000.00.01.G09",
+    "name_search": "nguyen thi thuy",  # not a protocol field: never sent
+}
+
+
+def wire(payload: object) -> Any:
+    """A payload as the other end receives it: written by the protocol, parsed as JSON."""
+    return orjson.loads(protocol.dumps(payload))
+
+
+def changes(sent: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
+    payload = protocol.changes_payload("VN:GOV:000.00.00.G09:HRM", sent, "YzE6MQ", False)
+    return dict(wire({**payload, **overrides}))
+
+
+def test_a_record_round_trips_with_dates_as_iso_text_and_coefficients_as_decimals() -> None:
+    fields = protocol.person_fields(PERSON)
+    payload = changes([protocol.change_record("NV-0000001", "1", False, fields)])
+    page = protocol.parse_changes(payload, 100)
+    record = page.records[0]
+    assert record.fields == {
+        "personal_id": "001090012345",
+        "full_name": "Nguyễn Thị Thủy",
+        "birth_date": "1990-03-15",
+        "salary_step": 3,
+        "salary_coefficient": Decimal("3.00"),
+        "organization_code": "000.00.01.G09",
+    }
+    assert (record.source_record_id, record.version, record.problems) == ("NV-0000001", "1", ())
+    assert (page.next_cursor, page.has_more) == ("YzE6MQ", False)
+
+
+def test_a_deletion_carries_no_person_data() -> None:
+    record = protocol.change_record("NV-0000001", "2", True, protocol.person_fields(PERSON))
+    assert record["fields"] == {}
+    parsed = protocol.parse_changes(changes([record]), 100).records[0]
+    assert parsed.deleted
+    assert parsed.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"birth_date": "15/03/1990"}, "birth_date: expected a date YYYY-MM-DD"),
+        ({"salary_step": "three"}, "salary_step: expected an integer"),
+        ({"salary_coefficient": "3,00"}, "salary_coefficient: expected a decimal"),
+        ({"personal_id": "12345"}, "personal_id: expected a 12-digit personal ID"),
+        ({"full_name": ""}, "full_name: missing"),
+    ],
+)
+def test_a_field_that_does_not_fit_stays_as_sent_and_names_its_problem(
+    fields: dict[str, Any], problem: str
+) -> None:
+    sent = {**protocol.person_fields(PERSON), **fields}
+    record = protocol.parse_changes(
+        changes([protocol.change_record("NV-1", "1", False, sent)]), 100
+    ).records[0]
+    assert any(p.startswith(problem) for p in record.problems), record.problems
+    name = next(iter(fields))
+    assert record.fields[name] == fields[name]
+
+
+def test_fields_a_later_minor_version_adds_are_ignored() -> None:
+    sent = {**protocol.person_fields(PERSON), "blood_type": "O"}
+    payload = changes([protocol.change_record("NV-1", "1", False, sent)], version="1.4")
+    assert "blood_type" not in protocol.parse_changes(payload, 100).records[0].fields
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"protocol": "other"},
+        {"version": "2.0"},
+        {"version": "one"},
+        {"records": {}},
+        {"has_more": "yes"},
+        {"has_more": True, "next_cursor": None},
+        {"records": [{"source_record_id": "", "version": "1", "deleted": False, "fields": {}}]},
+        {"records": [{"source_record_id": "NV-1", "version": 1, "deleted": False, "fields": {}}]},
+        {"records": [{"source_record_id": "NV-1", "version": "1", "deleted": False}]},
+    ],
+)
+def test_a_changes_payload_off_protocol_is_refused(overrides: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError):
+        protocol.parse_changes(changes([], **overrides), 100)
+
+
+def test_a_page_longer_than_asked_for_is_refused() -> None:
+    record = protocol.change_record("NV-1", "1", False, protocol.person_fields(PERSON))
+    with pytest.raises(PayloadError, match="at most 1 items"):
+        protocol.parse_changes(changes([record, record]), 1)
+
+
+def details(parts: dict[str, Any], personal_id: str = "001090012345") -> dict[str, Any]:
+    return protocol.details_payload([(personal_id, parts)])
+
+
+def test_details_come_back_typed_and_cut_to_the_parts_asked() -> None:
+    sent = {
+        "salary_history": [
+            {"start": "2020-01-01", "grade_code": "01.003", "step": 2, "coefficient": "2.67"}
+        ],
+        "family": [{"relation": "father", "full_name": "Nguyễn Văn An", "birth_year": 1960}],
+    }
+    found = protocol.parse_details(
+        details(sent), ["001090012345"], frozenset({DetailPart.SALARY_HISTORY})
+    )
+    parts = found["001090012345"].parts
+    assert list(parts) == [DetailPart.SALARY_HISTORY]
+    assert parts[DetailPart.SALARY_HISTORY][0] == {
+        "start": "2020-01-01",
+        "grade_code": "01.003",
+        "step": 2,
+        "coefficient": Decimal("2.67"),
+    }
+
+
+def test_details_for_someone_not_asked_about_are_refused() -> None:
+    with pytest.raises(PayloadError, match="one of the personal IDs asked about"):
+        protocol.parse_details(details({}), ["079190000001"], frozenset(DetailPart))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"start": "01/01/2020"}, {"step": "2"}, {"note": {"nested": True}}, {"note": [1]}],
+)
+def test_a_detail_entry_of_the_wrong_shape_is_refused(entry: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError):
+        protocol.parse_details(
+            details({"salary_history": [entry]}), ["001090012345"], frozenset(DetailPart)
+        )
+
+
+def test_a_detail_request_round_trips_without_repeats() -> None:
+    sent = protocol.detail_request(["001090012345", "001090012345"], [DetailPart.FAMILY])
+    asked = protocol.parse_detail_request(sent)
+    assert asked.personal_ids == ("001090012345",)
+    assert asked.parts == frozenset({DetailPart.FAMILY})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"personal_ids": ["1234"]}, {"parts": ["salary"]}, {"personal_ids": "001090012345"}],
+)
+def test_a_detail_request_off_protocol_is_refused(overrides: dict[str, Any]) -> None:
+    sent = {**protocol.detail_request(["001090012345"], [DetailPart.FAMILY]), **overrides}
+    with pytest.raises(PayloadError):
+        protocol.parse_detail_request(sent)
+
+
+def test_organizations_round_trip() -> None:
+    merged = OrganizationRecord(
+        "000.00.00.H34", "Ủy ban nhân dân tỉnh Kon Tum", "province", "000.00.00.A00",
+        "merged", date(2025, 7, 1), "000.00.00.H09",
+    )  # fmt: skip
+    assert protocol.parse_organizations(protocol.organizations_payload([merged])) == (merged,)
+
+
+def test_health_and_errors_round_trip() -> None:
+    health = protocol.health_payload("VN:GOV:000.00.00.G09:HRM", 12, datetime.now(UTC))
+    assert protocol.parse_health(health).records == 12
+    error = protocol.parse_error(protocol.error_payload("BAD_CURSOR", "never issued"))
+    assert error == protocol.ErrorReport("BAD_CURSOR", "never issued")
+    assert protocol.parse_error({"error": "plain"}) is None
+
+
+def test_the_wire_carries_decimals_exactly_and_dates_as_iso_text() -> None:
+    written = protocol.dumps({"c": Decimal("4.98"), "d": date(2026, 7, 1)})
+    assert written == b'{"c":"4.98","d":"2026-07-01"}'
+
+
+def test_the_wire_refuses_values_the_protocol_has_no_form_for() -> None:
+    with pytest.raises(TypeError):
+        protocol.dumps({"x": {1, 2}})
