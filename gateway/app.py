@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -84,6 +85,10 @@ def create_app(
         resources.auth = await load_auth(resources.engine, settings)
         if settings.sources_config is not None:
             resources.sources = SourceRegistry.from_yaml(settings.sources_config)
+        # What start-up built (schema, policy, code lists, keys) lives as long as the process:
+        # moving it out of the collector's sight makes full collections short (p99 latency).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

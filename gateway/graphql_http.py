@@ -16,7 +16,6 @@ import orjson
 from graphql import (
     ExecutionResult,
     GraphQLError,
-    MiddlewareManager,
     OperationType,
     execute,
     get_operation_ast,
@@ -31,7 +30,6 @@ from gateway.documents import DocumentCache
 from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
 from gateway.request_context import ContextFactory, Unauthenticated
-from resolvers.access import enforce_masks
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +154,7 @@ class GraphQLEndpoint:
         self._schema = schema
         self._documents = documents
         self._contexts = contexts
-        # one manager for the process: it caches the wrapped resolvers between requests
-        self._middleware = MiddlewareManager(enforce_masks)
+
         self._graphiql = graphiql
         self._executor_kwargs = execution_context_class_kwargs(schema.execution_context_class)
 
@@ -221,7 +218,6 @@ class GraphQLEndpoint:
             self._schema._schema,
             checked.document,
             context_value=context,
-            middleware=self._middleware,
             variable_values=params.variables,
             operation_name=params.operation_name,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]

@@ -86,7 +86,13 @@ class ContextFactory:
             scope = await self._scopes.get(caller.organization)
         access = Access(self.view(caller), scope, requested)
         return Context(
-            self._engine, self._settings, self._reference(), access, request_id, self._sources()
+            self._engine,
+            self._settings,
+            self._reference(),
+            access,
+            request_id,
+            self._sources(),
+            self._scopes,
         )
 
     async def finish(self, context: Context) -> None:
@@ -108,5 +114,7 @@ class ContextFactory:
             )
             for people, fields in accessed
         ]
-        async with self._engine.begin() as conn:
+        # audit_append() chains each row atomically, so no transaction is opened around it
+        async with self._engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
             await audit.append(conn, drafts)

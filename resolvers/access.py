@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from graphql import GraphQLError
 
@@ -162,14 +161,3 @@ def subtree_relation(scope: Scope | None, organization_ids: Iterable[int]) -> Re
         if weakest in relations:
             return weakest
     return Relation.OUTSIDE
-
-
-def enforce_masks(next_: Any, root: Any, info: Any, **kwargs: Any) -> Any:
-    """graphql-core middleware: a masked field raises FORBIDDEN, so it is null with one error.
-
-    It costs one attribute lookup per resolved field; rows carry their masked field names.
-    """
-    masked = getattr(root, "masked_fields", None)
-    if masked and info.field_name in masked:
-        raise ForbiddenError()
-    return next_(root, info, **kwargs)

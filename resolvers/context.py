@@ -15,6 +15,7 @@ from resolvers.access import Access
 from resolvers.live import DETAIL_FIELDS, LiveLoaders
 from resolvers.loaders import Loaders, fetch
 from resolvers.reference import Reference
+from resolvers.scope import ScopeCache
 from store.queries import consents
 
 
@@ -26,7 +27,11 @@ class Context:
     access: Access
     request_id: str = ""
     sources: Mapping[str, Source] = field(default_factory=dict)
+    scopes: ScopeCache | None = None
+    """Organisation subtrees by code, shared by the requests of this process."""
     loaders: Loaders = field(init=False)
+    organizations: dict[int, Row[Any]] = field(default_factory=dict)
+    """Organisations of the people on this request's pages, fetched with the page."""
     live: LiveLoaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,3 +56,19 @@ class Context:
                 self.access.consented_people.update(row.person_id for row in found)
                 self.access.consent_checked.update(unknown)
         return rows
+
+    async def prefetch_organizations(self, rows: Sequence[Row[Any]]) -> None:
+        """Fetch the organisations of a page's people in one batch, if the operation shows them.
+
+        Person.organization then answers from memory: no coroutine per row.
+        """
+        if "organization" not in self.access.requested.get("Person", ()):
+            return
+        wanted = list(
+            dict.fromkeys(
+                r.organization_id for r in rows if r.organization_id not in self.organizations
+            )
+        )
+        if wanted:
+            found = await self.loaders.organization_by_id.load_many(wanted)
+            self.organizations.update((row.id, row) for row in found if row is not None)

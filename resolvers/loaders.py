@@ -23,13 +23,19 @@ from store.queries.people import PeopleFilter
 K = TypeVar("K", bound=Hashable)
 
 
+# Reads are single statements: in autocommit they need no BEGIN and ROLLBACK round trips.
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 async def fetch(engine: AsyncEngine, statement: Select[Any]) -> Sequence[Row[Any]]:
     async with engine.connect() as conn:
+        await conn.execution_options(**_AUTOCOMMIT)
         return list((await conn.execute(statement)).all())
 
 
 async def fetch_scalar(engine: AsyncEngine, statement: Select[Any]) -> Any:
     async with engine.connect() as conn:
+        await conn.execution_options(**_AUTOCOMMIT)
         return (await conn.execute(statement)).scalar_one()
 
 

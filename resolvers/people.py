@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from policies.types import Relation
-from resolvers.access import ForbiddenError
+from resolvers.access import ForbiddenError, Scope
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
@@ -29,6 +29,14 @@ class PeopleQuery:
     categories: tuple[str, ...] | None = None
     grade_codes: tuple[str, ...] | None = None
     statuses: tuple[str, ...] | None = None
+
+
+async def _organization(context: Context, code: str) -> Scope | None:
+    """The filter's organisation (id and path): from the process's cache when it has it."""
+    if context.scopes is not None:
+        return await context.scopes.get(code)
+    row = await context.loaders.organization_by_code.load(code)
+    return None if row is None else Scope(row.id, row.path, frozenset())
 
 
 def _filter_relations(
@@ -74,17 +82,17 @@ async def resolve_filter(
     scope_id = staff_of
     include_subtree = staff_of is None and query.include_subtree
     if query.organization_code is not None:
-        org = await context.loaders.organization_by_code.load(query.organization_code)
+        org = await _organization(context, query.organization_code)
         if org is None:
             raise BadUserInputError(
                 f"no organisation has the code {query.organization_code!r}",
                 argument="filter.organization",
             )
-        scope_id = org.id
+        scope_id = org.organization_id
         if query.include_subtree:
             organization_path = org.path
         else:
-            organization_ids = (org.id,)
+            organization_ids = (org.organization_id,)
     _check_filter_rights(context, query, _filter_relations(context, scope_id, include_subtree))
     name_query = None
     if query.name is not None:
@@ -128,6 +136,7 @@ async def directory_page(
         before_key=request.before_key,
     )
     rows = await context.visible_people(await fetch(context.engine, statement))
+    await context.prefetch_organizations(rows)
     return make_page(request, rows, [row.id for row in rows])
 
 
@@ -164,4 +173,5 @@ async def staff_page(
     rows: Sequence[Row[Any]] = await context.visible_people(
         await context.loaders.people_of_organization.load(key)
     )
+    await context.prefetch_organizations(rows)
     return make_page(request, rows, [row.id for row in rows])

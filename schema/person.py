@@ -157,11 +157,20 @@ class Person(Node):
         return CodeEntry.of(info.context.reference.religions.get(self.row.religion_code))
 
     @strawberry.field(description="The organisation that employs this person.")
-    async def organization(self, info: Info) -> OrganizationRef | None:
+    def organization(self, info: Info) -> OrganizationRef | None:
         from schema.organization import Organization
 
-        row = await info.context.loaders.organization_by_id.load(self.row.organization_id)
-        return None if row is None else Organization.from_row(row, info.context)
+        context = info.context
+        row = context.organizations.get(self.row.organization_id)
+        if row is not None:  # fetched with the page: no coroutine per row
+            return Organization.from_row(row, context)
+        return self._load_organization(context)  # graphql-core awaits it
+
+    async def _load_organization(self, context: Context) -> OrganizationRef | None:
+        from schema.organization import Organization
+
+        row = await context.loaders.organization_by_id.load(self.row.organization_id)
+        return None if row is None else Organization.from_row(row, context)
 
     @strawberry.field(description="Post or title (chức vụ), if any.")
     def position(self, info: Info) -> Position | None:

@@ -29,11 +29,9 @@ class AuditRow:
     hash: str = ""
 
 
-def row_hash(row: AuditRow) -> str:
-    """sha256 over the previous hash and a canonical serialisation of the row's content."""
+def content_digest(row: AuditRow) -> str:
+    """sha256 over a canonical serialisation of what the row says (not where it sits)."""
     content = [
-        row.prev_hash,
-        row.id,
         row.at.isoformat(timespec="microseconds"),
         row.request_id,
         row.client_id,
@@ -45,6 +43,19 @@ def row_hash(row: AuditRow) -> str:
         list(row.fields),
     ]
     return hashlib.sha256(orjson.dumps(content)).hexdigest()
+
+
+def chain_hash(prev_hash: str, row_id: int, digest: str) -> str:
+    """The link: the previous hash, this row's id and its content digest.
+
+    The database computes the same in `audit_append()` (store/models_access.py), so a row is
+    chained in one statement; this is the definition `verify` checks against.
+    """
+    return hashlib.sha256(f"{prev_hash}:{row_id}:{digest}".encode()).hexdigest()
+
+
+def row_hash(row: AuditRow) -> str:
+    return chain_hash(row.prev_hash, row.id, content_digest(row))
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,32 @@ class AuditEntry(Base):
 
 
 AUDIT_APPEND_ONLY = (
+    # Chains one row in one statement: under a transaction-scoped advisory lock (one writer at
+    # a time across every gateway replica), take the last hash, the next id, and link the row
+    # as store/audit_chain.chain_hash defines. The content digest comes from the caller.
+    """
+CREATE FUNCTION audit_append(
+    p_at timestamptz, p_request_id text, p_client_id text, p_subject text, p_level text,
+    p_organization text, p_purposes text[], p_person_ids bigint[], p_fields text[],
+    p_digest text
+) RETURNS TABLE (id bigint, hash text) LANGUAGE plpgsql AS $$
+DECLARE
+    previous text;
+    new_id bigint;
+    new_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(1635083369);
+    SELECT a.hash INTO previous FROM audit_log a ORDER BY a.id DESC LIMIT 1;
+    previous := coalesce(previous, repeat('0', 64));
+    new_id := nextval(pg_get_serial_sequence('audit_log', 'id'));
+    new_hash := encode(sha256(convert_to(previous || ':' || new_id || ':' || p_digest, 'UTF8')),
+                       'hex');
+    INSERT INTO audit_log (id, at, request_id, client_id, subject, level, organization,
+                           purposes, person_ids, fields, prev_hash, hash)
+    VALUES (new_id, p_at, p_request_id, p_client_id, p_subject, p_level, p_organization,
+            p_purposes, p_person_ids, p_fields, previous, new_hash);
+    RETURN QUERY SELECT new_id, new_hash;
+END $$""",
     """
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -68,6 +94,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 )
 
 DROP_AUDIT_APPEND_ONLY = (
+    "DROP FUNCTION IF EXISTS audit_append(timestamptz, text, text, text, text, text, text[], "
+    "bigint[], text[], text)",
     "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
     "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
     "DROP FUNCTION IF EXISTS audit_log_append_only()",
