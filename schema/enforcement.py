@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLField, GraphQLObjectType
 from strawberry.schema import Schema
 from strawberry.types.field import StrawberryField
 
@@ -25,14 +25,14 @@ DEFINITION = "strawberry-definition"
 
 
 def _attribute(python_name: str) -> Resolver:
-    def resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
         return getattr(source, python_name)
 
     return resolve
 
 
 def _masked(resolve: Resolver) -> Resolver:
-    def masked_resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def masked_resolve(source: Any, info: Any, **kwargs: Any) -> Any:
         if info.field_name in source.masked_fields:
             raise ForbiddenError()
         return resolve(source, info, **kwargs)

@@ -164,7 +164,7 @@ class Person(Node):
         row = context.organizations.get(self.row.organization_id)
         if row is not None:  # fetched with the page: no coroutine per row
             return Organization.from_row(row, context)
-        return self._load_organization(context)  # graphql-core awaits it
+        return self._load_organization(context)  # type: ignore[return-value]  # awaited by graphql-core
 
     async def _load_organization(self, context: Context) -> OrganizationRef | None:
         from schema.organization import Organization
