@@ -30,6 +30,7 @@ from gateway.documents import DocumentCache
 from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
 from gateway.request_context import ContextFactory, Unauthenticated
+from schema.execution import FastExecutionContext
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class GraphQLEndpoint:
         self._contexts = contexts
 
         self._graphiql = graphiql
-        self._executor_kwargs = execution_context_class_kwargs(schema.execution_context_class)
+        self._executor_kwargs = execution_context_class_kwargs(FastExecutionContext)
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._graphiql and wants_html(request):

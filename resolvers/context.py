@@ -31,6 +31,8 @@ class Context:
     """Organisation subtrees by code, shared by the requests of this process."""
     loaders: Loaders = field(init=False)
     organizations: dict[int, Row[Any]] = field(default_factory=dict)
+    organization_objects: dict[int, Any] = field(default_factory=dict)
+    """Organization objects already built in this request (schema/organization.py)."""
     """Organisations of the people on this request's pages, fetched with the page."""
     live: LiveLoaders = field(init=False)
 

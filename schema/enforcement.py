@@ -11,9 +11,16 @@ hundreds of such fields per request.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLField, GraphQLObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
 from strawberry.schema import Schema
 from strawberry.types.field import StrawberryField
 
@@ -22,6 +29,16 @@ from resolvers.access import ForbiddenError
 
 Resolver = Callable[..., Any]
 DEFINITION = "strawberry-definition"
+
+
+@dataclass(frozen=True)
+class LeafRead:
+    """How schema/execution.py may read a plain scalar field without graphql-core's machinery."""
+
+    python_name: str
+    leaf_type: GraphQLScalarType | GraphQLEnumType
+    nullable: bool
+    masked: bool
 
 
 def _attribute(python_name: str) -> Resolver:
@@ -38,6 +55,16 @@ def _masked(resolve: Resolver) -> Resolver:
         return resolve(source, info, **kwargs)
 
     return masked_resolve
+
+
+def _leaf_read(field: GraphQLField, python_name: str, masked: bool) -> LeafRead | None:
+    graphql_type = field.type
+    nullable = not isinstance(graphql_type, GraphQLNonNull)
+    if not nullable:
+        graphql_type = graphql_type.of_type  # type: ignore[union-attr]
+    if not isinstance(graphql_type, GraphQLScalarType | GraphQLEnumType) or field.args:
+        return None
+    return LeafRead(python_name, graphql_type, nullable, masked)
 
 
 def _basic(field: GraphQLField) -> StrawberryField | None:
@@ -61,5 +88,8 @@ def install(schema: Schema) -> None:
             basic = _basic(field)
             if basic is not None:
                 field.resolve = _attribute(basic.python_name)
-            if name in ROW_TYPES and field.resolve is not None:
+            masked = name in ROW_TYPES
+            if masked and field.resolve is not None:
                 field.resolve = _masked(field.resolve)
+            if basic is not None and field.resolve is not None:
+                field.resolve.leaf_read = _leaf_read(field, basic.python_name, masked)

@@ -13,7 +13,12 @@ from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers.context import Context
 from resolvers.pagination import Page, encode_cursor
-from schema.enums import OrganizationLevel, OrganizationStatus
+from schema.enums import (
+    LEVELS,
+    ORGANIZATION_STATUSES,
+    OrganizationLevel,
+    OrganizationStatus,
+)
 from schema.node import Node, PageInfo
 from schema.person import PersonConnection, PersonFilter
 from store.queries.organizations import OrganizationsFilter
@@ -42,15 +47,24 @@ class Organization(Node):
 
     @classmethod
     def from_row(cls, row: Row[Any], context: Context) -> Organization:
+        """One object per organisation per request: fifty people of one unit share it."""
+        found = context.organization_objects.get(row.id)
+        if found is None:
+            found = cls._build(row, context)
+            context.organization_objects[row.id] = found
+        return found
+
+    @classmethod
+    def _build(cls, row: Row[Any], context: Context) -> Organization:
         return cls(
             masked_fields=context.access.organization_masks(row.id),
             id=strawberry.ID(global_id.encode("Organization", row.id)),
             code=row.code,
             name=row.name,
             short_name=row.short_name,
-            level=OrganizationLevel(row.level),
+            level=LEVELS[row.level],
             administrative_unit_code=row.administrative_unit_code,
-            status=OrganizationStatus(row.status),
+            status=ORGANIZATION_STATUSES[row.status],
             established_on=row.established_on,
             status_changed_on=row.status_changed_on,
             depth=row.depth,

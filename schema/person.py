@@ -21,6 +21,9 @@ from resolvers.context import Context
 from resolvers.pagination import Page
 from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
 from schema.enums import (
+    CATEGORIES,
+    GENDERS,
+    PERSON_STATUSES,
     Gender,
     PerformanceRating,
     PersonnelCategory,
@@ -130,15 +133,15 @@ class Person(Node):
             middle_name=shown("middleName", row.middle_name),
             given_name=shown("givenName", row.given_name),
             other_names=shown("otherNames", row.other_names),
-            gender=shown("gender", Gender(row.gender)),
+            gender=shown("gender", GENDERS[row.gender]),
             birth_date=shown("birthDate", row.birth_date),
             birth_place=shown("birthPlace", row.birth_place),
             home_town=shown("homeTown", row.home_town),
             permanent_address=shown("permanentAddress", row.permanent_address),
             current_address=shown("currentAddress", row.current_address),
             personal_id=shown("personalId", row.personal_id),
-            category=shown("category", PersonnelCategory(row.category)),
-            status=shown("status", PersonStatus(row.status)),
+            category=shown("category", CATEGORIES[row.category]),
+            status=shown("status", PERSON_STATUSES[row.status]),
             status_since=shown("statusSince", row.status_since),
             recruited_on=shown("recruitedOn", row.recruited_on),
             job_position=shown("jobPosition", row.job_position),

@@ -51,6 +51,17 @@ def postgres_server() -> Iterator[URL]:
             server.cleanup()
 
 
+@pytest.fixture
+def pg_tmp() -> Iterator[Path]:
+    """A scratch folder for an embedded PostgreSQL's data.
+
+    Not under pytest's tmp_path: as root, pgserver runs PostgreSQL as another user, who must
+    traverse every parent folder, and pytest keeps its own base folder private (0700).
+    """
+    with tempfile.TemporaryDirectory(prefix="cbccvc-test-") as directory:
+        yield Path(directory)
+
+
 async def _new_store(server: URL) -> URL:
     url = await ensure_database(server, f"cbccvc_test_{uuid.uuid4().hex[:12]}")
     engine = create_engine(url, pool_size=1)

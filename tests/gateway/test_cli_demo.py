@@ -70,9 +70,9 @@ def stop_with_ctrl_c(process: subprocess.Popen[str], lines: list[str]) -> int:
 
 
 def test_demo_seeds_once_serves_graphiql_stops_on_ctrl_c_and_reuses_its_data(
-    tmp_path: Path,
+    pg_tmp: Path,
 ) -> None:
-    data_dir = tmp_path / "demo"
+    data_dir = pg_tmp / "demo"
     for start in ("first", "second"):
         port = free_port()
         lines: list[str] = []
@@ -98,9 +98,9 @@ def test_demo_seeds_once_serves_graphiql_stops_on_ctrl_c_and_reuses_its_data(
     assert not postmaster.exists(), "Ctrl-C must stop the embedded PostgreSQL too"
 
 
-def test_seed_into_a_store_that_has_people_refuses_with_a_message(tmp_path: Path) -> None:
+def test_seed_into_a_store_that_has_people_refuses_with_a_message(pg_tmp: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["CBCCVC_DATA_DIR"] = str(tmp_path / "store")
+    env["CBCCVC_DATA_DIR"] = str(pg_tmp / "store")
     command = [sys.executable, "-m", "gateway.cli", "seed", "--people", "50", "--seed", "1"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr

@@ -10,8 +10,8 @@ from store.database import create_engine, ensure_database, start_embedded
 from store.migrate import head_revision, revision_of, upgrade
 
 
-async def test_an_embedded_server_starts_migrates_and_keeps_its_data(tmp_path: Path) -> None:
-    data_dir = tmp_path / "pgdata"
+async def test_an_embedded_server_starts_migrates_and_keeps_its_data(pg_tmp: Path) -> None:
+    data_dir = pg_tmp / "pgdata"
     server_url, server = start_embedded(data_dir, cleanup="stop")
     try:
         url = await ensure_database(server_url, "cbccvc")
