@@ -138,21 +138,21 @@ def command_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def command_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from store.database import create_engine
-    from store.migrate import downgrade, revision_of, upgrade
+    from store.migrate import downgrade, revisions_of, upgrade
 
-    async def run(url: URL) -> str | None:
+    async def run(url: URL) -> str:
         engine = create_engine(url, pool_size=1)
         try:
             if args.action == "upgrade":
-                await upgrade(engine, args.revision or "head")
+                await upgrade(engine, args.revision or "heads")
             elif args.action == "downgrade":
                 await downgrade(engine, args.revision or "base")
-            return await revision_of(engine)
+            return ", ".join(sorted(await revisions_of(engine))) or "none"
         finally:
             await engine.dispose()
 
     with store_url(settings) as url:
-        print(f"store schema at revision: {asyncio.run(run(url)) or 'none'}")
+        print(f"store schema at revision: {asyncio.run(run(url))}")
     return 0
 
 

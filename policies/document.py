@@ -57,8 +57,12 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _read(directory: Path) -> dict[str, tuple[Path, Any]]:
-    sections: dict[str, tuple[Path, Any]] = {}
+MERGED_SECTIONS = frozenset({"classes", "filters", "partners"})
+"""Sections that several files may each hold a part of (say, one file per feature)."""
+
+
+def _read(directory: Path) -> dict[str, list[tuple[Path, Any]]]:
+    sections: dict[str, list[tuple[Path, Any]]] = {}
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise PolicyError(f"{directory}: no policy documents (*.yaml)")
@@ -67,11 +71,11 @@ def _read(directory: Path) -> dict[str, tuple[Path, Any]]:
         for section, body in document.items():
             if section not in SECTIONS:
                 raise PolicyError(f"{path.name}: unknown section {section!r}")
-            if section in sections:
+            if section in sections and section not in MERGED_SECTIONS:
                 raise PolicyError(
-                    f"{path.name}: section {section!r} is also in {sections[section][0].name}"
+                    f"{path.name}: section {section!r} is also in {sections[section][0][0].name}"
                 )
-            sections[section] = (path, body)
+            sections.setdefault(section, []).append((path, body))
     for section in ("classes", "grants"):
         if section not in sections:
             raise PolicyError(f"{directory}: no document has the {section!r} section")
@@ -150,26 +154,42 @@ def _partners(
     return partners
 
 
+def _merged_classes(
+    parts: list[tuple[Path, Any]], schema: Mapping[str, Iterable[str]]
+) -> dict[str, Mapping[str, FieldClass]]:
+    merged: dict[str, dict[str, FieldClass]] = {}
+    origin: dict[tuple[str, str], str] = {}
+    for path, body in parts:
+        for type_name, fields in _classes(path, body, schema).items():
+            for field_name, field_class in fields.items():
+                first = origin.setdefault((type_name, field_name), path.name)
+                if first != path.name:
+                    raise PolicyError(
+                        f"{path.name}: classes.{type_name}.{field_name} is also classed in {first}"
+                    )
+                merged.setdefault(type_name, {})[field_name] = field_class
+    return {name: MappingProxyType(fields) for name, fields in merged.items()}
+
+
 def load_policy(schema: Mapping[str, Iterable[str]], directory: Path = DIRECTORY) -> Policy:
     """Read every policy document in `directory` and check it against `schema` (type -> fields)."""
     sections = _read(directory)
-    path, body = sections["classes"]
-    classes = _classes(path, body, schema)
-    path, body = sections["grants"]
+    classes = _merged_classes(sections["classes"], schema)
+    [(path, body)] = sections["grants"]
     grants = _grants(path, body)
     consent_class = FieldClass.PUBLIC
     if "consent" in sections:
-        path, body = sections["consent"]
+        [(path, body)] = sections["consent"]
         consent_class = _class(
             _mapping(body, f"{path.name}: consent").get("widens_to"),
             f"{path.name}: consent.widens_to",
         )
     filters: dict[str, tuple[str, str]] = {}
-    if "filters" in sections:
-        filters = _filters(*sections["filters"], classes)
+    for path, body in sections.get("filters", []):
+        filters.update(_filters(path, body, classes))
     partners: dict[str, Mapping[str, frozenset[str]]] = {}
-    if "partners" in sections:
-        partners = _partners(*sections["partners"], schema)
+    for path, body in sections.get("partners", []):
+        partners.update(_partners(path, body, schema))
     return Policy(
         classes=MappingProxyType(classes),
         grants=MappingProxyType(grants),

@@ -25,17 +25,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migrations found"
-    return head
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch (one, except while branches await their merge)."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads, "no migrations found"
+    return frozenset(heads)
 
 
-def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def current_revisions(connection: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
@@ -45,6 +46,6 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
         await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
 
 
-async def revision_of(engine: AsyncEngine) -> str | None:
+async def revisions_of(engine: AsyncEngine) -> frozenset[str]:
     async with engine.connect() as conn:
-        return await conn.run_sync(current_revision)
+        return await conn.run_sync(current_revisions)

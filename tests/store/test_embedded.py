@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from store.database import create_engine, ensure_database, start_embedded
-from store.migrate import head_revision, revision_of, upgrade
+from store.migrate import head_revisions, revisions_of, upgrade
 
 
 async def test_an_embedded_server_starts_migrates_and_keeps_its_data(pg_tmp: Path) -> None:
@@ -29,7 +29,7 @@ async def test_an_embedded_server_starts_migrates_and_keeps_its_data(pg_tmp: Pat
     try:
         url = await ensure_database(server_url, "cbccvc")
         engine = create_engine(url, pool_size=1)
-        assert await revision_of(engine) == head_revision()
+        assert await revisions_of(engine) == head_revisions()
         async with engine.connect() as conn:
             codes = (await conn.execute(text("SELECT code FROM organization"))).scalars().all()
         assert codes == ["X"], "a second start reuses the data of the first"

@@ -8,20 +8,20 @@ from sqlalchemy import inspect, text
 
 from store.database import create_engine
 from store.metadata import metadata
-from store.migrate import downgrade, head_revision, revision_of, upgrade
+from store.migrate import downgrade, head_revisions, revisions_of, upgrade
 
 
 async def test_every_migration_goes_down_and_up_again(fresh_store_url: str) -> None:
     engine = create_engine(fresh_store_url, pool_size=1)
     try:
-        assert await revision_of(engine) == head_revision()
+        assert await revisions_of(engine) == head_revisions()
         await downgrade(engine, "base")
-        assert await revision_of(engine) is None
+        assert await revisions_of(engine) == frozenset()
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
         assert tables == ["alembic_version"]
         await upgrade(engine)
-        assert await revision_of(engine) == head_revision()
+        assert await revisions_of(engine) == head_revisions()
     finally:
         await engine.dispose()
 
