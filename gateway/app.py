@@ -11,8 +11,9 @@ from graphql import GraphQLObjectType
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from strawberry.schema import Schema
 
@@ -21,8 +22,14 @@ from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth,
 from gateway.documents import DocumentCache
 from gateway.graphiql import static_mount
 from gateway.graphql_http import GraphQLEndpoint
+from gateway.health import ops_routes
+from gateway.limits import Limits, validation_rules
+from gateway.observability import ObservabilityMiddleware
+from gateway.persisted import PersistedQueries
+from gateway.ratelimit import RequestRateLimits
 from gateway.request_context import ContextFactory, Unauthenticated
 from gateway.settings import Settings
+from gateway.tracing import configure_tracing
 from policies.document import load_policy
 from policies.types import Caller
 from resolvers.reference import Reference, load_reference
@@ -74,6 +81,15 @@ def create_app(
         except AuthenticationError as error:
             raise Unauthenticated(error.message, www_authenticate(error)) from error
 
+    limits = Limits.from_settings(settings)
+    rate_limits = RequestRateLimits.from_settings(settings, resources.engine)
+    persisted = PersistedQueries(
+        resources.engine,
+        settings.persisted_query_cache_size,
+        register_automatic=settings.automatic_persisted_queries,
+    )
+    configure_tracing(settings.otel_endpoint, settings.otel_service_name)
+
     policy = load_policy(schema_fields(schema))
     contexts = ContextFactory(
         resources.engine, settings, policy, authenticate, reference, lambda: resources.sources
@@ -92,6 +108,7 @@ def create_app(
         try:
             yield
         finally:
+            await rate_limits.aclose()
             await resources.sources.aclose()
             await resources.auth.aclose()
             if owns_engine:
@@ -99,26 +116,34 @@ def create_app(
 
     endpoint = GraphQLEndpoint(
         schema,
-        DocumentCache(schema._schema, settings.document_cache_size),
+        DocumentCache(
+            schema._schema,
+            settings.document_cache_size,
+            rules=validation_rules(settings.production),
+            max_tokens=settings.max_tokens,
+        ),
         contexts,
         graphiql=settings.graphiql,
+        limits=limits,
+        persisted=persisted,
+        rate_limits=rate_limits,
+        deadline=settings.request_deadline,
+        production=settings.production,
     )
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             Route("/", root),
-            Route("/healthz", healthz),
+            *ops_routes(resources.engine, started=lambda: resources.reference is not None),
             *auth_routes(auth_state),
             static_mount(),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(ObservabilityMiddleware)],
     )
     app.state.resources = resources
     return app

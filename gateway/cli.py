@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from gateway.config_file import load_settings
+from gateway.logging_setup import configure_logging
 from gateway.settings import Settings, SettingsError
 
 log = logging.getLogger("cbccvc")
@@ -77,7 +79,15 @@ def serve(settings: Settings, url: URL) -> None:
 
     app = create_app(settings, url)
     print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    # log_config=None: uvicorn keeps the handlers configure_logging installed (JSON or text)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )
 
 
 def _seed(url: URL, people: int, seed: int, *, replace_existing: bool) -> Any:
@@ -184,14 +194,15 @@ def parser() -> argparse.ArgumentParser:
 
     from gateway.cli_audit import add_audit_command
     from gateway.cli_auth import add_auth_commands
+    from gateway.cli_queries import add_queries_command
 
     add_audit_command(commands)
     add_auth_commands(commands)
+    add_queries_command(commands)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # pgserver narrates every start and stop at INFO; its warnings still show
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     # httpx logs every request to a source at INFO: the sources query shows their health
@@ -200,10 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     args = parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = load_settings()  # the environment over the CBCCVC_CONFIG file
     except SettingsError as error:
         print(f"cbccvc: {error}", file=sys.stderr)
         return 2
+    configure_logging(settings.effective_log_format(), settings.log_level)
     try:
         return int(args.run(args, settings))
     except KeyboardInterrupt:

@@ -8,12 +8,13 @@ result is cached with the parse.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     GraphQLError,
@@ -23,6 +24,7 @@ from graphql import (
     Visitor,
     get_named_type,
     parse,
+    specified_rules,
     validate,
     visit,
 )
@@ -60,9 +62,20 @@ def requested_fields(schema: GraphQLSchema, document: DocumentNode) -> Mapping[s
 class DocumentCache:
     """A least-recently-used map from query text to its checked document."""
 
-    def __init__(self, schema: GraphQLSchema, size: int) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        size: int,
+        *,
+        rules: Sequence[type[ASTValidationRule]] = (),
+        max_tokens: int | None = None,
+    ) -> None:
         self._schema = schema
         self._size = size
+        # graphql-core's rules plus ours (production: no introspection)
+        self._rules = [*specified_rules, *rules] if rules else None
+        # the parser stops at this many tokens: an enormous document costs no more than that
+        self._max_tokens = max_tokens
         self._entries: OrderedDict[str, CheckedDocument] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -82,10 +95,10 @@ class DocumentCache:
 
     def _check(self, query: str) -> CheckedDocument:
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError as error:
             return CheckedDocument(document=None, syntax_error=error)
-        errors = validate(self._schema, document)
+        errors = validate(self._schema, document, self._rules)
         if errors:
             return CheckedDocument(document=document, validation_errors=tuple(errors))
         return CheckedDocument(

@@ -7,8 +7,8 @@ the media type the client accepts, with the spec's status codes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,42 +26,61 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema import Schema
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 
+from gateway import metrics
 from gateway.documents import DocumentCache
 from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
+from gateway.limits import Limits, check_batch, check_limits, strip_suggestions
+from gateway.observability import note_operation, request_id_for
+from gateway.persisted import PersistedQueries, PersistedQueryError
+from gateway.ratelimit import RequestRateLimits
 from gateway.request_context import ContextFactory, Unauthenticated
 from schema.execution import FastExecutionContext
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1 << 20
-"""A request body above 1 MiB is refused before it is parsed (413)."""
+DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 
 
 class RequestError(Exception):
     """The HTTP request cannot become a GraphQL operation; answered with `status`."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.extensions = extensions or {}
 
 
 @dataclass(frozen=True)
 class GraphQLParams:
-    query: str
+    query: str | None
+    """None only with `extensions.persistedQuery`: the text is then looked up by its hash."""
     variables: dict[str, Any] | None
     operation_name: str | None
+    extensions: dict[str, Any] | None = None
 
 
-def _params(data: object) -> GraphQLParams:
+def _params(data: object, limits: Limits) -> GraphQLParams:
     if isinstance(data, list):
+        if violation := check_batch(len(data), limits):
+            metrics.LIMIT_REJECTIONS.labels(violation.limit).inc()
         raise RequestError(400, "batched operations are not supported: send one per request")
     if not isinstance(data, dict):
         raise RequestError(400, "the request body must be a JSON object")
+    extensions = data.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError(400, "`extensions` must be an object or null")
     query = data.get("query")
-    if not isinstance(query, str) or not query.strip():
+    persisted = query is None and extensions is not None and "persistedQuery" in extensions
+    if not persisted and (not isinstance(query, str) or not query.strip()):
         raise RequestError(400, "`query` must be a non-empty string")
     variables = data.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -69,7 +88,7 @@ def _params(data: object) -> GraphQLParams:
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(400, "`operationName` must be a string or null")
-    return GraphQLParams(query, variables, operation_name)
+    return GraphQLParams(query, variables, operation_name, extensions)
 
 
 def _json_or_error(raw: str | bytes, what: str) -> object:
@@ -79,32 +98,38 @@ def _json_or_error(raw: str | bytes, what: str) -> object:
         raise RequestError(400, f"{what} is not valid JSON: {exc.msg}") from exc
 
 
-async def _read_params(request: Request) -> GraphQLParams:
+async def _read_params(request: Request, limits: Limits) -> GraphQLParams:
     if request.method == "GET":
         args = request.query_params
         variables = args.get("variables")
+        extensions = args.get("extensions")
         return _params(
             {
                 "query": args.get("query"),
                 "variables": None if variables is None else _json_or_error(variables, "variables"),
                 "operationName": args.get("operationName"),
-            }
+                "extensions": None
+                if extensions is None
+                else _json_or_error(extensions, "extensions"),
+            },
+            limits,
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise RequestError(415, "send the operation as application/json")
+    max_body = limits.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise RequestError(413, f"the request body is larger than {max_body} bytes")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
-    return _params(_json_or_error(bytes(body), "the request body"))
+        if len(body) > max_body:
+            raise RequestError(413, f"the request body is larger than {max_body} bytes")
+    return _params(_json_or_error(bytes(body), "the request body"), limits)
 
 
-def _format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+def _format_error(error: GraphQLError, request_id: str, production: bool = False) -> dict[str, Any]:
     """The client's view of an error: ours as they are, anything unexpected masked and logged."""
     original = error.original_error
     if original is not None and not isinstance(original, GraphQLError):
@@ -121,6 +146,8 @@ def _format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
             extensions={"code": "INTERNAL_SERVER_ERROR"},
         )
     formatted = error.formatted
+    if production:  # "Did you mean ...?" would rebuild the schema for an attacker
+        formatted["message"] = strip_suggestions(formatted["message"])
     formatted.setdefault("extensions", {})
     formatted["extensions"]["requestId"] = request_id
     return dict(formatted)
@@ -151,8 +178,18 @@ class GraphQLEndpoint:
         contexts: ContextFactory,
         *,
         graphiql: bool,
+        limits: Limits | None = None,
+        persisted: PersistedQueries | None = None,
+        rate_limits: RequestRateLimits | None = None,
+        deadline: float = 10.0,
+        production: bool = False,
     ) -> None:
         self._schema = schema
+        self._limits = limits or Limits()
+        self._persisted = persisted
+        self._rate_limits = rate_limits if rate_limits is not None and rate_limits.enabled else None
+        self._deadline = deadline
+        self._production = production
         self._documents = documents
         self._contexts = contexts
 
@@ -162,7 +199,8 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method == "GET" and self._graphiql and wants_html(request):
             return graphiql_page()
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        # the observability middleware's id, or our own when mounted without it (tests)
+        request_id = getattr(request.state, "request_id", None) or request_id_for(request.headers)
         media_type = choose_media_type(request.headers.get("accept"))
         if media_type is None:
             return self._respond(
@@ -171,26 +209,68 @@ class GraphQLEndpoint:
                 JSON,
                 request_id,
             )
+        timeout = asyncio.timeout(self._deadline)
         try:
-            status, payload = await self._run(request, request_id, media_type)
+            async with timeout:
+                status, payload = await self._run(request, request_id, media_type)
         except RequestError as error:
-            payload = {
-                "errors": [{"message": error.message, "extensions": {"requestId": request_id}}]
-            }
+            extensions = {**error.extensions, "requestId": request_id}
+            payload = {"errors": [{"message": error.message, "extensions": extensions}]}
             return self._respond(error.status, payload, media_type, request_id, error.headers)
+        except TimeoutError:
+            if not timeout.expired():
+                raise  # a TimeoutError of some library's, not our deadline
+            metrics.DEADLINES_EXCEEDED.inc()
+            note_operation(request.state, None, "timeout")
+            message = f"the request took longer than its {self._deadline:g} s deadline"
+            extensions = {"code": DEADLINE_EXCEEDED, "requestId": request_id}
+            payload = {"errors": [{"message": message, "extensions": extensions}]}
+            return self._respond(504, payload, media_type, request_id)
         return self._respond(status, payload, media_type, request_id)
 
     async def _run(
         self, request: Request, request_id: str, media_type: str
     ) -> tuple[int, dict[str, Any]]:
         modern = media_type == GRAPHQL_RESPONSE
-        params = await _read_params(request)
-        checked = self._documents.get(params.query)
+        params = await _read_params(request, self._limits)
+        try:
+            caller = await self._contexts.authenticate(request.headers.get("authorization"))
+        except Unauthenticated as refused:
+            raise RequestError(
+                401, refused.message, {"WWW-Authenticate": refused.www_authenticate}
+            ) from refused
+        if self._rate_limits is not None:
+            address = request.client.host if request.client else None
+            refusal = await self._rate_limits.check(caller.client_id, address)
+            if refusal is not None:
+                note_operation(request.state, params.operation_name, "rate_limited")
+                retry_after = refusal.decision.retry_after_header
+                raise RequestError(
+                    429,
+                    f"too many requests for this {refusal.scope}: retry after {retry_after} s",
+                    {"Retry-After": retry_after},
+                    {"code": "RATE_LIMITED"},
+                )
+        query = params.query
+        if self._persisted is not None:
+            try:
+                query = await self._persisted.resolve_query(
+                    params.query, params.extensions, caller.client_id
+                )
+            except PersistedQueryError as unknown:
+                raise RequestError(
+                    unknown.status, unknown.message, unknown.headers, {"code": unknown.code}
+                ) from unknown
+        if query is None:
+            raise RequestError(400, "`query` must be a non-empty string")
+        checked = self._documents.get(query)
         if checked.syntax_error is not None:
-            error = _format_error(checked.syntax_error, request_id)
+            error = _format_error(checked.syntax_error, request_id, self._production)
             return 400 if modern else 200, {"errors": [error]}
         if checked.validation_errors:
-            errors = [_format_error(e, request_id) for e in checked.validation_errors]
+            errors = [
+                _format_error(e, request_id, self._production) for e in checked.validation_errors
+            ]
             return 422 if modern else 200, {"errors": errors}
         assert checked.document is not None
         operation = get_operation_ast(checked.document, params.operation_name)
@@ -207,14 +287,20 @@ class GraphQLEndpoint:
             raise RequestError(
                 405, "only queries may be sent with GET; use POST", {"Allow": "POST"}
             )
-        try:
-            context = await self._contexts.create(
-                request.headers.get("authorization"), request_id, checked.requested
-            )
-        except Unauthenticated as error:
-            raise RequestError(
-                401, error.message, {"WWW-Authenticate": error.www_authenticate}
-            ) from error
+        operation_name = operation.name.value if operation.name else None
+        violation = check_limits(
+            checked.document,
+            params.operation_name,
+            params.variables,
+            self._limits,
+            schema=self._schema._schema,
+        )
+        if violation is not None:
+            metrics.LIMIT_REJECTIONS.labels(violation.limit).inc()
+            note_operation(request.state, operation_name, "rejected")
+            extensions = {**violation.extensions, "requestId": request_id}
+            return 400, {"errors": [{"message": violation.message, "extensions": extensions}]}
+        context = await self._contexts.create(None, request_id, checked.requested, caller=caller)
         result = execute(
             self._schema._schema,
             checked.document,
@@ -229,10 +315,16 @@ class GraphQLEndpoint:
         await self._contexts.finish(context)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = [_format_error(e, request_id) for e in result.errors]
+            payload["errors"] = [
+                _format_error(e, request_id, self._production) for e in result.errors
+            ]
             if _is_request_error(result):
                 del payload["data"]
+                note_operation(request.state, operation_name, "error")
                 return 400 if modern else 200, payload
+            note_operation(request.state, operation_name, "partial")
+            return 200, payload
+        note_operation(request.state, operation_name, "ok")
         return 200, payload
 
     @staticmethod

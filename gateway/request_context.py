@@ -74,13 +74,20 @@ class ContextFactory:
                 self._views.popitem(last=False)
         return view
 
+    async def authenticate(self, authorization: str | None) -> Caller:
+        """Who calls; raises Unauthenticated. The endpoint asks first: rate limits and
+        safelists depend on the client."""
+        return await self._authenticate(authorization)
+
     async def create(
         self,
         authorization: str | None,
         request_id: str,
         requested: Mapping[str, frozenset[str]],
+        caller: Caller | None = None,
     ) -> Context:
-        caller = await self._authenticate(authorization)
+        if caller is None:
+            caller = await self._authenticate(authorization)
         scope = None
         if caller.organization is not None and caller.level in ORGANISATION_LEVELS:
             scope = await self._scopes.get(caller.organization)

@@ -211,7 +211,7 @@ class Settings:
     max_tokens: int = 1000
     max_fields: int = 250
     """field selections with fragments expanded,"""
-    max_cost: int = 5000
+    max_cost: int = 10_000
     """and the estimated number of values resolved (lists multiply what is below them)."""
     max_batch_operations: int = 1
     max_body_bytes: int = 1 << 20
@@ -283,7 +283,7 @@ class Settings:
             max_directives=_int(env, "CBCCVC_MAX_DIRECTIVES", 50, minimum=0),
             max_tokens=_int(env, "CBCCVC_MAX_TOKENS", 1000),
             max_fields=_int(env, "CBCCVC_MAX_FIELDS", 250),
-            max_cost=_int(env, "CBCCVC_MAX_COST", 5000),
+            max_cost=_int(env, "CBCCVC_MAX_COST", 10_000),
             max_batch_operations=_int(env, "CBCCVC_MAX_BATCH_OPERATIONS", 1),
             max_body_bytes=_int(env, "CBCCVC_MAX_BODY_BYTES", 1 << 20, minimum=1024),
             list_multiplier=_int(env, "CBCCVC_LIST_MULTIPLIER", 10),

@@ -58,5 +58,3 @@ class GraphQLClient:
         assert response.status_code == 200, body
         assert "errors" not in body, body["errors"]
         return body["data"]
-
-
