@@ -19,7 +19,9 @@ from strawberry.schema import Schema
 
 from adapters.registry import SourceRegistry
 from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth, www_authenticate
+from gateway.dashboard import dashboard_routes
 from gateway.documents import DocumentCache
+from gateway.export import export_routes
 from gateway.graphiql import static_mount
 from gateway.graphql_http import GraphQLEndpoint
 from gateway.health import ops_routes
@@ -140,6 +142,8 @@ def create_app(
             Route("/", root),
             *ops_routes(resources.engine, started=lambda: resources.reference is not None),
             *auth_routes(auth_state),
+            *dashboard_routes(),
+            *export_routes(contexts),
             static_mount(),
         ],
         lifespan=lifespan,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
@@ -14,7 +14,7 @@ from resolvers import sources as source_resolvers
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
-from schema import access
+from schema import access, analytics
 from schema.access import AccessRecordConnection, Consent, Me
 from schema.live import SourceErrorInfo, SourceInfo
 from schema.node import Node
@@ -128,6 +128,45 @@ class Query:
         )
         return OrganizationConnection.of(page, orgs, info.context)
 
+    @strawberry.field(
+        description="Headcount broken down by any combination of dimensions (issue 7); small "
+        "cells are suppressed for callers who see aggregates only."
+    )
+    async def statistics(
+        self,
+        info: Info,
+        group_by: list[analytics.StatisticsDimension],  # type: ignore[valid-type]
+        filter: analytics.StatisticsFilter | None = None,
+        reference_year: int | None = None,
+    ) -> analytics.Statistics:
+        return await analytics.statistics(info, group_by, filter, reference_year)
+
+    @strawberry.field(
+        description="Staffing quotas against active headcount for an organisation (default: "
+        "the national root) and its subtree in a year (your own subtree)."
+    )
+    async def staffing(
+        self, info: Info, year: int, org_code: str | None = None, max_depth: int | None = None
+    ) -> analytics.Staffing:
+        return await analytics.staffing(info, org_code, year, max_depth)
+
+    @strawberry.field(
+        description="Headcount at the end of each month, derived from recruitment and leaving "
+        "dates (the store keeps no headcount history; see docs/analytics.md)."
+    )
+    async def headcount_trend(
+        self,
+        info: Info,
+        organization: str | None = None,
+        include_subtree: bool = True,
+        categories: list[analytics.Category] | None = None,
+        months: int = 24,
+        until: date | None = None,
+    ) -> list[analytics.MonthlyHeadcount]:
+        return await analytics.headcount_trend(
+            info, organization, include_subtree, categories, months, until
+        )
+
 
 async def _person(info: Info, key: int) -> Person | None:
     row = await people_resolvers.by_id(info.context, key)
@@ -172,6 +211,23 @@ class Mutation:
         except ValueError:
             raise BadUserInputError("id is not a consent id", argument="id") from None
         return Consent.from_row(await access_log.revoke(info.context, person_id, consent_id))
+
+    @strawberry.mutation(
+        description="As the central level: record an organisation's staffing quota for a year "
+        "(logged; flags allocations above a parent's quota)."
+    )
+    async def set_staffing_quota(
+        self,
+        info: Info,
+        org_code: str,
+        year: int,
+        civil_servants: int,
+        public_employees: int,
+        contract_staff: int,
+    ) -> analytics.StaffingQuotaChange:
+        return await analytics.set_staffing_quota(
+            info, org_code, year, civil_servants, public_employees, contract_staff
+        )
 
 
 def source_info(report: source_resolvers.SourceReport) -> SourceInfo:
