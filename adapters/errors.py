@@ -7,6 +7,7 @@
     ├── FatalSourceError          retrying cannot help: fix configuration or code
     │   ├── UnsupportedOperation  the source lacks the capability asked for
     │   ├── SourceProtocolError   the source answered with something we cannot read
+    │   │   └── SourceSecurityError   an envelope failed its checks (forged, replayed, ...)
     │   ├── ReadOnlyViolation     something tried to write to an agency's database
     │   └── SourceClosed          the source was closed (aclose) and cannot be used again
     └── SkippableRecordError      one record cannot be read; the rest of the page can
@@ -56,6 +57,17 @@ class UnsupportedOperation(FatalSourceError):
 
 class SourceProtocolError(FatalSourceError):
     pass
+
+
+class SourceSecurityError(SourceProtocolError):
+    """A signed or encrypted message failed verification; `reason` says which check
+    (exchange/envelope.py REASONS). Nothing of the message was used."""
+
+    code = "SOURCE_SECURITY"
+
+    def __init__(self, message: str, *, source_id: str | None = None, reason: str = "") -> None:
+        super().__init__(message, source_id=source_id)
+        self.reason = reason
 
 
 class ReadOnlyViolation(FatalSourceError):

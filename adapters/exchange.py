@@ -7,22 +7,39 @@
 GET for the change feed, organisations and health; POST only for detail lookups (personal IDs
 in the body, never in URLs), one call per batch of at most `max_batch` people. Payloads are
 checked against exchange/protocol.py; errors are translated by adapters/http.py.
+
+With `envelope` (an exchange.caller.EnvelopeCaller), every call carries MOHA's signed
+assertion and every answer must come back signed by the agency and encrypted to MOHA
+(`application/jose`); an answer that fails any check raises SourceSecurityError with the
+reason, is logged, and nothing of it is parsed. A plain JSON 200 is then refused too (no
+downgrade). Sources configured with an `envelope` entry use it:
+
+    envelope: {keys: moha-keys.json, agency_jwks: g18.jwks.json, message_log?: log.jsonl,
+               skew_s?: 60}
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
+import orjson
 
 from adapters.base import Source
-from adapters.errors import FatalSourceError
+from adapters.errors import FatalSourceError, SourceSecurityError
 from adapters.http import (
     DEFAULT_TIMEOUT,
     JsonClient,
     check_settings,
+    decode_json,
+    error_for_status,
     protocol_error,
     setting,
     timed_health,
@@ -37,9 +54,17 @@ from adapters.types import (
     SourceKind,
 )
 from exchange import protocol
+from exchange.caller import EnvelopeCaller
+from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
+from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
+from exchange.msglog import MessageLog
 from exchange.payload import PayloadError
+from gateway.auth.keys import KeyMaterialError, decode_kek
 
-_SETTINGS = frozenset({"base_url", "timeout_s", "max_batch"})
+log = logging.getLogger(__name__)
+
+_SETTINGS = frozenset({"base_url", "timeout_s", "max_batch", "envelope"})
+_ENVELOPE_SETTINGS = frozenset({"keys", "agency_jwks", "message_log", "skew_s"})
 
 
 class ExchangeSource(Source):
@@ -52,6 +77,8 @@ class ExchangeSource(Source):
             connector serves several agencies).
         timeout: seconds one HTTP call may take in all.
         max_batch: personal IDs per detail call (the protocol allows at most 200).
+        envelope: sign calls and open sealed answers (None: plain JSON, protocol v1 without
+            envelopes).
     """
 
     kind: ClassVar[SourceKind] = SourceKind.EXCHANGE
@@ -68,8 +95,10 @@ class ExchangeSource(Source):
         timeout: float = DEFAULT_TIMEOUT,
         max_batch: int = protocol.MAX_DETAIL_BATCH,
         transport: httpx.AsyncBaseTransport | None = None,
+        envelope: EnvelopeCaller | None = None,
     ) -> None:
         super().__init__(source_id, owner)
+        self.envelope = envelope
         if not 1 <= max_batch <= protocol.MAX_DETAIL_BATCH:
             raise ValueError(f"max_batch must be from 1 to {protocol.MAX_DETAIL_BATCH}")
         self.max_batch = max_batch
@@ -80,7 +109,7 @@ class ExchangeSource(Source):
         params = {"limit": str(limit)}
         if cursor:
             params["cursor"] = cursor
-        payload = await self.http.get("v1/changes", params)
+        payload = await self._get("v1/changes", params)
         try:
             return protocol.parse_changes(payload, limit)
         except PayloadError as error:
@@ -104,16 +133,18 @@ class ExchangeSource(Source):
     async def _details(
         self, personal_ids: Sequence[str], parts: frozenset[DetailPart]
     ) -> dict[str, PersonDetail]:
-        payload = await self.http.post(
-            "v1/persons/detail", protocol.detail_request(personal_ids, parts)
-        )
+        request = protocol.detail_request(personal_ids, parts)
+        if self.envelope is None:
+            payload = await self.http.post("v1/persons/detail", request)
+        else:
+            payload = await self._sealed("POST", "v1/persons/detail", None, orjson.dumps(request))
         try:
             return protocol.parse_details(payload, personal_ids, parts)
         except PayloadError as error:
             raise protocol_error(error, self.id) from error
 
     async def organizations(self) -> Sequence[OrganizationRecord]:
-        payload = await self.http.get("v1/organizations")
+        payload = await self._get("v1/organizations")
         try:
             return protocol.parse_organizations(payload)
         except PayloadError as error:
@@ -121,7 +152,7 @@ class ExchangeSource(Source):
 
     async def health(self) -> Health:
         async def check() -> str:
-            payload = await self.http.get("v1/health")
+            payload = await self._get("v1/health")
             try:
                 report = protocol.parse_health(payload)
             except PayloadError as error:
@@ -130,23 +161,114 @@ class ExchangeSource(Source):
 
         return await timed_health(check)
 
+    async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        if self.envelope is None:
+            return await self.http.get(path, params)
+        return await self._sealed("GET", path, params, None)
+
+    async def _sealed(
+        self, method: str, path: str, params: Mapping[str, str] | None, content: bytes | None
+    ) -> Any:
+        """One call with MOHA's assertion; the answer's payload once its envelope checks out."""
+        envelope = self.envelope
+        assert envelope is not None
+        assertions: list[str] = []
+
+        def sign(request: httpx.Request) -> None:
+            base = self.http.base_path
+            path_below = request.url.path.removeprefix(base.rstrip("/"))
+            query = request.url.query.decode("ascii")
+            target = f"{path_below}?{query}" if query else path_below
+            assertion = envelope.sign(method, target, content or b"")
+            assertions.append(assertion)
+            request.headers["Authorization"] = f"Bearer {assertion}"
+            request.headers["Accept"] = f"{MEDIA_TYPE}, application/json;q=0.5"
+
+        response, body = await self.http.send(
+            method, path, params=params, content=content, prepare=sign
+        )
+        error = error_for_status(
+            response.status_code, response.headers, body, self.id, datetime.now(UTC)
+        )
+        if error is not None:
+            raise error
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != MEDIA_TYPE:
+            raise SourceSecurityError(
+                f"{self.id} answered {media or 'without a content type'} unsealed; "
+                "an envelope was asked for",
+                source_id=self.id,
+                reason="malformed",
+            )
+        try:
+            payload = envelope.open(body, assertions[-1])
+        except EnvelopeError as exc:
+            log.warning("refused an answer of %s: %s", self.id, exc)
+            raise SourceSecurityError(
+                f"{self.id} answered with an envelope that fails verification: {exc}",
+                source_id=self.id,
+                reason=exc.reason,
+            ) from exc
+        return decode_json(payload, self.id)
+
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def envelope_from_settings(source_id: str, settings: Mapping[str, Any]) -> EnvelopeCaller:
+    """An EnvelopeCaller from a source's `envelope` entry. MOHA's key file may be sealed with
+    CBCCVC_KEY_ENCRYPTION_KEY (from the environment, like the gateway's own signing keys)."""
+    unknown = sorted(set(settings) - _ENVELOPE_SETTINGS)
+    if unknown or "keys" not in settings or "agency_jwks" not in settings:
+        raise FatalSourceError(
+            f"source {source_id!r}: envelope takes keys, agency_jwks, message_log?, skew_s?"
+            + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+            source_id=source_id,
+        )
+    kek_text = os.environ.get("CBCCVC_KEY_ENCRYPTION_KEY")
+    try:
+        kek = decode_kek(kek_text) if kek_text else None
+        moha = load(Path(str(settings["keys"])), kek)
+        trusted = TrustedKeysFile(Path(str(settings["agency_jwks"])), party=source_id)
+        trusted.current()  # fail at start-up, not on the first call
+    except (OSError, ValueError, ExchangeKeyError, KeyMaterialError) as error:
+        raise FatalSourceError(
+            f"source {source_id!r}: envelope keys unusable: {error}", source_id=source_id
+        ) from error
+    log_path = settings.get("message_log")
+    skew = settings.get("skew_s", DEFAULT_POLICY.skew_s)
+    if isinstance(skew, bool) or not isinstance(skew, int | float) or skew < 0:
+        raise FatalSourceError(f"source {source_id!r}: envelope skew_s must be seconds >= 0")
+    return EnvelopeCaller(
+        moha,
+        trusted.current,
+        source_id,
+        policy=replace(DEFAULT_POLICY, skew_s=float(skew)),
+        message_log=MessageLog(Path(str(log_path))) if log_path else None,
+    )
 
 
 def from_settings(settings: Mapping[str, Any]) -> Source:
     """An ExchangeSource from a sources-config entry:
 
-    {id, kind: exchange, owner, base_url, timeout_s?: 5.0, max_batch?: 200}
+    {id, kind: exchange, owner, base_url, timeout_s?: 5.0, max_batch?: 200,
+     envelope?: {keys, agency_jwks, message_log?, skew_s?}}
     """
     check_settings(settings, "exchange", _SETTINGS)
+    source_id = setting(settings, "id", str)
+    envelope_settings = setting(settings, "envelope", dict, None)
     try:
         return ExchangeSource(
-            setting(settings, "id", str),
+            source_id,
             setting(settings, "owner", str, None),
             setting(settings, "base_url", str),
             timeout=setting(settings, "timeout_s", float, DEFAULT_TIMEOUT),
             max_batch=setting(settings, "max_batch", int, protocol.MAX_DETAIL_BATCH),
+            envelope=(
+                envelope_from_settings(source_id, envelope_settings)
+                if envelope_settings is not None
+                else None
+            ),
         )
     except ValueError as error:  # a malformed id or batch size
         raise FatalSourceError(str(error)) from error

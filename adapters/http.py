@@ -237,6 +237,11 @@ class JsonClient:
             trust_env=False,
         )
 
+    @property
+    def base_path(self) -> str:
+        """The path of the base URL (what a signed call's target is relative to)."""
+        return self._client.base_url.path
+
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return await self._call("GET", path, params=params)
 
@@ -248,6 +253,21 @@ class JsonClient:
         self, method: str, path: str, *, params: Mapping[str, str] | None = None,
         content: bytes | None = None,
     ) -> Any:  # fmt: skip
+        response, body = await self.send(method, path, params=params, content=content)
+        error = error_for_status(
+            response.status_code, response.headers, body, self.source_id, datetime.now(UTC)
+        )
+        if error is not None:
+            raise error
+        check_media_type(response.headers.get("content-type"), self.source_id)
+        return decode_json(body, self.source_id)
+
+    async def send(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+        content: bytes | None = None, prepare: Callable[[httpx.Request], None] | None = None,
+    ) -> tuple[httpx.Response, bytes]:  # fmt: skip
+        """One call, its status unchecked: the response and its (capped) body. `prepare` may
+        add headers to the built request (the exchange envelope's signed assertion)."""
         if self.closed:
             raise SourceClosed(f"{self.source_id} was closed", source_id=self.source_id)
         headers = {"Content-Type": "application/json"} if content is not None else None
@@ -256,6 +276,8 @@ class JsonClient:
                 request = self._client.build_request(
                     method, path.lstrip("/"), params=params, content=content, headers=headers
                 )
+                if prepare is not None:
+                    prepare(request)
                 response = await self._client.send(request, stream=True)
                 try:
                     body = await _read_capped(response, self.source_id)
@@ -267,13 +289,7 @@ class JsonClient:
             ) from exc
         except httpx.HTTPError as exc:
             raise translate(exc, self.source_id) from exc
-        error = error_for_status(
-            response.status_code, response.headers, body, self.source_id, datetime.now(UTC)
-        )
-        if error is not None:
-            raise error
-        check_media_type(response.headers.get("content-type"), self.source_id)
-        return decode_json(body, self.source_id)
+        return response, body
 
     async def aclose(self) -> None:
         if not self.closed:

@@ -7,6 +7,10 @@ connections:
     app = create_connector_app(dsn)
     uvicorn.run(app)   # GET /agencies/000.00.00.G18/v1/changes?limit=100 ...
 
+With an EnvelopeGuard (exchange/guard.py), requests are authenticated by MOHA's signed
+assertion and answers go back signed by the agency and encrypted to MOHA; each agency's public
+keys are at `/agencies/<code>/v1/jwks`.
+
 The agencies are read once at start-up; an agency added later needs a restart. Reads are GET;
 the detail lookup is a POST because its body carries personal IDs, which must not sit in URLs
 (access logs, proxies), yet it changes nothing.
@@ -30,6 +34,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from exchange import protocol
 from exchange.cursor import CursorError, decode_cursor, encode_cursor
+from exchange.guard import MEDIA_TYPE, EnvelopeGuard
 from exchange.payload import PayloadError
 from exchange.staffdb import (
     DEFAULT_SCHEMA,
@@ -79,18 +84,34 @@ class _Served:
 
 
 class AgencyEndpoints:
-    """The protocol's four endpoints, for whichever agency the path names."""
+    """The protocol's endpoints, for whichever agency the path names."""
 
-    def __init__(self, served: _Served) -> None:
+    def __init__(self, served: _Served, guard: EnvelopeGuard | None = None) -> None:
         self.served = served
+        self.guard = guard
 
     def routes(self) -> list[BaseRoute]:
+        def route(path: str, handler: Handler, method: str) -> Route:
+            wrapped = _guarded(handler)
+            if self.guard is not None:
+                wrapped = _enveloped(wrapped, self.guard)
+            return Route(path, wrapped, methods=[method])
+
         return [
-            Route("/v1/changes", _guarded(self.changes), methods=["GET"]),
-            Route("/v1/persons/detail", _guarded(self.details), methods=["POST"]),
-            Route("/v1/organizations", _guarded(self.organizations), methods=["GET"]),
-            Route("/v1/health", _guarded(self.health), methods=["GET"]),
+            route("/v1/changes", self.changes, "GET"),
+            route("/v1/persons/detail", self.details, "POST"),
+            route("/v1/organizations", self.organizations, "GET"),
+            route("/v1/health", self.health, "GET"),
+            Route("/v1/jwks", self.jwks, methods=["GET"]),
         ]
+
+    async def jwks(self, request: Request) -> Response:
+        """The agency's public signing keys (no envelope: they are what verifies envelopes)."""
+        code = request.path_params["agency"]
+        document = self.guard.jwks(code) if self.guard is not None else None
+        if document is None:
+            raise HTTPException(404, f"agency {code[:40]!r} publishes no exchange keys here")
+        return Response(orjson.dumps(document), media_type="application/jwk-set+json")
 
     async def changes(self, request: Request) -> Response:
         db, source_id = self.served.db(request)
@@ -126,7 +147,9 @@ class AgencyEndpoints:
         db, _ = self.served.db(request)
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json")
-        body = await _read_body(request)
+        body = getattr(request.state, "body", None)
+        if body is None:
+            body = await _read_body(request)
         try:
             asked = protocol.parse_detail_request(orjson.loads(body))
         except (orjson.JSONDecodeError, PayloadError) as error:
@@ -159,6 +182,37 @@ async def _read_body(request: Request) -> bytes:
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, f"at most {MAX_BODY_BYTES} bytes")
     return bytes(body)
+
+
+def _target(request: Request) -> str:
+    """The path and query below the agency's base URL, as the assertion's `htu` names them."""
+    prefix = f"/agencies/{request.path_params['agency']}"
+    path = request.url.path.removeprefix(prefix)
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}" if query else path
+
+
+def _enveloped(handler: Handler, guard: EnvelopeGuard) -> Handler:
+    """Checks the assertion before the handler runs; seals a 200 answer to an authenticated one."""
+
+    async def enveloped(request: Request) -> Response:
+        code = request.path_params["agency"]
+        body = await _read_body(request) if request.method == "POST" else b""
+        request.state.body = body
+        verdict = guard.check(
+            code, request.headers.get("authorization"), request.method, _target(request), body
+        )
+        if verdict.refusal is not None:
+            return error_response(
+                401, *verdict.refusal, headers={"WWW-Authenticate": 'Bearer realm="exchange"'}
+            )
+        response = await handler(request)
+        if verdict.request_hash is None or response.status_code != 200:
+            return response
+        sealed = guard.seal(code, verdict, bytes(response.body))
+        return Response(sealed, media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+
+    return enveloped
 
 
 # Our own database being down, restarting, full or gone is the agency's outage: 503, come back
@@ -198,9 +252,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_connector_app(
-    dsn: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 4
-) -> Starlette:
-    """A connector for every agency in the database at `dsn` (tables in `schema`)."""
+    dsn: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 4,
+    envelope: EnvelopeGuard | None = None,
+) -> Starlette:  # fmt: skip
+    """A connector for every agency in the database at `dsn` (tables in `schema`); with
+    `envelope`, signed and encrypted as exchange/guard.py says."""
     served = _Served(schema)
 
     @contextlib.asynccontextmanager
@@ -213,7 +269,7 @@ def create_connector_app(
             await served.pool.close()
 
     return Starlette(
-        routes=[Mount("/agencies/{agency}", routes=AgencyEndpoints(served).routes())],
+        routes=[Mount("/agencies/{agency}", routes=AgencyEndpoints(served, envelope).routes())],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )

@@ -194,10 +194,13 @@ def parser() -> argparse.ArgumentParser:
 
     from gateway.cli_audit import add_audit_command
     from gateway.cli_auth import add_auth_commands
+    from gateway.cli_exchange import add_agency_keys_command, add_exchange_command
     from gateway.cli_queries import add_queries_command
 
     add_audit_command(commands)
     add_auth_commands(commands)
+    add_agency_keys_command(commands)
+    add_exchange_command(commands)
     add_queries_command(commands)
     return top
 

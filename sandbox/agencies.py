@@ -12,6 +12,11 @@ they hold every person of the store. Which kind serves an agency is decided by `
 and everyone else behind one agency connector process (exchange, path prefix per agency). The
 population and social insurance databases run as HTTP services of their own. Every service is
 a real uvicorn server on a loopback port, in a thread of this process.
+
+The connector requires the exchange envelope: MOHA's and every connector agency's keys are
+generated at start under `<workdir>/exchange-keys/` (exchange/provision.py's layout), and each
+exchange source's config entry names MOHA's key file, the agency's registered JWKS and its
+message log; the connector logs its side to `<workdir>/exchange-log/connector.jsonl`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from sandbox.services.running import (
     RunningService,
     build_connector_database,
     build_national_database,
+    connector_keys,
     connector_service,
     national_service,
 )
@@ -191,9 +197,15 @@ async def start_agencies(
     sandbox = SandboxAgencies(workdir / "sources.yaml", server_url, plan, total)
     try:
         built = await _build(sandbox, store_url, workdir, agencies, seed=seed, name=name)
+        keys = connector_keys(built, workdir / "exchange-keys")
         sandbox.services = {
             "connector": connector_service(
-                server_url, f"{name}_connector", built, baseline=FaultPlan()
+                server_url,
+                f"{name}_connector",
+                built,
+                baseline=FaultPlan(),
+                keys=keys,
+                message_log=workdir / "exchange-log" / "connector.jsonl",
             ),
             **{
                 which: national_service(
@@ -318,6 +330,14 @@ def _config_entries(
                 "base_url": connector.base_url(agency.code),
                 "timeout_s": HTTP_TIMEOUT_S,
             }
+            if connector.keys is not None:
+                folder = connector.keys.folder
+                entry["envelope"] = {
+                    "keys": str(folder.moha_keys),
+                    "agency_jwks": str(folder.agency_jwks(agency.code)),
+                    # one chain per source: each source appends from its own process state
+                    "message_log": str(workdir / "exchange-log" / f"{_slug(agency.code)}.jsonl"),
+                }
         elif kind is AgencyKind.FILE:
             entry |= {"kind": "file", "folder": str(_drop_folder(workdir, agency))}
         else:

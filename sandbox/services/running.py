@@ -7,18 +7,31 @@
 
 Each service gets a database of its own on the PostgreSQL server (dropped by `aclose`), is
 wrapped in fault injection (sandbox/services/faults.py) and served by a ServerThread.
+
+The connector speaks the exchange envelope (exchange/guard.py) with keys generated at start
+(`connector.keys`: MOHA's and each agency's, in a temporary folder, never committed): a call
+signed with MOHA's keys gets a sealed answer. `require_envelope=False` (start_connector's
+default) still answers unsigned calls in plain JSON; the demo's sandbox requires envelopes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 import asyncpg
 
 from exchange.connector import create_connector_app
+from exchange.guard import EnvelopeGuard
+from exchange.keys import TrustedKeysFile
+from exchange.msglog import MessageLog
+from exchange.provision import Provisioned, provision
 from sandbox.services.agency_data import AgencyDatabase, build_agency_database
 from sandbox.services.faults import FaultInjector, FaultPlan
 from sandbox.services.insurance import create_insurance_app
@@ -39,6 +52,9 @@ class RunningService:
     server_url: str
     database: str
     agencies: dict[str, AgencyDatabase] = field(default_factory=dict)
+    keys: Provisioned | None = None
+    """The exchange keys of a connector (MOHA's and its agencies'), when it has envelopes."""
+    owned_key_folder: Path | None = None
 
     @property
     def url(self) -> str:
@@ -62,6 +78,8 @@ class RunningService:
     async def aclose(self) -> None:
         await asyncio.to_thread(self.server.stop)
         await drop_database(self.server_url, self.database)
+        if self.owned_key_folder is not None:
+            shutil.rmtree(self.owned_key_folder, ignore_errors=True)
 
 
 National = Literal["population", "insurance"]
@@ -101,13 +119,31 @@ async def build_connector_database(
         await store.close()
 
 
+def connector_keys(built: dict[str, AgencyDatabase], folder: Path) -> Provisioned:
+    """Fresh exchange keys for MOHA and every agency the connector serves, under `folder`."""
+    return provision(folder, sorted(built), datetime.now(UTC))
+
+
 def connector_service(
-    server_url: str, database: str, built: dict[str, AgencyDatabase], *, baseline: FaultPlan
-) -> RunningService:
-    """The (not yet started) connector over a database `build_connector_database` made."""
-    app = create_connector_app(_database_dsn(server_url, database))
+    server_url: str, database: str, built: dict[str, AgencyDatabase], *, baseline: FaultPlan,
+    keys: Provisioned | None = None, require_envelope: bool = True,
+    message_log: Path | None = None,
+) -> RunningService:  # fmt: skip
+    """The (not yet started) connector over a database `build_connector_database` made; with
+    `keys`, speaking the exchange envelope (required, unless `require_envelope` is False),
+    logging every envelope to `message_log` when given."""
+    guard = None
+    if keys is not None:
+        # MOHA's JWKS file, read again when it changes: a revocation takes effect at once
+        guard = EnvelopeGuard(
+            keys.agencies,
+            TrustedKeysFile(keys.folder.moha_jwks).current,
+            required=require_envelope,
+            message_log=MessageLog(message_log) if message_log is not None else None,
+        )
+    app = create_connector_app(_database_dsn(server_url, database), envelope=guard)
     server = ServerThread(FaultInjector(app, baseline=baseline), name="sandbox-connector")
-    return RunningService("connector", server, server_url, database, built)
+    return RunningService("connector", server, server_url, database, built, keys)
 
 
 async def start_connector(
@@ -117,10 +153,22 @@ async def start_connector(
     agencies: Sequence[Subtree],
     *,
     baseline: FaultPlan | None = None,
+    envelopes: bool = True,
+    require_envelope: bool = False,
 ) -> RunningService:
-    """One connector process serving `agencies`, each under /agencies/<code>/v1/..."""
+    """One connector process serving `agencies`, each under /agencies/<code>/v1/...; with
+    `envelopes`, keys generated now (in a temporary folder removed by aclose)."""
     built = await build_connector_database(store_url, server_url, database, agencies)
-    service = connector_service(server_url, database, built, baseline=baseline or FaultPlan())
+    folder = Path(tempfile.mkdtemp(prefix="cbccvc-exchange-keys-")) if envelopes else None
+    service = connector_service(
+        server_url,
+        database,
+        built,
+        baseline=baseline or FaultPlan(),
+        keys=connector_keys(built, folder) if folder is not None else None,
+        require_envelope=require_envelope,
+    )
+    service.owned_key_folder = folder
     return await _started(service)
 
 
