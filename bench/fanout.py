@@ -34,7 +34,7 @@ import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-# the project's packages first: bench/analytics.py must not hide the `analytics` package
+# the project's packages first, then bench/ and tests/ for their helpers
 sys.path[:0] = [str(ROOT)]
 sys.path.append(str(ROOT / "bench"))
 sys.path.append(str(ROOT / "tests"))

@@ -1,7 +1,7 @@
 """National province x category breakdown: the summaries against a direct GROUP BY, same run.
 
-    .venv/bin/python bench/analytics.py                      # quick: the 200,000-person store
-    .venv/bin/python bench/analytics.py --url postgresql://postgres@127.0.0.1:5432/cbccvc_bench_2500000
+    .venv/bin/python bench/analytics_bench.py                      # quick: the 200,000-person store
+    .venv/bin/python bench/analytics_bench.py --url postgresql://postgres@127.0.0.1:5432/cbccvc_bench_2500000
 
 The store must be seeded (`cbccvc seed`); `--migrate` first adds the analysis tables (migration
 0006 only, which fills the summaries from `person`). Three timings, each the p50 (and p90) of
@@ -20,8 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and this module would shadow the
-# `analytics` package it measures: put the repository root there instead.
+# Run as a script, this file's folder comes first on sys.path: put the repository root there.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse  # noqa: E402

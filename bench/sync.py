@@ -1,0 +1,261 @@
+"""Benchmark: a full sync of N people from the sandbox agencies into an empty store, against a
+plain COPY of the same normalised rows into the same tables, in the same run; then an
+incremental sync of K changes.
+
+    .venv/bin/python bench/sync.py --quick                 # 20,000 people, 1,000 changes
+    .venv/bin/python bench/sync.py                         # 200,000 people, 10,000 changes
+    .venv/bin/python bench/sync.py --people 2500000        # the national scale
+
+What is measured:
+- full: `python -m sync` (the same code as `cbccvc sync`) in a subprocess, from empty
+  bookmarks into a store holding only the organisation register: wall time, people/s, and the
+  subprocess's peak RSS (the sandbox's services run in this process, not in the measured one);
+- baseline: the rows the sync wrote, read back and COPYed in batches of the same size into
+  another empty store of the same schema (indexes and all): the floor any sync could reach;
+- incremental: K people changed at the connector's agencies (sandbox simulate_update), then one
+  sync of every source from its bookmark, timed in-process.
+
+The truth database `cbccvc_bench_truth_<N>` (seeded once) and the sandbox are built on
+--database-url's server (env BENCH_DATABASE_URL). Results go to bench/results/sync-<N>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.registry import SourceRegistry  # noqa: E402
+from sandbox.agencies import start_agencies  # noqa: E402
+from sandbox.services.agency_data import simulate_update  # noqa: E402
+from store.database import (  # noqa: E402
+    create_engine,
+    drop_database,
+    ensure_database,
+    sync_free_dsn,
+    with_database,
+)
+from store.migrate import upgrade  # noqa: E402
+from store.reference_data import load_code_lists  # noqa: E402
+from sync.demo import copy_organization_register, prepare_truth  # noqa: E402
+from sync.normalise import PERSON_COLUMNS  # noqa: E402
+from sync.organizations import sync_organizations  # noqa: E402
+from sync.pipeline import BATCH_SIZE, sync_all  # noqa: E402
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+RESULTS = ROOT / "bench" / "results"
+
+
+async def _empty_store(server: str, name: str) -> str:
+    await drop_database(server, name)
+    url = await ensure_database(server, name)
+    engine = create_engine(url, pool_size=1)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            await load_code_lists(conn)
+    finally:
+        await engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+# Runs the sync as `python -m sync` does, then reports the process's own peak RSS (VmHWM: the
+# child's ru_maxrss as the parent sees it still counts the parent's pages it was forked with).
+_CHILD = """
+import asyncio, sys
+from sync.__main__ import main
+code = asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+print(hwm[0].split()[1] if hwm else "0")
+sys.exit(code)
+"""
+
+
+def _full_sync_subprocess(
+    store_url: str, sources: Path, batch: int, concurrency: int
+) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of the sync in a child process."""
+    started = time.perf_counter()
+    command = [sys.executable, "-c", _CHILD, store_url, str(sources), str(batch), str(concurrency)]
+    completed = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"the sync failed: {completed.stderr[-3000:]}")
+    peak_kb = int(completed.stdout.strip().splitlines()[-1])
+    return seconds, peak_kb / 1024
+
+
+async def _copy_baseline(synced_dsn: str, baseline_dsn: str, batch: int) -> tuple[float, int]:
+    """COPY the synced rows into another empty store; only the COPYs are timed."""
+    source = await asyncpg.connect(synced_dsn)
+    target = await asyncpg.connect(baseline_dsn)
+    try:
+        columns = ", ".join(PERSON_COLUMNS)
+        rows = [tuple(r) for r in await source.fetch(f"SELECT {columns} FROM person ORDER BY id")]
+        # the baseline store's organisations have other ids: map them by code
+        ids = {r["code"]: r["id"] for r in await target.fetch("SELECT code, id FROM organization")}
+        codes = {
+            r["id"]: r["code"] for r in await source.fetch("SELECT id, code FROM organization")
+        }
+        org = PERSON_COLUMNS.index("organization_id")
+        rows = [(*r[:org], ids[codes[r[org]]], *r[org + 1 :]) for r in rows]
+        started = time.perf_counter()
+        for start in range(0, len(rows), batch):
+            async with target.transaction():
+                await target.copy_records_to_table(
+                    "person", records=rows[start : start + batch], columns=PERSON_COLUMNS
+                )
+        return time.perf_counter() - started, len(rows)
+    finally:
+        await source.close()
+        await target.close()
+
+
+async def _changes(connector_dsn: str, count: int) -> int:
+    """`count` people changed at their agencies (a new job position), as their HR systems do."""
+    conn = await asyncpg.connect(connector_dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT agency_code, personal_id FROM hrm.staff WHERE NOT deleted"
+            " ORDER BY change_seq LIMIT $1",
+            count,
+        )
+        stamp = datetime.now(UTC).strftime("%H%M%S")
+        for row in rows:
+            await simulate_update(
+                conn, row["agency_code"], row["personal_id"], {"job_position": f"Bench {stamp}"}
+            )
+        return len(rows)
+    finally:
+        await conn.close()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    server = args.database_url
+    people = args.people
+    print(f"truth: {people:,} people (seeded once, kept)", flush=True)
+    truth_url = await prepare_truth(server, f"cbccvc_bench_truth_{people}", people, 2026)
+    truth_dsn = sync_free_dsn(truth_url)
+    with tempfile.TemporaryDirectory(prefix="cbccvc-bench-sync-") as workdir:
+        started = time.perf_counter()
+        sandbox = await start_agencies(
+            truth_url, server, workdir, name="cbccvc_bench_sb", national_rate=10_000.0,
+            national_burst=10_000,
+        )  # fmt: skip
+        print(f"sandbox: {len(sandbox.sources)} sources in {time.perf_counter() - started:.0f} s")
+        try:
+            store_url = await _empty_store(server, f"cbccvc_bench_sync_{people}")
+            baseline_url = await _empty_store(server, f"cbccvc_bench_copy_{people}")
+            store_dsn, baseline_dsn = sync_free_dsn(store_url), sync_free_dsn(baseline_url)
+            registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
+            try:
+                # the organisations first, the same for both stores (not timed)
+                await sync_organizations(store_dsn, registry)
+                await copy_organization_register(truth_dsn, store_dsn)
+                await sync_organizations(baseline_dsn, registry)
+                await copy_organization_register(truth_dsn, baseline_dsn)
+
+                print("full sync ...", flush=True)
+                seconds, rss = _full_sync_subprocess(
+                    store_url, sandbox.sources_config_path, args.batch, args.concurrency
+                )
+                conn = await asyncpg.connect(store_dsn)
+                try:
+                    synced = int(await conn.fetchval("SELECT count(*) FROM person"))
+                    rejected = int(
+                        await conn.fetchval(
+                            "SELECT count(DISTINCT (source_id, source_record_id))"
+                            " FROM sync_reject WHERE resolved_at IS NULL"
+                        )
+                    )
+                finally:
+                    await conn.close()
+                print("baseline COPY ...", flush=True)
+                copy_seconds, copied = await _copy_baseline(store_dsn, baseline_dsn, args.batch)
+
+                connector = next(db for db in sandbox.databases if db.endswith("_connector"))
+                changed = await _changes(
+                    sync_free_dsn(with_database(server, connector)), args.changes
+                )
+                print(f"incremental sync of {changed:,} changes ...", flush=True)
+                started = time.perf_counter()
+                results = await sync_all(
+                    store_dsn, registry, organizations=False, concurrency=args.concurrency
+                )
+                incremental = time.perf_counter() - started
+                updated = sum(r.counts.updated for r in results)
+            finally:
+                await registry.aclose()
+            if not args.keep:
+                await drop_database(server, f"cbccvc_bench_sync_{people}")
+                await drop_database(server, f"cbccvc_bench_copy_{people}")
+        finally:
+            await sandbox.aclose()
+    return {
+        "people": people,
+        "synced": synced,
+        "rejected": rejected,
+        "batch": args.batch,
+        "concurrency": args.concurrency,
+        "full_sync_s": round(seconds, 2),
+        "people_per_s": round((synced + rejected) / seconds),
+        "sync_peak_rss_mb": round(rss, 1),
+        "copy_s": round(copy_seconds, 2),
+        "copied": copied,
+        "copy_people_per_s": round(copied / copy_seconds),
+        "sync_over_copy": round(seconds / copy_seconds, 2),
+        "changes": changed,
+        "incremental_updated": updated,
+        "incremental_s": round(incremental, 2),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs,"
+        f" Python {platform.python_version()}",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="20,000 people, 1,000 changes")
+    parser.add_argument("--people", type=int, default=None, help="default 200,000")
+    parser.add_argument("--changes", type=int, default=None, help="default 10,000")
+    parser.add_argument("--batch", type=int, default=BATCH_SIZE)
+    parser.add_argument("--concurrency", type=int, default=4, help="sources synced at a time")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER),
+        help="a PostgreSQL server to create the bench databases on (env BENCH_DATABASE_URL)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the synced stores")
+    args = parser.parse_args(argv)
+    args.people = args.people or (20_000 if args.quick else 200_000)
+    args.changes = args.changes or (1_000 if args.quick else 10_000)
+    result = asyncio.run(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"sync-{args.people}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
