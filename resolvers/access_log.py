@@ -10,7 +10,7 @@ from sqlalchemy import Row, and_, func, select, update
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import fetch
-from resolvers.pagination import Page, make_page, page_request
+from resolvers.pagination import Page, make_page
 from store.models import Person, table_of
 from store.models_access import AuditEntry, Consent
 
@@ -37,14 +37,7 @@ async def audit_page(
     after: str | None,
 ) -> Page[Row[Any]]:
     """Newest first; keyset on the log's id (append-only, so ids never move)."""
-    request = page_request(
-        first=first,
-        after=after,
-        last=None,
-        before=None,
-        default_size=context.settings.default_page_size,
-        max_size=context.settings.max_page_size,
-    )
+    request = context.page_request(first=first, after=after)
     where = []
     if person_id is not None:
         where.append(audit_log.c.person_ids.contains([person_id]))

@@ -14,6 +14,7 @@ from gateway.settings import Settings
 from resolvers.access import Access
 from resolvers.live import DETAIL_FIELDS, LiveLoaders
 from resolvers.loaders import Loaders, fetch
+from resolvers.pagination import PageRequest, page_request
 from resolvers.reference import Reference
 from resolvers.scope import ScopeCache
 from store.queries import consents
@@ -41,6 +42,24 @@ class Context:
         requested = self.access.requested.get("Person", frozenset())
         parts = frozenset(part for name, part in DETAIL_FIELDS.items() if name in requested)
         self.live = LiveLoaders(self.sources, parts)
+
+    def page_request(
+        self,
+        *,
+        first: int | None,
+        after: str | None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> PageRequest:
+        """Relay's arguments checked against this gateway's page sizes."""
+        return page_request(
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            default_size=self.settings.default_page_size,
+            max_size=self.settings.max_page_size,
+        )
 
     async def visible_people(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:
         """Every person row on its way to a response passes here, once.

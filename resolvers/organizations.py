@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import fetch, fetch_scalar
-from resolvers.pagination import Direction, Page, make_page, page_request
+from resolvers.pagination import Direction, Page, make_page
 from store.queries import organizations as queries
 from store.queries.organizations import OrganizationsFilter
 
@@ -55,14 +55,7 @@ async def page(
     last: int | None,
     before: str | None,
 ) -> Page[Row[Any]]:
-    request = page_request(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        default_size=context.settings.default_page_size,
-        max_size=context.settings.max_page_size,
-    )
+    request = context.page_request(first=first, after=after, last=last, before=before)
     statement = queries.page(
         orgs,
         limit=request.limit,

@@ -13,7 +13,7 @@ from resolvers.access import ForbiddenError, Scope
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
-from resolvers.pagination import Direction, Page, make_page, page_request
+from resolvers.pagination import Direction, Page, make_page
 from store.queries import people as queries
 from store.queries.people import PeopleFilter
 from store.text import prefix_tsquery
@@ -120,14 +120,7 @@ async def directory_page(
     last: int | None,
     before: str | None,
 ) -> Page[Row[Any]]:
-    request = page_request(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        default_size=context.settings.default_page_size,
-        max_size=context.settings.max_page_size,
-    )
+    request = context.page_request(first=first, after=after, last=last, before=before)
     statement = queries.page(
         people,
         limit=request.limit,
@@ -161,14 +154,7 @@ async def staff_page(
     after: str | None,
 ) -> Page[Row[Any]]:
     """An organisation's own staff, batched with every other organisation in the response."""
-    request = page_request(
-        first=first,
-        after=after,
-        last=None,
-        before=None,
-        default_size=context.settings.default_page_size,
-        max_size=context.settings.max_page_size,
-    )
+    request = context.page_request(first=first, after=after)
     key = NestedPeopleKey(organization_id, people, request.limit, request.after_key)
     rows: Sequence[Row[Any]] = await context.visible_people(
         await context.loaders.people_of_organization.load(key)
