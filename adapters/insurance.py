@@ -7,28 +7,14 @@ periods (start, end, employer, salary basis) by personal ID.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import httpx
+from adapters.lookup import LookupSource, settings_reader
+from adapters.types import Capability, ContributionPeriod, InsuranceRecord, SourceKind
+from exchange.payload import Reader
 
-from adapters.base import Source
-from adapters.errors import FatalSourceError
-from adapters.http import (
-    DEFAULT_TIMEOUT,
-    JsonClient,
-    check_settings,
-    protocol_error,
-    setting,
-    timed_health,
-)
-from adapters.population import batches
-from adapters.types import Capability, ContributionPeriod, Health, InsuranceRecord, SourceKind
-from exchange.payload import PayloadError, Reader
-
-MAX_BATCH = 100
 MAX_PERIODS = 200
 _INSURANCE_NUMBER = re.compile(r"^[0-9]{10}$")
 
@@ -64,77 +50,19 @@ def parse_insured(payload: object, asked: Sequence[str]) -> dict[str, InsuranceR
     return found
 
 
-_SETTINGS = frozenset({"base_url", "timeout_s", "max_batch"})
-
-
-class InsuranceSource(Source):
-    """The social insurance database (holds everyone insured: no owner)."""
+class InsuranceSource(LookupSource[InsuranceRecord]):
+    """The social insurance database (holds everyone insured)."""
 
     kind: ClassVar[SourceKind] = SourceKind.INSURANCE
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.INSURANCE})
+    collection: ClassVar[str] = "insured"
 
-    def __init__(
-        self,
-        source_id: str,
-        base_url: str,
-        *,
-        owner: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_batch: int = MAX_BATCH,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(source_id, owner)
-        if not 1 <= max_batch <= MAX_BATCH:
-            raise ValueError(f"max_batch must be from 1 to {MAX_BATCH}")
-        self.max_batch = max_batch
-        self.http = JsonClient(source_id, base_url, timeout=timeout, transport=transport)
+    def parse(self, payload: object, asked: Sequence[str]) -> dict[str, InsuranceRecord]:
+        return parse_insured(payload, asked)
 
     async def insurance(self, personal_ids: Sequence[str]) -> Mapping[str, InsuranceRecord]:
-        found: dict[str, InsuranceRecord] = {}
-        for result in await asyncio.gather(
-            *(self._lookup(batch) for batch in batches(personal_ids, self.max_batch))
-        ):
-            found.update(result)
-        return found
-
-    async def _lookup(self, personal_ids: list[str]) -> dict[str, InsuranceRecord]:
-        payload = await self.http.post("v1/insured/lookup", {"personal_ids": personal_ids})
-        try:
-            return parse_insured(payload, personal_ids)
-        except PayloadError as error:
-            raise protocol_error(error, self.id) from error
-
-    async def health(self) -> Health:
-        async def check() -> str:
-            payload = await self.http.get("v1/health")
-            try:
-                return f"{Reader(payload).field('insured').integer(minimum=0)} insured"
-            except PayloadError as error:
-                raise protocol_error(error, self.id) from error
-
-        return await timed_health(check)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        return await self.lookup(personal_ids)
 
 
-def from_settings(settings: Mapping[str, Any]) -> Source:
-    """An InsuranceSource from a sources-config entry:
-
-    {id, kind: insurance, base_url, owner?: null, timeout_s?: 5.0, max_batch?: 100}
-    """
-    check_settings(settings, "insurance", _SETTINGS)
-    try:
-        return InsuranceSource(
-            setting(settings, "id", str),
-            setting(settings, "base_url", str),
-            owner=setting(settings, "owner", str, None),
-            timeout=setting(settings, "timeout_s", float, DEFAULT_TIMEOUT),
-            max_batch=setting(settings, "max_batch", int, MAX_BATCH),
-        )
-    except ValueError as error:  # a malformed id or batch size
-        raise FatalSourceError(str(error)) from error
-
-
-# the name the registry's brief used; the registry looks up `from_settings`
-from_config = from_settings
+from_settings = settings_reader("insurance", InsuranceSource)
+from_config = from_settings  # the name the registry's brief used; it looks up `from_settings`

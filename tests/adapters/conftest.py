@@ -7,7 +7,7 @@ the HTTP sources' colleague's):
     from contextlib import asynccontextmanager
     from collections.abc import AsyncIterator
     from adapters.base import Source
-    from sandbox_env import Expected, SandboxEnv, SourceFactory
+    from sandbox_env import Sandbox, Expected, SandboxEnv, SourceFactory
 
     @asynccontextmanager
     async def exchange(env: SandboxEnv) -> AsyncIterator[tuple[Source, Expected]]:
@@ -53,16 +53,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 import asyncpg
 import pytest
 import pytest_asyncio
 import sandbox_sql
-from sandbox_env import Expected, SandboxEnv, SourceFactory
+from sandbox_env import Sandbox, SandboxEnv, SourceFactory
 from sqlalchemy.engine import URL
 
-from adapters.base import Source
 from store.database import sync_free_dsn
 
 
@@ -80,12 +78,6 @@ def _factories() -> dict[str, SourceFactory]:
 
 FACTORIES = _factories()
 
-
-@dataclass(frozen=True)
-class Sandbox:
-    name: str
-    source: Source
-    expected: Expected
 
 
 @pytest.fixture(scope="session")

@@ -60,3 +60,12 @@ class Expected:
 # A factory: an async context manager that sets the sandbox up (database, server, folder),
 # yields one open source and what it should show, and tears everything down on exit.
 SourceFactory = Callable[[SandboxEnv], AbstractAsyncContextManager[tuple[Source, Expected]]]
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """One kind's source in the conformance suite, with what it is expected to hold."""
+
+    name: str
+    source: Source
+    expected: Expected

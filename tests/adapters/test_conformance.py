@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import Sandbox
+from sandbox_env import Sandbox
 
 from adapters.base import Source
 from adapters.errors import (

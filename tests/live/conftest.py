@@ -14,17 +14,15 @@ import pytest
 import pytest_asyncio
 import yaml
 from graphql_client import GraphQLClient
+from live_helpers import DEADLINE_S
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from policies.types import Caller, Level
+from policies.types import Caller
 from sandbox.agencies import SandboxAgencies, start_agencies
-
-DEADLINE_S = 1.0
-"""The per-call deadline of every source in these tests (the default is 2 s)."""
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -71,7 +69,6 @@ async def live(live_app: Starlette) -> AsyncIterator[Callable[[Caller], Any]]:
         yield lambda caller: GraphQLClient(http, live_app, caller)
 
 
-CENTRAL = Caller(Level.CENTRAL, organization="000.00.00.G09", client_id="live-tests")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CENTRAL, DEADLINE_S
+from live_helpers import CENTRAL, DEADLINE_S
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
