@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,9 +108,22 @@ def create_app(
         # moving it out of the collector's sight makes full collections short (p99 latency).
         gc.collect()
         gc.freeze()
+        stop_sync = asyncio.Event()
+        sync_task = None
+        if settings.sync_interval_s and len(resources.sources):
+            from sync.scheduler import run_scheduler
+
+            sync_task = asyncio.create_task(
+                run_scheduler(
+                    resources.engine, resources.sources, settings.sync_interval_s, stop_sync
+                )
+            )
         try:
             yield
         finally:
+            stop_sync.set()
+            if sync_task is not None:
+                await sync_task
             await rate_limits.aclose()
             await resources.sources.aclose()
             await resources.auth.aclose()

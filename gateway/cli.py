@@ -101,22 +101,31 @@ def _seed(url: URL, people: int, seed: int, *, replace_existing: bool) -> Any:
 
 
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sandbox.agencies import close_blocking, start_agencies_blocking
+    from sandbox.agencies import close_blocking
+    from sync.demo import fill_store_from_sandbox_blocking
 
     settings = replace(settings, port=args.port, demo=True)
     with store_url(settings) as url:
         asyncio.run(prepare_store(url))
-        if asyncio.run(people_count(url)) == 0:
-            print(f"First start: seeding {args.people:,} synthetic people (seed {args.seed})")
-            _seed(url, args.people, args.seed, replace_existing=False)
-        print("Starting the sandbox agencies (their own databases, on loopback ports)")
-        sandbox = start_agencies_blocking(
+        # The agencies' databases are built from a separate "national truth" (seeded once);
+        # the store is filled by syncing them, as the national platform is.
+        print(
+            f"Seeding the national truth ({args.people:,} people, seed {args.seed}) on first "
+            "start, starting the sandbox agencies and syncing them into the store"
+        )
+        sandbox, results = fill_store_from_sandbox_blocking(
             url.render_as_string(hide_password=False),
             url.set(database="postgres").render_as_string(hide_password=False),
             settings.data_dir / "sandbox",
+            people=args.people,
             seed=args.seed,
         )
-        print(f"{len(sandbox.sources)} sources ready in {sandbox.seconds:.1f} s")
+        synced = sum(r.counts.inserted + r.counts.updated for r in results)
+        rejected = sum(r.counts.rejected for r in results)
+        print(
+            f"{len(sandbox.sources)} sources ready in {sandbox.seconds:.1f} s; synced {synced:,} "
+            f"records, rejected {rejected:,} (see `cbccvc sync --report`)"
+        )
         try:
             serve(replace(settings, sources_config=sandbox.sources_config_path), url)
         finally:
@@ -196,11 +205,13 @@ def parser() -> argparse.ArgumentParser:
     from gateway.cli_auth import add_auth_commands
     from gateway.cli_exchange import add_agency_keys_command, add_exchange_command
     from gateway.cli_queries import add_queries_command
+    from gateway.cli_sync import add_sync_command
 
     add_audit_command(commands)
     add_auth_commands(commands)
     add_agency_keys_command(commands)
     add_exchange_command(commands)
+    add_sync_command(commands)
     add_queries_command(commands)
     return top
 

@@ -179,6 +179,8 @@ class Settings:
     pool_size: int = 10
     sources_config: Path | None = None
     """YAML list of agency sources (adapters/registry.py); None: no live sources."""
+    sync_interval_s: float = 0.0
+    """Seconds between scheduled syncs of every source inside `serve`; 0: no scheduler."""
     demo: bool = False
     """Demo mode: GraphiQL offers development identities with fresh tokens to anyone. Set only
     by `cbccvc demo`, deliberately not from the environment, so no deployment turns it on."""
@@ -267,6 +269,7 @@ class Settings:
             graphiql=_bool(env, "CBCCVC_GRAPHIQL", True),
             pool_size=_int(env, "CBCCVC_DB_POOL_SIZE", 10),
             sources_config=Path(env["CBCCVC_SOURCES"]) if env.get("CBCCVC_SOURCES") else None,
+            sync_interval_s=_float(env, "CBCCVC_SYNC_INTERVAL_S", 0.0),
             issuer=env.get("CBCCVC_ISSUER") or None,
             audience=env.get("CBCCVC_AUDIENCE") or None,
             access_token_ttl=_int(env, "CBCCVC_ACCESS_TOKEN_TTL", 600, minimum=30),

@@ -15,6 +15,7 @@ from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access, analytics
+from schema import sync as sync_schema
 from schema.access import AccessRecordConnection, Consent, Me
 from schema.live import SourceErrorInfo, SourceInfo
 from schema.node import Node
@@ -27,6 +28,20 @@ Info = strawberry.Info[Context, None]
 @strawberry.type
 class Query:
     me: Me = strawberry.field(resolver=access.me, description="The caller, from its token.")
+    sync_runs: sync_schema.SyncRunConnection = strawberry.field(
+        resolver=sync_schema.sync_runs, description="Sync runs, newest first, counts by outcome."
+    )
+    rejects: sync_schema.SyncRejectConnection = strawberry.field(
+        resolver=sync_schema.rejects, description="Open sync rejects: source record, field, rule."
+    )
+    conflicts: sync_schema.SyncConflictConnection = strawberry.field(
+        resolver=sync_schema.conflicts,
+        description="Open conflicts: one person active at two sources.",
+    )
+    sync_sources: list[sync_schema.SyncSource] = strawberry.field(
+        resolver=sync_schema.sync_sources,
+        description="Per source: last run, open rejects, conflicts, identity mismatches.",
+    )
 
     @strawberry.field(
         description="Every source of data with its health, recent latency, last error and "

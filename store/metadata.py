@@ -11,6 +11,7 @@ import store.models_analytics
 import store.models_auth
 import store.models_exchange
 import store.models_ops
+import store.models_sync
 from store.models import Base
 
 metadata = Base.metadata

@@ -227,6 +227,8 @@ class Person(Base):
         ),
         # the directory order, and the same order within one organisation
         Index("ix_person_order", "name_sort", "id"),
+        # a source's record by its own id (the sync finds tombstones, which carry no personal ID)
+        Index("ix_person_source_record", "source_id", "source_record_id"),
         Index("ix_person_org_order", "organization_id", "name_sort", "id"),
         # diacritic- and case-insensitive name search with prefix matching, in core PostgreSQL
         Index(

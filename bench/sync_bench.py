@@ -2,9 +2,9 @@
 plain COPY of the same normalised rows into the same tables, in the same run; then an
 incremental sync of K changes.
 
-    .venv/bin/python bench/sync.py --quick                 # 20,000 people, 1,000 changes
-    .venv/bin/python bench/sync.py                         # 200,000 people, 10,000 changes
-    .venv/bin/python bench/sync.py --people 2500000        # the national scale
+    .venv/bin/python bench/sync_bench.py --quick                 # 20,000 people, 1,000 changes
+    .venv/bin/python bench/sync_bench.py                         # 200,000 people, 10,000 changes
+    .venv/bin/python bench/sync_bench.py --people 2500000        # the national scale
 
 What is measured:
 - full: `python -m sync` (the same code as `cbccvc sync`) in a subprocess, from empty

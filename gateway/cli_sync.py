@@ -1,0 +1,162 @@
+"""`cbccvc sync [--source ID] [--full] [--report]`: the agencies' change feeds into the store.
+
+Sources come from CBCCVC_SOURCES (the registry YAML), as for `cbccvc serve`. A progress bar
+shows records per second per source and the ETA over the sources; `--report` prints the last
+run of each source, open rejects by rule and open conflicts (and syncs nothing unless
+`--source` or `--full` is given too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from gateway.settings import Settings
+
+
+async def _report(dsn: str) -> list[str]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        runs = await conn.fetch(
+            """SELECT DISTINCT ON (source_id) source_id, status, started_at, finished_at,
+                      inserted, updated, unchanged, rejected, deleted, conflicts
+                 FROM sync_run ORDER BY source_id, id DESC"""
+        )
+        rules = await conn.fetch(
+            """SELECT rule, field, count(*) AS n FROM sync_reject WHERE resolved_at IS NULL
+                GROUP BY rule, field ORDER BY n DESC, rule, field"""
+        )
+        mismatches = await conn.fetch(
+            """SELECT source_id, count(*) AS n FROM reconciliation
+                GROUP BY source_id ORDER BY n DESC, source_id"""
+        )
+        conflicts = await conn.fetch(
+            """SELECT personal_id, owner_source_id, other_source_id, since FROM sync_conflict
+                WHERE resolved_at IS NULL ORDER BY since LIMIT 50"""
+        )
+    finally:
+        await conn.close()
+    lines = ["Last run per source:"]
+    for r in runs:
+        lines.append(
+            f"  {r['source_id']:<32} {r['status']:<11} ins {r['inserted']:>7} upd {r['updated']:>6}"
+            f" same {r['unchanged']:>7} rej {r['rejected']:>5} del {r['deleted']:>5}"
+            f" conflicts {r['conflicts']:>4}"
+        )
+    lines.append("Open rejects by rule:")
+    lines += [f"  {r['rule']:<32} {r['field']:<20} {r['n']:>7}" for r in rules] or ["  none"]
+    lines.append("Identity mismatches with the population database, by source:")
+    lines += [f"  {m['source_id']:<32} {m['n']:>7}" for m in mismatches] or ["  none"]
+    lines.append("Open conflicts (first 50):")
+    lines += [
+        f"  {c['personal_id'][:3]}…{c['personal_id'][-2:]} {c['owner_source_id']}"
+        f" <> {c['other_source_id']} since {c['since']:%Y-%m-%d %H:%M}"
+        for c in conflicts
+    ] or ["  none"]
+    return lines
+
+
+async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from adapters.registry import SourceRegistry
+    from sync.organizations import sync_organizations
+    from sync.pipeline import change_feed_sources, sync_source
+
+    if settings.sources_config is None:
+        print("cbccvc sync: set CBCCVC_SOURCES to the sources YAML", file=sys.stderr)
+        return 2
+    registry = SourceRegistry.from_yaml(settings.sources_config)
+    failed = 0
+    try:
+        sources = change_feed_sources(registry, args.source)
+        if not sources:
+            print(f"cbccvc sync: no change-feed source {args.source or ''}", file=sys.stderr)
+            return 2
+        orgs = await sync_organizations(dsn, registry)
+        print(
+            f"organisations: {orgs.inserted} new, {orgs.updated} changed, {orgs.rejected} rejected"
+        )
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            disable=not sys.stdout.isatty(),
+        )
+        with progress:
+            overall = progress.add_task("sources", total=len(sources), rate="")
+            records = progress.add_task("records", total=None, rate="")
+
+            def advance(_source: str, count: int) -> None:
+                progress.advance(records, count)
+                task: Any = progress.tasks[records]
+                speed = task.speed
+                progress.update(records, rate=f"{speed:,.0f} records/s" if speed else "")
+
+            for source in sources:
+                progress.update(overall, description=f"{source.id}")
+                result = await sync_source(
+                    dsn, source, full=args.full, batch_size=args.batch_size, progress=advance
+                )
+                c = result.counts
+                progress.console.print(
+                    f"{source.id}: {result.status} +{c.inserted} ~{c.updated} ={c.unchanged}"
+                    f" rejected {c.rejected} deleted {c.deleted} conflicts {c.conflicts}"
+                    f" ({result.seconds:.1f} s)" + (f" {result.error}" if result.error else "")
+                )
+                failed += result.status == "failed"
+                progress.advance(overall)
+        if args.reconcile:
+            from sync.reconcile import reconcile
+
+            report = await reconcile(dsn, registry)
+            print(
+                f"reconciliation: {report.checked} checked,"
+                f" {sum(report.mismatches.values())} mismatches flagged,"
+                f" {report.unavailable} not checked (population database unavailable)"
+            )
+    finally:
+        await registry.aclose()
+    return 1 if failed else 0
+
+
+def command_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.cli import prepare_store, store_url
+    from store.database import sync_free_dsn
+
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        dsn = sync_free_dsn(url)
+        code = 0
+        if not args.report or args.source or args.full or args.reconcile:
+            code = asyncio.run(_sync(dsn, settings, args))
+        if args.report:
+            print("\n".join(asyncio.run(_report(dsn))))
+    return code
+
+
+def add_sync_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sync = commands.add_parser("sync", help="sync the agencies' records into the store")
+    sync.add_argument("--source", help="only this source id (VN:GOV:<code>:<subsystem>)")
+    sync.add_argument("--full", action="store_true", help="read the feed from the beginning")
+    sync.add_argument("--report", action="store_true", help="runs, rejects by rule, conflicts")
+    sync.add_argument(
+        "--reconcile", action="store_true", help="then check everyone with the population database"
+    )
+    sync.add_argument("--batch-size", type=int, default=1000, help="records per transaction")
+    sync.set_defaults(run=command_sync)

@@ -1,0 +1,158 @@
+"""The sync's state for GraphQL: runs, open rejects, open conflicts, counts per source.
+
+No GraphQL types here (schema/sync.py has them). Who sees what: the central level sees every
+source; a ministry or province caller sees the sources of its own agency (a source id names its
+agency: `VN:GOV:<agency code>:<subsystem>`); everyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, select
+
+from policies.types import Caller, Level
+from resolvers.access import ForbiddenError
+from resolvers.context import Context
+from resolvers.loaders import fetch
+from resolvers.pagination import Page, make_page, page_request
+from store.models import table_of
+from store.models_sync import Reconciliation, SyncConflict, SyncReject, SyncRun
+
+sync_run = table_of(SyncRun)
+sync_reject = table_of(SyncReject)
+sync_conflict = table_of(SyncConflict)
+reconciliation = table_of(Reconciliation)
+
+# fields whose rejected value is personal data: the value is not shown, only field and rule
+PERSONAL_FIELDS = frozenset(
+    {
+        "personal_id", "full_name", "family_name", "middle_name", "given_name", "other_names",
+        "gender", "birth_date", "birth_place", "home_town", "ethnicity_code", "religion_code",
+        "permanent_address", "current_address", "salary_coefficient", "salary_step",
+        "party_joined_on", "party_official_on",
+    }
+)  # fmt: skip
+
+
+def source_scope(caller: Caller) -> str | None:
+    """The source id prefix the caller may see ("" for every source); ForbiddenError if none."""
+    if caller.level is Level.CENTRAL:
+        return ""
+    if caller.level in (Level.MINISTRY, Level.PROVINCE) and caller.organization:
+        return f"VN:GOV:{caller.organization}:"
+    raise ForbiddenError("the sync's state is for the central level and for agencies' own sources")
+
+
+def _scoped(column: Any, scope: str, source: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if scope:
+        where.append(column.startswith(scope, autoescape=True))
+    if source is not None:
+        where.append(column == source)
+    return where
+
+
+async def _page(
+    context: Context,
+    table: Any,
+    where: list[ColumnElement[bool]],
+    first: int | None,
+    after: str | None,
+) -> Page[Row[Any]]:
+    """Newest first, keyset on the table's id."""
+    request = page_request(
+        first=first,
+        after=after,
+        last=None,
+        before=None,
+        default_size=context.settings.default_page_size,
+        max_size=context.settings.max_page_size,
+    )
+    if request.after_key is not None:
+        where = [*where, table.c.id < request.after_key]
+    statement = select(table).where(and_(True, *where)).order_by(table.c.id.desc())
+    rows = await fetch(context.engine, statement.limit(request.limit))
+    return make_page(request, rows, [row.id for row in rows])
+
+
+async def runs_page(
+    context: Context, caller: Caller, source: str | None, first: int | None, after: str | None
+) -> Page[Row[Any]]:
+    scope = source_scope(caller) or ""
+    return await _page(
+        context, sync_run, _scoped(sync_run.c.source_id, scope, source), first, after
+    )
+
+
+async def rejects_page(
+    context: Context,
+    caller: Caller,
+    source: str | None,
+    rule: str | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Row[Any]]:
+    scope = source_scope(caller) or ""
+    where: list[ColumnElement[bool]] = [
+        sync_reject.c.resolved_at.is_(None),
+        *_scoped(sync_reject.c.source_id, scope, source),
+    ]
+    if rule is not None:
+        where.append(sync_reject.c.rule == rule)
+    return await _page(context, sync_reject, where, first, after)
+
+
+async def conflicts_page(
+    context: Context, caller: Caller, source: str | None, first: int | None, after: str | None
+) -> Page[Row[Any]]:
+    scope = source_scope(caller) or ""
+    where: list[ColumnElement[bool]] = [sync_conflict.c.resolved_at.is_(None)]
+    if scope or source is not None:
+        where.append(
+            and_(True, *_scoped(sync_conflict.c.owner_source_id, scope, source))
+            | and_(True, *_scoped(sync_conflict.c.other_source_id, scope, source))
+        )
+    return await _page(context, sync_conflict, where, first, after)
+
+
+async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, Any]]:
+    """Per source: its last run, open rejects, open conflicts, reconciliation mismatches."""
+    scope = source_scope(caller) or ""
+    latest = (
+        select(func.max(sync_run.c.id))
+        .where(and_(True, *_scoped(sync_run.c.source_id, scope, None)))
+        .group_by(sync_run.c.source_id)
+    )
+    last = select(sync_run).where(sync_run.c.id.in_(latest))
+    runs = {row.source_id: row for row in await fetch(context.engine, last)}
+    rejects = await _count(context, sync_reject.c.source_id, scope, sync_reject.c.resolved_at)
+    conflicts = await _count(
+        context, sync_conflict.c.other_source_id, scope, sync_conflict.c.resolved_at
+    )
+    mismatches = await _count(context, reconciliation.c.source_id, scope, None)
+    sources = sorted(set(runs) | set(rejects) | set(conflicts) | set(mismatches))
+    return [
+        {
+            "source_id": source,
+            "last_run": runs.get(source),
+            "open_rejects": rejects.get(source, 0),
+            "open_conflicts": conflicts.get(source, 0),
+            "identity_mismatches": mismatches.get(source, 0),
+        }
+        for source in sources
+    ]
+
+
+async def _count(context: Context, column: Any, scope: str, resolved: Any) -> dict[str, int]:
+    where = _scoped(column, scope, None)
+    if resolved is not None:
+        where.append(resolved.is_(None))
+    statement = select(column, func.count()).where(and_(True, *where)).group_by(column)
+    rows: Sequence[Any] = await fetch(context.engine, statement)
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def shown_value(field: str, value: str | None) -> str | None:
+    return None if field in PERSONAL_FIELDS else value

@@ -1,0 +1,1 @@
+"""The pipeline from agency sources into the Ministry store: normalise, validate, upsert."""

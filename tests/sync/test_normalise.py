@@ -1,0 +1,250 @@
+"""Normalisation to the standard: pure tables."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from sync.normalise import (
+    CodeMap,
+    Failure,
+    NormaliseError,
+    Standard,
+    clean_text,
+    name_case,
+    normalise,
+    parse_date,
+    parse_gender,
+    split_name,
+)
+
+STANDARD = Standard(
+    {"000.00.01.G09": 7},
+    source_lists={"VN:GOV:X:ALT": {"ethnicity_code": "ethnic_groups_alt"}},
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Nguyễn   Văn  An ", "Nguyễn Văn An"),
+        (unicodedata.normalize("NFD", "Nguyễn Thị Ánh"), "Nguyễn Thị Ánh"),
+        ("\tHà\u00a0Nội\n", "Hà Nội"),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        (12, "12"),
+    ],
+)
+def test_clean_text(raw: object, expected: str | None) -> None:
+    assert clean_text(raw) == expected
+    if expected is not None:
+        assert unicodedata.is_normalized("NFC", clean_text(raw) or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("NGUYỄN VĂN AN", "Nguyễn Văn An"),
+        ("nguyễn thị ánh", "Nguyễn Thị Ánh"),
+        ("Nguyễn Văn An", "Nguyễn Văn An"),
+        ("ksor H'Bia", "Ksor H'Bia"),  # mixed case is the source's choice: kept
+        ("đỗ   đức", "Đỗ Đức"),
+    ],
+)
+def test_name_case(raw: str, expected: str) -> None:
+    assert name_case(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("full", "expected"),
+    [
+        ("Nguyễn Văn An", ("Nguyễn", "Văn", "An")),
+        ("Lê An", ("Lê", None, "An")),
+        ("Tôn Nữ Thị Hà", ("Tôn", "Nữ Thị", "Hà")),
+        ("Mai", ("Mai", None, "Mai")),
+    ],
+)
+def test_split_name(full: str, expected: tuple[str, str | None, str]) -> None:
+    assert split_name(full) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1980-03-05", date(1980, 3, 5)),
+        ("1980-03-05T00:00:00", date(1980, 3, 5)),
+        ("05/03/1980", date(1980, 3, 5)),
+        ("5/3/1980", date(1980, 3, 5)),
+        ("05-03-1980", date(1980, 3, 5)),
+        ("05.03.1980", date(1980, 3, 5)),
+        ("1980/03/05", date(1980, 3, 5)),
+        ("19800305", date(1980, 3, 5)),
+        ("ngày 5 tháng 3 năm 1980", date(1980, 3, 5)),
+        (29285, date(1980, 3, 5)),  # an Excel serial number
+        (date(1980, 3, 5), date(1980, 3, 5)),
+        (datetime(1980, 3, 5, 8, 0), date(1980, 3, 5)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_dates(raw: object, expected: date | None) -> None:
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [("31/02/1980", "date_invalid"), ("March 5th", "date_format"), ("1980", "date_format"),
+     (12, "date_format")],
+)  # fmt: skip
+def test_bad_dates(raw: object, rule: str) -> None:
+    with pytest.raises(NormaliseError) as caught:
+        parse_date(raw)
+    assert caught.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Nam", "male"), ("NỮ", "female"), ("nu", "female"), ("male", "male"), ("F", "female"),
+     ("M", "male"), (None, None), ("", None)],
+)  # fmt: skip
+def test_gender(raw: object, expected: str | None) -> None:
+    assert parse_gender(raw) == expected
+
+
+def test_unknown_gender() -> None:
+    with pytest.raises(NormaliseError):
+        parse_gender("khác")
+
+
+@pytest.mark.parametrize(
+    ("value", "own", "expected"),
+    [
+        ("04", None, "04"),  # our list: 04 Hoa
+        ("04", "ethnic_groups_alt", "06"),  # their list: 04 Mường -> ours 06
+        ("06", "ethnic_groups_alt", "04"),  # their 06 Hoa -> ours 04
+        ("Mường", None, "06"),  # by name
+        ("muong", None, "06"),  # by name, without marks
+        ("KINH", "ethnic_groups_alt", "01"),
+    ],
+)
+def test_ethnic_codes_per_source(value: str, own: str | None, expected: str) -> None:
+    from sync.normalise import source_code_list
+
+    code_map = CodeMap.of("ethnic_groups")
+    assert code_map.lookup(value, source_code_list(own) if own else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("list_name", "value", "expected"),
+    [
+        ("religions", "Phật giáo", "01"),
+        ("religions", "Không", "00"),
+        ("religions", "00", "00"),
+        ("grades", "Chuyên viên", "01.003"),
+        ("grades", "01.003", "01.003"),
+        ("positions", "CV02", "CV02"),
+        ("positions", "Thứ trưởng", "CV02"),
+    ],
+)
+def test_code_lists_by_code_or_name(list_name: str, value: str, expected: str) -> None:
+    assert CodeMap.of(list_name).lookup(value) == expected
+
+
+def test_unknown_code() -> None:
+    with pytest.raises(NormaliseError):
+        CodeMap.of("ethnic_groups").lookup("Mán")
+
+
+def _fields(**changes: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "personal_id": "001080012345",
+        "full_name": "  NGUYỄN  văn an ",
+        "gender": "Nam",
+        "birth_date": "05/03/1980",
+        "ethnicity_code": "04",
+        "religion_code": "Không",
+        "category": "civil_servant",
+        "organization_code": "000.00.01.g09",
+        "salary_scale_code": "A1",
+        "salary_step": "3",
+        "salary_coefficient": "3,00",
+    }
+    fields.update(changes)
+    return fields
+
+
+def test_a_record() -> None:
+    result = normalise(_fields(), STANDARD, "VN:GOV:X:HRM")
+    assert result.failures == ()
+    values = result.values
+    assert values["full_name"] == "Nguyễn Văn An"
+    assert (values["family_name"], values["middle_name"], values["given_name"]) == (
+        "Nguyễn", "Văn", "An",
+    )  # fmt: skip
+    assert values["name_search"] == "nguyen van an"
+    assert values["name_sort"] == "an nguyen van"
+    assert values["gender"] == "male"
+    assert values["birth_date"] == date(1980, 3, 5)
+    assert values["ethnicity_code"] == "04"
+    assert values["religion_code"] == "00"
+    assert values["organization_id"] == 7
+    assert result.organization_code == "000.00.01.G09"
+    assert values["salary_step"] == 3
+    assert values["salary_coefficient"] == Decimal("3.00")
+    # closed sets the source leaves out get the store's defaults
+    assert values["status"] == "active"
+    assert values["professional_level"] == "none"
+
+
+def test_a_source_with_its_own_ethnic_list() -> None:
+    assert normalise(_fields(), STANDARD, "VN:GOV:X:ALT").values["ethnicity_code"] == "06"
+
+
+def test_compound_given_name_kept_when_the_source_splits_it() -> None:
+    fields = _fields(
+        full_name="Nguyễn Thị Lan Anh", family_name="Nguyễn", middle_name="Thị",
+        given_name="Lan Anh",
+    )  # fmt: skip
+    values = normalise(fields, STANDARD).values
+    assert (values["middle_name"], values["given_name"]) == ("Thị", "Lan Anh")
+
+
+@pytest.mark.parametrize(
+    ("changes", "failure"),
+    [
+        ({"birth_date": "31/02/1980"}, Failure("birth_date", "date_invalid", "31/02/1980")),
+        ({"gender": "x"}, Failure("gender", "gender_unknown", "x")),
+        ({"ethnicity_code": "Mán"}, Failure("ethnicity_code", "code_unknown", "Mán")),
+        (
+            {"organization_code": "000.00.99.G09"},
+            Failure("organization_code", "reference_unknown", "000.00.99.G09"),
+        ),
+        ({"salary_step": "ba"}, Failure("salary_step", "not_integer", "ba")),
+        ({"salary_coefficient": "x"}, Failure("salary_coefficient", "not_decimal", "x")),
+    ],
+)
+def test_failures(changes: dict[str, object], failure: Failure) -> None:
+    assert normalise(_fields(**changes), STANDARD).failures == (failure,)
+
+
+@pytest.mark.parametrize(
+    ("name", "birth", "gender", "expected"),
+    [
+        ("Nguyễn Văn An", date(1980, 3, 5), "male", []),
+        ("NGUYỄN VĂN AN", date(1980, 3, 5), "male", []),
+        ("Nguyễn Văn Ân", date(1980, 3, 5), "male", ["full_name"]),  # marks count
+        ("Nguyễn Văn Anh", date(1980, 3, 5), "male", ["full_name"]),
+        ("Nguyễn Văn An", date(1980, 3, 6), "female", ["birth_date", "gender"]),
+    ],
+)
+def test_identity_differences(name: str, birth: date, gender: str, expected: list[str]) -> None:
+    from adapters.types import IdentityRecord
+    from sync.reconcile import differing_fields
+
+    identity = IdentityRecord("001080012345", "Nguyễn Văn An", date(1980, 3, 5), "male")
+    assert differing_fields(name, birth, gender, identity) == expected
+    assert differing_fields(name, birth, gender, None) == ["not_found"]
