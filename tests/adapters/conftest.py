@@ -79,7 +79,6 @@ def _factories() -> dict[str, SourceFactory]:
 FACTORIES = _factories()
 
 
-
 @pytest.fixture(scope="session")
 def suffix() -> str:
     return uuid.uuid4().hex[:8]

@@ -69,8 +69,6 @@ async def live(live_app: Starlette) -> AsyncIterator[Callable[[Caller], Any]]:
         yield lambda caller: GraphQLClient(http, live_app, caller)
 
 
-
-
 @pytest.fixture
 def connector_url(sandbox: SandboxAgencies) -> str:
     return str(sandbox.urls["connector"])
