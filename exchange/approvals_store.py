@@ -11,10 +11,11 @@ exchange/msglog.py's file form.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +24,7 @@ from exchange.envelope import EnvelopeError
 from exchange.keys import TrustedKeys
 from exchange.merkle import merkle_root
 from exchange.msglog import ChainBreak, LogEntry, chain, verify_chain
-from store.models_exchange import ApprovalLeaf, ApprovalManifest, ExchangeMessage
+from store.models_exchange import ApprovalLeaf, ApprovalManifest, ExchangeMessage, RecordDigest
 
 _PARTY_PREFIX = "VN:GOV:"
 
@@ -92,6 +93,66 @@ async def coverage_of(engine: AsyncEngine, code: str, digest: str) -> Coverage:
             holding.approved_by, int(holding.approved_at.timestamp()), holding.kid,
         )  # fmt: skip
         return covered(digest, [(holding.token, manifest, list(leaves))])
+
+
+def _manifest(code: str, row: Any) -> Manifest:
+    return Manifest(
+        f"{_PARTY_PREFIX}{code}:HRM", row.period, row.root, row.records,
+        row.approved_by, int(row.approved_at.timestamp()), row.kid,
+    )  # fmt: skip
+
+
+async def coverages(
+    engine: AsyncEngine, records: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Coverage | None]:
+    """For (source id, source record id) pairs: whether the version the store holds is covered
+    by its agency's newest approved manifest, with the proof. None: no digest recorded (the
+    record has not come through the sync). Three statements for any number of records."""
+    found: dict[tuple[str, str], Coverage | None] = dict.fromkeys(records)
+    if not records:
+        return found
+    async with engine.connect() as conn:
+        digests = {
+            (row.source_id, row.source_record_id): row.digest
+            for row in await conn.execute(
+                select(
+                    RecordDigest.source_id, RecordDigest.source_record_id, RecordDigest.digest
+                ).where(
+                    tuple_(RecordDigest.source_id, RecordDigest.source_record_id).in_(list(records))
+                )
+            )
+        }
+        if not digests:
+            return found
+        holdings = (
+            await conn.execute(
+                select(ApprovalLeaf.digest, *ApprovalManifest.__table__.c)
+                .join(ApprovalManifest, ApprovalLeaf.manifest_id == ApprovalManifest.id)
+                .where(ApprovalLeaf.digest.in_(list(set(digests.values()))))
+                .order_by(ApprovalManifest.period.desc(), ApprovalManifest.id.desc())
+            )
+        ).all()
+        manifest_ids = sorted({row.id for row in holdings})
+        leaves: dict[int, list[str]] = {}
+        if manifest_ids:
+            for leaf in await conn.execute(
+                select(ApprovalLeaf.manifest_id, ApprovalLeaf.digest).where(
+                    ApprovalLeaf.manifest_id.in_(manifest_ids)
+                )
+            ):
+                leaves.setdefault(leaf.manifest_id, []).append(leaf.digest)
+    newest: dict[tuple[str, str], Any] = {}
+    for holding_row in holdings:  # newest period first: keep the first per (agency, digest)
+        newest.setdefault((holding_row.agency_code, holding_row.digest), holding_row)
+    for key, digest in digests.items():
+        code = agency_code(key[0])
+        holding = newest.get((code, digest))
+        if holding is None:
+            found[key] = Coverage(False, digest)
+        else:
+            manifest = _manifest(code, holding)
+            found[key] = covered(digest, [(holding.token, manifest, leaves[holding.id])])
+    return found
 
 
 async def append_message(

@@ -127,7 +127,47 @@ def _parties(folder: Any) -> list[str]:
     return found
 
 
+def command_approve(args: argparse.Namespace, settings: Settings) -> int:
+    """Keep an agency's signed monthly manifest once its signature and its leaves check out."""
+    from exchange.approvals_store import store_approval
+    from exchange.keys import TrustedKeysFile
+    from gateway.cli import prepare_store, store_url
+    from store.database import create_engine
+
+    token = Path(args.manifest).read_text(encoding="utf-8").strip()
+    digests = [
+        line.strip()
+        for line in Path(args.digests).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    trusted = TrustedKeysFile(Path(args.agency_jwks)).current()
+
+    async def run(url: Any) -> Any:
+        engine = create_engine(url, pool_size=1)
+        try:
+            return await store_approval(engine, token, digests, trusted)
+        finally:
+            await engine.dispose()
+
+    from exchange.envelope import EnvelopeError
+
+    with store_url(settings) as url:
+        asyncio.run(prepare_store(url))
+        try:
+            manifest = asyncio.run(run(url))
+        except EnvelopeError as error:
+            print(f"cbccvc exchange approve: manifest refused: {error}", file=sys.stderr)
+            return 1
+    print(
+        f"approval kept: {manifest.agency} {manifest.period}, {manifest.records} records, "
+        f"root {manifest.root}"
+    )
+    return 0
+
+
 def command_exchange(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "approve":
+        return command_approve(args, settings)
     if args.action == "verify-log":
         from exchange.msglog import verify_file
 
@@ -188,4 +228,10 @@ def add_exchange_command(commands: Any) -> None:
     check.add_argument("--agency", help="the agency's identifier (default: from its JWKS file)")
     verify = actions.add_parser("verify-log", help="check a message log's hash chain")
     verify.add_argument("path")
+    approve = actions.add_parser(
+        "approve", help="keep an agency's signed monthly manifest (TT 06/2023) in the store"
+    )
+    approve.add_argument("manifest", help="file with the signed manifest (compact JWS)")
+    approve.add_argument("digests", help="file with the record digests it covers, one a line")
+    approve.add_argument("--agency-jwks", required=True, help="the agency's registered JWKS file")
     exchange.set_defaults(run=_guarded(command_exchange))

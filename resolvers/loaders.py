@@ -16,6 +16,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from exchange.approvals_store import coverages
 from store.queries import organizations as org_queries
 from store.queries import people as people_queries
 from store.queries.people import PeopleFilter
@@ -59,6 +60,7 @@ class Loaders:
         self.people_of_organization: DataLoader[Any, Any] = DataLoader(
             self._people_of_organizations
         )
+        self.approvals: DataLoader[Any, Any] = DataLoader(self._approvals)
 
     async def _organizations_by_id(self, ids: Sequence[int]) -> list[Row[Any] | None]:
         rows = await fetch(self._engine, org_queries.by_ids(ids))
@@ -81,6 +83,10 @@ class Loaders:
             grouped[row.parent_id].append(row)
             self.organization_by_id.prime(row.id, row)
         return [grouped.get(key, []) for key in parent_ids]
+
+    async def _approvals(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        found = await coverages(self._engine, keys)
+        return [found.get(key) for key in keys]
 
     async def _people_by_id(self, ids: Sequence[int]) -> list[Row[Any] | None]:
         found = {row.id: row for row in await fetch(self._engine, people_queries.by_ids(ids))}

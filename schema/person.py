@@ -81,6 +81,28 @@ class Membership:
     masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
 
+@strawberry.type(description="A Merkle inclusion proof: the leaf's place and its path to the root.")
+class InclusionProof:
+    index: int
+    size: int
+    siblings: list[str] = strawberry.field(description="Sibling hashes (hex), bottom first.")
+    sides: str = strawberry.field(description="'L' where the sibling is on the left.")
+
+
+@strawberry.type(
+    description="Whether the store's current version of the record is covered by its agency's "
+    "signed monthly approval (TT 06/2023): the manifest and the proof verify offline with the "
+    "agency's JWKS."
+)
+class Approval:
+    covered: bool
+    record_digest: str
+    period: str | None
+    merkle_root: str | None
+    manifest: str | None = strawberry.field(description="The signed manifest (compact JWS).")
+    proof: InclusionProof | None
+
+
 @strawberry.type(description="Where the store's current version of this record came from.")
 class Provenance:
     source: str
@@ -89,6 +111,28 @@ class Provenance:
     content_hash: str
     synced_at: datetime
     masked_fields: strawberry.Private[frozenset[str]] = frozenset()
+
+    @strawberry.field(description="Approval by the agency; null when no digest is recorded yet.")
+    async def approval(self, info: Info) -> Approval | None:
+        coverage = await info.context.loaders.approvals.load((self.source, self.source_record_id))
+        if coverage is None:
+            return None
+        proof = coverage.proof
+        return Approval(
+            covered=coverage.covered,
+            record_digest=coverage.digest,
+            period=coverage.period,
+            merkle_root=coverage.root,
+            manifest=coverage.manifest_token,
+            proof=None
+            if proof is None
+            else InclusionProof(
+                index=proof.index,
+                size=proof.size,
+                siblings=list(proof.siblings),
+                sides="".join(proof.sides),
+            ),
+        )
 
 
 @strawberry.type(description="A cadre, civil servant or public employee.")

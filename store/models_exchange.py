@@ -92,3 +92,20 @@ class ApprovalLeaf(Base):
         BigInteger, ForeignKey("approval_manifest.id", ondelete="CASCADE"), primary_key=True
     )
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class RecordDigest(Base):
+    """The digest of each source record's version the store holds (exchange/approval.py's
+    `record_digest`), recorded by the sync: what an agency's approval manifest is checked
+    against to say whether the store's current version is approved."""
+
+    __tablename__ = "record_digest"
+    __table_args__ = (CheckConstraint(f"digest {HEX64}", name="digest_hex"),)
+
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_record_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

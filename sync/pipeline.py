@@ -36,6 +36,7 @@ import asyncpg
 
 from adapters.base import Source
 from adapters.types import Capability, ChangePage, SourceRecord
+from exchange.approval import record_digest
 from gateway.metrics import SYNC_RUNS, record_sync, record_sync_reject
 from sync.normalise import (
     CONTENT_COLUMNS,
@@ -217,6 +218,8 @@ class _Batch:
     history: list[tuple[int, str]] = field(default_factory=list)  # (person id, change)
     rejects: list[tuple[str, str, str | None, list[Failure]]] = field(default_factory=list)
     resolved_records: list[str] = field(default_factory=list)
+    digests: list[tuple[str, str, str]] = field(default_factory=list)
+    """(source record id, version, record digest) of every record that passed."""
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)
     resolved_conflicts: list[tuple[str, str]] = field(default_factory=list)
     pending: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
@@ -252,6 +255,16 @@ class _Batch:
             self.reject_rules += [f.rule for f in failures]
             return
         self.resolved_records.append(record.source_record_id)
+        # what an agency's monthly approval manifest lists (exchange/approval.py)
+        self.digests.append(
+            (
+                record.source_record_id,
+                record.version,
+                record_digest(
+                    self.source_id, record.source_record_id, record.version, record.fields
+                ),
+            )
+        )
         assert norm.organization_code is not None
         row_hash = content_hash(row_tuple(norm.values), norm.organization_code)
         row = _Row(
@@ -422,6 +435,15 @@ async def _apply_batch(conn: Any, records: Sequence[SourceRecord], batch: _Batch
             f"UPDATE person p SET {_SET}, synced_at = now() FROM {_STAGE} s WHERE s.id = p.id"
         )
         await conn.execute(f"TRUNCATE {_STAGE}")
+    if batch.digests:
+        await conn.executemany(
+            """INSERT INTO record_digest (source_id, source_record_id, version, digest)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (source_id, source_record_id)
+               DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
+                             recorded_at = now()""",
+            [(source_id, rid, version, digest) for rid, version, digest in batch.digests],
+        )
     if batch.resolved_records:
         await conn.execute(
             "UPDATE sync_reject SET resolved_at = now() WHERE source_id = $1"

@@ -69,6 +69,14 @@ async def test_full_sync_is_complete_and_idempotent(
         " OR source_version = '' OR length(content_hash) <> 64",
     )
     assert provenance[0]["n"] == 0
+    # every stored person's version has its record digest, for the agencies' approvals
+    undigested = await _fetch(
+        dsn,
+        "SELECT count(*) AS n FROM person p LEFT JOIN record_digest d"
+        " ON d.source_id = p.source_id AND d.source_record_id = p.source_record_id"
+        " AND d.version = p.source_version WHERE d.digest IS NULL",
+    )
+    assert undigested[0]["n"] == 0
 
     # the organisation tree, merged and dissolved ones with successors and dates, as the truth
     tree = (
