@@ -46,8 +46,9 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
+# the project's packages first: bench/ holds scripts, never a module of the project's names
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+sys.path.append(str(BENCH))
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 PAGE_SIZE = 50
