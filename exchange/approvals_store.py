@@ -88,11 +88,7 @@ async def coverage_of(engine: AsyncEngine, code: str, digest: str) -> Coverage:
                 select(ApprovalLeaf.digest).where(ApprovalLeaf.manifest_id == holding.id)
             )
         ).scalars()
-        manifest = Manifest(
-            f"{_PARTY_PREFIX}{code}:HRM", holding.period, holding.root, holding.records,
-            holding.approved_by, int(holding.approved_at.timestamp()), holding.kid,
-        )  # fmt: skip
-        return covered(digest, [(holding.token, manifest, list(leaves))])
+        return covered(digest, [(holding.token, _manifest(code, holding), list(leaves))])
 
 
 def _manifest(code: str, row: Any) -> Manifest:

@@ -8,7 +8,7 @@ and remembers which people's personal or sensitive fields a response carried, fo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from graphql import GraphQLError
@@ -143,21 +143,3 @@ class Access:
             if fields and people:
                 by_fields[fields].update(people)
         return [(sorted(people), list(fields)) for fields, people in sorted(by_fields.items())]
-
-
-def subtree_relation(scope: Scope | None, organization_ids: Iterable[int]) -> Relation:
-    """The weakest relation among organisations: how a filter over them stands to the caller."""
-    relations = set()
-    for organization_id in organization_ids:
-        if scope is None:
-            relations.add(Relation.OUTSIDE)
-        elif organization_id == scope.organization_id:
-            relations.add(Relation.SAME_UNIT)
-        elif organization_id in scope.subtree_ids:
-            relations.add(Relation.SUBTREE)
-        else:
-            relations.add(Relation.OUTSIDE)
-    for weakest in (Relation.OUTSIDE, Relation.SUBTREE, Relation.SAME_UNIT):
-        if weakest in relations:
-            return weakest
-    return Relation.OUTSIDE

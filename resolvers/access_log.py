@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, select, update
 
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import fetch
-from resolvers.pagination import Page, make_page
+from resolvers.newest_first import newest_first
+from resolvers.pagination import Page
 from store.models import Person, table_of
 from store.models_access import AuditEntry, Consent
 
@@ -36,23 +37,12 @@ async def audit_page(
     first: int | None,
     after: str | None,
 ) -> Page[Row[Any]]:
-    """Newest first; keyset on the log's id (append-only, so ids never move)."""
-    request = context.page_request(first=first, after=after)
-    where = []
+    where: list[ColumnElement[bool]] = []
     if person_id is not None:
         where.append(audit_log.c.person_ids.contains([person_id]))
     if client_id is not None:
         where.append(audit_log.c.client_id == client_id)
-    if request.after_key is not None:
-        where.append(audit_log.c.id < request.after_key)
-    statement = (
-        select(audit_log)
-        .where(and_(True, *where))
-        .order_by(audit_log.c.id.desc())
-        .limit(request.limit)
-    )
-    rows = await fetch(context.engine, statement)
-    return make_page(request, rows, [row.id for row in rows])
+    return await newest_first(context, audit_log, where, first=first, after=after)
 
 
 async def consents_of(context: Context, person_id: int) -> list[Row[Any]]:

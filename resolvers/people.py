@@ -141,8 +141,7 @@ async def by_id(context: Context, key: int) -> Row[Any] | None:
     row = await context.loaders.person_by_id.load(key)
     if row is None:
         return None
-    visible = await context.visible_people([row])
-    return visible[0] if visible else None
+    return (await context.visible_people([row]))[0]
 
 
 async def staff_page(

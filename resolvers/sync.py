@@ -16,7 +16,8 @@ from policies.types import Caller, Level
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.loaders import fetch
-from resolvers.pagination import Page, make_page, page_request
+from resolvers.newest_first import newest_first
+from resolvers.pagination import Page
 from store.models import table_of
 from store.models_sync import Reconciliation, SyncConflict, SyncReject, SyncRun
 
@@ -54,36 +55,12 @@ def _scoped(column: Any, scope: str, source: str | None) -> list[ColumnElement[b
     return where
 
 
-async def _page(
-    context: Context,
-    table: Any,
-    where: list[ColumnElement[bool]],
-    first: int | None,
-    after: str | None,
-) -> Page[Row[Any]]:
-    """Newest first, keyset on the table's id."""
-    request = page_request(
-        first=first,
-        after=after,
-        last=None,
-        before=None,
-        default_size=context.settings.default_page_size,
-        max_size=context.settings.max_page_size,
-    )
-    if request.after_key is not None:
-        where = [*where, table.c.id < request.after_key]
-    statement = select(table).where(and_(True, *where)).order_by(table.c.id.desc())
-    rows = await fetch(context.engine, statement.limit(request.limit))
-    return make_page(request, rows, [row.id for row in rows])
-
-
 async def runs_page(
     context: Context, caller: Caller, source: str | None, first: int | None, after: str | None
 ) -> Page[Row[Any]]:
     scope = source_scope(caller) or ""
-    return await _page(
-        context, sync_run, _scoped(sync_run.c.source_id, scope, source), first, after
-    )
+    where = _scoped(sync_run.c.source_id, scope, source)
+    return await newest_first(context, sync_run, where, first=first, after=after)
 
 
 async def rejects_page(
@@ -101,7 +78,7 @@ async def rejects_page(
     ]
     if rule is not None:
         where.append(sync_reject.c.rule == rule)
-    return await _page(context, sync_reject, where, first, after)
+    return await newest_first(context, sync_reject, where, first=first, after=after)
 
 
 async def conflicts_page(
@@ -114,7 +91,7 @@ async def conflicts_page(
             and_(True, *_scoped(sync_conflict.c.owner_source_id, scope, source))
             | and_(True, *_scoped(sync_conflict.c.other_source_id, scope, source))
         )
-    return await _page(context, sync_conflict, where, first, after)
+    return await newest_first(context, sync_conflict, where, first=first, after=after)
 
 
 async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, Any]]:
