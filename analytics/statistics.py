@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import BigInteger, Text
 
-from analytics.cubes import DIMENSION_SQL, choose
+from analytics.cubes import choose
 from analytics.dimensions import (
     CUBE_COLUMN,
     ORGANIZATION_DIMENSIONS,
@@ -27,6 +27,7 @@ from analytics.dimensions import (
     age_band_sql,
 )
 from analytics.orgs import Org, OrgIndex
+from store.cubes import DIMENSION_SQL
 
 DEFAULT_MINIMUM_COUNT = 5
 
