@@ -1,6 +1,6 @@
 """Breakdowns of headcount: one grouped statement over the smallest summary that answers it.
 
-`breakdown` reads the summaries (analytics/cubes.py); `direct` answers the same question with a
+`breakdown` reads the summaries (store/cubes.py); `direct` answers the same question with a
 GROUP BY over `person` itself: the benchmark's baseline and the tests' oracle. Both roll
 organisations up to provinces or to the children of a subtree's root through one join with an
 in-memory map (organisation id -> group key), so no tree walk happens in SQL.
