@@ -2,7 +2,7 @@
 
 Headcount is the active people per quota category: civil servants include cadres (cán bộ and
 công chức share the civil-service quota), then public employees and contract staff. It comes
-from the smallest summary (analytics/cubes.py), so a national report costs one small statement.
+from the smallest summary (store/cubes.py), so a national report costs one small statement.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Breakdowns of headcount: one grouped statement over the smallest summary that answers it.
 
-`breakdown` reads the summaries (analytics/cubes.py); `direct` answers the same question with a
+`breakdown` reads the summaries (store/cubes.py); `direct` answers the same question with a
 GROUP BY over `person` itself: the benchmark's baseline and the tests' oracle. Both roll
 organisations up to provinces or to the children of a subtree's root through one join with an
 in-memory map (organisation id -> group key), so no tree walk happens in SQL.
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import BigInteger, Text
 
-from analytics.cubes import DIMENSION_SQL, choose
+from analytics.cubes import choose
 from analytics.dimensions import (
     CUBE_COLUMN,
     ORGANIZATION_DIMENSIONS,
@@ -27,6 +27,7 @@ from analytics.dimensions import (
     age_band_sql,
 )
 from analytics.orgs import Org, OrgIndex
+from store.cubes import DIMENSION_SQL
 
 DEFAULT_MINIMUM_COUNT = 5
 

@@ -13,8 +13,6 @@ from resolvers import access_log
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
-from resolvers.pagination import Page, encode_cursor
-from schema.node import PageInfo
 
 Info = strawberry.Info[Context, None]
 
@@ -85,28 +83,6 @@ class AccessRecord:
             purposes=list(row.purposes),
             fields=list(row.fields),
             person_ids=list(row.person_ids),
-        )
-
-
-@strawberry.type
-class AccessRecordEdge:
-    cursor: str
-    node: AccessRecord
-
-
-@strawberry.type
-class AccessRecordConnection:
-    edges: list[AccessRecordEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def of(cls, page: Page[Row[Any]]) -> AccessRecordConnection:
-        return cls(
-            edges=[
-                AccessRecordEdge(cursor=encode_cursor(key), node=AccessRecord.from_row(row))
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
-            page_info=PageInfo.of(page),
         )
 
 

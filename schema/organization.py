@@ -12,14 +12,15 @@ from resolvers import global_id
 from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers.context import Context
-from resolvers.pagination import Page, encode_cursor
+from resolvers.pagination import Page
+from schema.connection import Connection, PageInfo, edges_of
 from schema.enums import (
     LEVELS,
     ORGANIZATION_STATUSES,
     OrganizationLevel,
     OrganizationStatus,
 )
-from schema.node import Node, PageInfo
+from schema.node import Node
 from schema.person import PersonConnection, PersonFilter
 from store.queries.organizations import OrganizationsFilter
 from store.queries.people import PeopleFilter
@@ -134,15 +135,7 @@ class Organization(Node):
 
 
 @strawberry.type
-class OrganizationEdge:
-    cursor: str
-    node: Organization
-
-
-@strawberry.type
-class OrganizationConnection:
-    edges: list[OrganizationEdge]
-    page_info: PageInfo
+class OrganizationConnection(Connection[Organization]):
     orgs: strawberry.Private[OrganizationsFilter]
 
     @classmethod
@@ -150,12 +143,7 @@ class OrganizationConnection:
         cls, page: Page[Row[Any]], orgs: OrganizationsFilter, context: Context
     ) -> OrganizationConnection:
         return cls(
-            edges=[
-                OrganizationEdge(
-                    cursor=encode_cursor(key), node=Organization.from_row(row, context)
-                )
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
+            edges=edges_of(page, lambda row: Organization.from_row(row, context)),
             page_info=PageInfo.of(page),
             orgs=orgs,
         )

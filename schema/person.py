@@ -20,6 +20,7 @@ from resolvers.access import PersonMasks
 from resolvers.context import Context
 from resolvers.pagination import Page
 from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
+from schema.connection import Connection, PageInfo, edges_of
 from schema.enums import (
     CATEGORIES,
     GENDERS,
@@ -43,7 +44,7 @@ from schema.live import (
     TrainingEntry,
     WorkHistoryEntry,
 )
-from schema.node import Node, PageInfo
+from schema.node import Node
 from store.queries.people import PeopleFilter
 
 if TYPE_CHECKING:
@@ -342,26 +343,13 @@ class Person(Node):
 
 
 @strawberry.type
-class PersonEdge:
-    cursor: str
-    node: Person
-
-
-@strawberry.type
-class PersonConnection:
-    edges: list[PersonEdge]
-    page_info: PageInfo
+class PersonConnection(Connection[Person]):
     people: strawberry.Private[PeopleFilter]
 
     @classmethod
     def of(cls, page: Page[Row[Any]], people: PeopleFilter, context: Context) -> PersonConnection:
-        from resolvers.pagination import encode_cursor
-
         return cls(
-            edges=[
-                PersonEdge(cursor=encode_cursor(key), node=Person.from_row(row, context))
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
+            edges=edges_of(page, lambda row: Person.from_row(row, context)),
             page_info=PageInfo.of(page),
             people=people,
         )

@@ -16,7 +16,8 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access, analytics
 from schema import sync as sync_schema
-from schema.access import AccessRecordConnection, Consent, Me
+from schema.access import AccessRecord, Consent, Me
+from schema.connection import Connection, connection_of
 from schema.live import SourceErrorInfo, SourceInfo
 from schema.node import Node
 from schema.organization import Organization, OrganizationConnection, OrganizationFilter
@@ -28,13 +29,13 @@ Info = strawberry.Info[Context, None]
 @strawberry.type
 class Query:
     me: Me = strawberry.field(resolver=access.me, description="The caller, from its token.")
-    sync_runs: sync_schema.SyncRunConnection = strawberry.field(
+    sync_runs: Connection[sync_schema.SyncRun] = strawberry.field(
         resolver=sync_schema.sync_runs, description="Sync runs, newest first, counts by outcome."
     )
-    rejects: sync_schema.SyncRejectConnection = strawberry.field(
+    rejects: Connection[sync_schema.SyncReject] = strawberry.field(
         resolver=sync_schema.rejects, description="Open sync rejects: source record, field, rule."
     )
-    conflicts: sync_schema.SyncConflictConnection = strawberry.field(
+    conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
         resolver=sync_schema.conflicts,
         description="Open conflicts: one person active at two sources.",
     )
@@ -62,12 +63,12 @@ class Query:
     @strawberry.field(description="Who read your personal or sensitive data (the self level).")
     async def my_access_log(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> AccessRecordConnection:
+    ) -> Connection[AccessRecord]:
         person_id = await access.my_person_id(info)
         page = await access_log.audit_page(
             info.context, person_id=person_id, client_id=None, first=first, after=after
         )
-        return AccessRecordConnection.of(page)
+        return connection_of(page, AccessRecord.from_row)
 
     @strawberry.field(description="The audit log, newest first (the central level).")
     async def audit_log(
@@ -77,7 +78,7 @@ class Query:
         client_id: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> AccessRecordConnection:
+    ) -> Connection[AccessRecord]:
         access.require_level(info, Level.CENTRAL, "the audit log")
         person_id = (
             None if person is None else global_id.decode_as("Person", person, argument="person")
@@ -85,7 +86,7 @@ class Query:
         page = await access_log.audit_page(
             info.context, person_id=person_id, client_id=client_id, first=first, after=after
         )
-        return AccessRecordConnection.of(page)
+        return connection_of(page, AccessRecord.from_row)
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

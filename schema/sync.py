@@ -21,8 +21,7 @@ from sqlalchemy import Row
 
 from resolvers import sync as sync_resolvers
 from resolvers.context import Context
-from resolvers.pagination import Page, encode_cursor
-from schema.node import PageInfo
+from schema.connection import Connection, connection_of
 
 Info = strawberry.Info[Context, None]
 
@@ -116,81 +115,15 @@ class SyncSource:
     )
 
 
-@strawberry.type
-class SyncRunEdge:
-    cursor: str
-    node: SyncRun
-
-
-@strawberry.type
-class SyncRunConnection:
-    edges: list[SyncRunEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def of(cls, page: Page[Row[Any]]) -> SyncRunConnection:
-        return cls(
-            edges=[
-                SyncRunEdge(cursor=encode_cursor(key), node=SyncRun.from_row(row))
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
-            page_info=PageInfo.of(page),
-        )
-
-
-@strawberry.type
-class SyncRejectEdge:
-    cursor: str
-    node: SyncReject
-
-
-@strawberry.type
-class SyncRejectConnection:
-    edges: list[SyncRejectEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def of(cls, page: Page[Row[Any]]) -> SyncRejectConnection:
-        return cls(
-            edges=[
-                SyncRejectEdge(cursor=encode_cursor(key), node=SyncReject.from_row(row))
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
-            page_info=PageInfo.of(page),
-        )
-
-
-@strawberry.type
-class SyncConflictEdge:
-    cursor: str
-    node: SyncConflict
-
-
-@strawberry.type
-class SyncConflictConnection:
-    edges: list[SyncConflictEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def of(cls, page: Page[Row[Any]]) -> SyncConflictConnection:
-        return cls(
-            edges=[
-                SyncConflictEdge(cursor=encode_cursor(key), node=SyncConflict.from_row(row))
-                for row, key in zip(page.items, page.keys, strict=True)
-            ],
-            page_info=PageInfo.of(page),
-        )
-
-
 # --- the root fields' functions ------------------------------------------------------------
 
 
 async def sync_runs(
     info: Info, source: str | None = None, first: int | None = None, after: str | None = None
-) -> SyncRunConnection:
+) -> Connection[SyncRun]:
     caller = info.context.access.caller
     page = await sync_resolvers.runs_page(info.context, caller, source, first, after)
-    return SyncRunConnection.of(page)
+    return connection_of(page, SyncRun.from_row)
 
 
 async def rejects(
@@ -199,18 +132,18 @@ async def rejects(
     rule: str | None = None,
     first: int | None = None,
     after: str | None = None,
-) -> SyncRejectConnection:
+) -> Connection[SyncReject]:
     caller = info.context.access.caller
     page = await sync_resolvers.rejects_page(info.context, caller, source, rule, first, after)
-    return SyncRejectConnection.of(page)
+    return connection_of(page, SyncReject.from_row)
 
 
 async def conflicts(
     info: Info, source: str | None = None, first: int | None = None, after: str | None = None
-) -> SyncConflictConnection:
+) -> Connection[SyncConflict]:
     caller = info.context.access.caller
     page = await sync_resolvers.conflicts_page(info.context, caller, source, first, after)
-    return SyncConflictConnection.of(page)
+    return connection_of(page, SyncConflict.from_row)
 
 
 async def sync_sources(info: Info) -> list[SyncSource]:

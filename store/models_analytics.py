@@ -1,6 +1,6 @@
 """Tables of the analysis feature (issue 7): person-count summaries and the quota change log.
 
-The summary tables ("cubes", analytics/cubes.py) are kept by statement-level triggers on
+The summary tables ("cubes", store/cubes.py) are kept by statement-level triggers on
 `person`; they hold no personal data, only counts per combination of coded values.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from analytics.cubes import CUBES
+from store.cubes import CUBES
 from store.models import Base
 
 _TYPES: dict[str, TypeEngine[Any]] = {

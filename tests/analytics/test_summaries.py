@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics.cubes import CUBES, choose
+from analytics.cubes import choose
 from analytics.dimensions import AGE_BANDS, Dimension
 from analytics.orgs import OrgIndex, org_index
 from analytics.statistics import StatisticsQuery, breakdown, direct, refresh_summaries
 from sandbox.seed import seed_store
+from store.cubes import CUBES
 from store.database import create_engine
 
 VALUES: dict[Dimension, list[str]] = {
@@ -111,7 +112,7 @@ async def _all_cubes_match(engine: AsyncEngine) -> None:
 
 
 def _exprs(dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
-    from analytics.cubes import DIMENSION_SQL
+    from store.cubes import DIMENSION_SQL
 
     return [(d, DIMENSION_SQL[d]) for d in dimensions]
 

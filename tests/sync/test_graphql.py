@@ -19,6 +19,7 @@ from policies.types import Caller, Level
 from resolvers import sync as sync_resolvers
 from resolvers.access import ForbiddenError
 from schema import sync as sync_schema
+from schema.connection import Connection
 from store.database import create_engine, sync_free_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +29,11 @@ B = "VN:GOV:000.00.00.G18:HRM"
 
 @strawberry.type
 class _Query:
-    sync_runs: sync_schema.SyncRunConnection = strawberry.field(resolver=sync_schema.sync_runs)
-    rejects: sync_schema.SyncRejectConnection = strawberry.field(resolver=sync_schema.rejects)
-    conflicts: sync_schema.SyncConflictConnection = strawberry.field(resolver=sync_schema.conflicts)
+    sync_runs: Connection[sync_schema.SyncRun] = strawberry.field(resolver=sync_schema.sync_runs)
+    rejects: Connection[sync_schema.SyncReject] = strawberry.field(resolver=sync_schema.rejects)
+    conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
+        resolver=sync_schema.conflicts
+    )
     sync_sources: list[sync_schema.SyncSource] = strawberry.field(resolver=sync_schema.sync_sources)
 
 
