@@ -36,7 +36,7 @@ from adapters.errors import (
     SourceTimeout,
     SourceUnavailable,
 )
-from adapters.types import (
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,

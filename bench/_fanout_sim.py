@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from adapters.base import Source
 from adapters.errors import SourceTimeout, SourceUnavailable
-from adapters.types import Capability, DetailPart, Health, PersonDetail, SourceKind
+from vocabulary.sources import Capability, DetailPart, Health, PersonDetail, SourceKind
 
 
 def app() -> Starlette:
