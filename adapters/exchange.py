@@ -50,7 +50,7 @@ from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
 from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
 from exchange.msglog import MessageLog
 from exchange.payload import PayloadError
-from gateway.auth.keys import KeyMaterialError, decode_kek
+from keymaterial.sealing import KeyMaterialError, decode_kek
 from vocabulary.sources import (
     Capability,
     ChangePage,
