@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/query_vs_raw.py
+	$(BIN)/python -m bench.query_vs_raw
 
 lock: $(STAMP)  ## re-pin requirements.lock after changing pyproject.toml's dependencies
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links \
