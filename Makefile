@@ -26,9 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python bench/query_vs_raw.py
+	$(BIN)/python -m bench.query_vs_raw
 
 lock: $(STAMP)  ## re-pin requirements.lock after changing pyproject.toml's dependencies
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links \

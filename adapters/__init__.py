@@ -1,1 +1,4 @@
-"""Agency adapters: one source contract (types.py, base.py, errors.py) and a module per kind."""
+"""Agency adapters: one source contract (base.py, errors.py) and a module per kind.
+
+The records, pages and capabilities the contract speaks are shared: vocabulary/sources.py.
+"""

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from adapters.errors import UnsupportedOperation
-from adapters.types import (
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,

@@ -8,6 +8,9 @@
 Pure: no I/O and no sleeping; time comes from the clock it is given, so tests drive it by hand.
 The caller asks `allow()` before a call and reports its outcome with `record_success()`,
 `record_failure()` or, for a call that ended without verdict (cancelled), `record_abandoned()`.
+`on_change` hears every transition the breaker makes (the guard feeds the circuit gauge with it);
+an open circuit whose cool-down has elapsed reads as half-open but is reported as such only when
+the next call asks to go through, since nothing happens until then.
 """
 
 from __future__ import annotations
@@ -57,10 +60,14 @@ class CircuitPolicy:
 
 class CircuitBreaker:
     def __init__(
-        self, policy: CircuitPolicy | None = None, clock: Callable[[], float] = time.monotonic
+        self,
+        policy: CircuitPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[CircuitState], None] | None = None,
     ) -> None:
         self.policy = policy or CircuitPolicy()
         self._clock = clock
+        self._on_change = on_change
         self._state = CircuitState.CLOSED
         self._outcomes: deque[bool] = deque(maxlen=self.policy.window)  # True: failed
         self._consecutive = 0
@@ -86,7 +93,7 @@ class CircuitBreaker:
             return True
         if state is CircuitState.OPEN:
             return False
-        self._state = CircuitState.HALF_OPEN
+        self._enter(CircuitState.HALF_OPEN)
         if self._probing >= self.policy.probes:
             return False
         self._probing += 1
@@ -124,12 +131,18 @@ class CircuitBreaker:
         return sum(self._outcomes) / calls >= self.policy.failure_rate
 
     def _open(self) -> None:
-        self._state = CircuitState.OPEN
+        self._enter(CircuitState.OPEN)
         self._opened_at = self._clock()
         self._probing = 0
 
     def _close(self) -> None:
-        self._state = CircuitState.CLOSED
+        self._enter(CircuitState.CLOSED)
         self._outcomes.clear()
         self._consecutive = 0
         self._probing = 0
+
+    def _enter(self, state: CircuitState) -> None:
+        changed = state is not self._state
+        self._state = state
+        if changed and self._on_change is not None:
+            self._on_change(state)

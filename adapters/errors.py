@@ -4,6 +4,7 @@
     ├── RetriableSourceError      try again later (with backoff): the source may recover
     │   ├── SourceTimeout         no answer within the deadline
     │   └── SourceUnavailable     refused, down, overloaded, rate-limited (HTTP 429/5xx)
+    │       └── CircuitOpen       refused by our own open circuit, without calling the source
     ├── FatalSourceError          retrying cannot help: fix configuration or code
     │   ├── UnsupportedOperation  the source lacks the capability asked for
     │   ├── SourceProtocolError   the source answered with something we cannot read
@@ -45,6 +46,11 @@ class SourceTimeout(RetriableSourceError):
 
 class SourceUnavailable(RetriableSourceError):
     code = "SOURCE_UNAVAILABLE"
+
+
+class CircuitOpen(SourceUnavailable):
+    """The guard's circuit is open: the call never reached the source (the same code and remedy
+    as SourceUnavailable; the metrics count it as refused, not as the source's failure)."""
 
 
 class FatalSourceError(SourceError):

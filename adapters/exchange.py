@@ -44,7 +44,14 @@ from adapters.http import (
     setting,
     timed_health,
 )
-from adapters.types import (
+from exchange import protocol
+from exchange.caller import EnvelopeCaller
+from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
+from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
+from exchange.msglog import MessageLog
+from exchange.payload import PayloadError
+from keymaterial.sealing import KeyMaterialError, decode_kek
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,
@@ -53,13 +60,6 @@ from adapters.types import (
     PersonDetail,
     SourceKind,
 )
-from exchange import protocol
-from exchange.caller import EnvelopeCaller
-from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
-from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
-from exchange.msglog import MessageLog
-from exchange.payload import PayloadError
-from gateway.auth.keys import KeyMaterialError, decode_kek
 
 log = logging.getLogger(__name__)
 

@@ -40,8 +40,8 @@ from adapters.base import Source
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceError, SourceUnavailable
 from adapters.mappings import MappingSpec, load_mapping, map_row
-from adapters.types import Capability, ChangePage, Health, SourceKind, SourceRecord
 from store.text import fold
+from vocabulary.sources import Capability, ChangePage, Health, SourceKind, SourceRecord
 
 SUFFIXES = (".csv", ".xlsx")
 _SETTINGS = {"id", "kind", "owner", "folder", "mapping"}

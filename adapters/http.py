@@ -36,8 +36,8 @@ from adapters.errors import (
     SourceTimeout,
     SourceUnavailable,
 )
-from adapters.types import Health
 from exchange.payload import PayloadError, Reader
+from vocabulary.sources import Health
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from adapters.lookup import LookupSource, settings_reader
-from adapters.types import Capability, ContributionPeriod, InsuranceRecord, SourceKind
 from exchange.payload import Reader
+from vocabulary.sources import Capability, ContributionPeriod, InsuranceRecord, SourceKind
 
 MAX_PERIODS = 200
 _INSURANCE_NUMBER = re.compile(r"^[0-9]{10}$")

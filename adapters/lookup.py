@@ -25,8 +25,8 @@ from adapters.http import (
     setting,
     timed_health,
 )
-from adapters.types import Health
 from exchange.payload import PayloadError, Reader
+from vocabulary.sources import Health
 
 R = TypeVar("R")
 MAX_BATCH = 100

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from adapters.base import Source
-from adapters.types import (
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,

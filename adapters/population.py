@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from adapters.lookup import LookupSource, settings_reader
-from adapters.types import Capability, IdentityRecord, SourceKind
 from exchange.payload import Reader
+from vocabulary.sources import Capability, IdentityRecord, SourceKind
 
 GENDERS = {"Nam": "male", "Nữ": "female"}
 

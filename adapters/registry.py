@@ -42,7 +42,7 @@ from adapters.circuit import CircuitPolicy
 from adapters.errors import SourceError
 from adapters.mappings import MappingError
 from adapters.resilience import GuardedSource, GuardPolicy, SourceStats
-from adapters.types import SourceKind, parse_source_id
+from vocabulary.sources import SourceKind, parse_source_id
 
 SourceFactory = Callable[[Mapping[str, Any]], Source]
 

@@ -10,8 +10,11 @@ circuit breaker, with the statistics the `sources` query shows.
   source asked for (`retry_after`), and never when the wait would end past the deadline.
 - The circuit breaker (adapters/circuit.py) counts retriable failures only: a fatal error is our
   configuration or code, and refusing calls would not mend it. While open, calls fail at once
-  with SourceUnavailable without reaching the source.
+  with CircuitOpen (a SourceUnavailable) without reaching the source.
 - Time comes from a `Clock`, so tests run the whole policy on a fake clock without sleeping.
+- Every guarded call is counted in telemetry's source metrics (outcome ok, error, timeout or
+  refused, the kind of failure, the latency), and every transition of the breaker sets the
+  source's circuit gauge: what /metrics shows of the sources.
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from adapters.base import Source
 from adapters.circuit import CircuitBreaker, CircuitPolicy, CircuitState
 from adapters.errors import (
+    CircuitOpen,
     RetriableSourceError,
+    SkippableRecordError,
     SourceClosed,
     SourceError,
     SourceTimeout,
-    SourceUnavailable,
 )
-from adapters.types import (
+from telemetry.metrics import record_source_call, set_circuit_state
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,
@@ -168,7 +173,8 @@ class GuardedSource(Source):
         self.policy = policy or GuardPolicy()
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-        self._breaker = CircuitBreaker(self.policy.circuit, self._clock.now)
+        self._breaker = CircuitBreaker(self.policy.circuit, self._clock.now, self._circuit_changed)
+        self._circuit_changed(self._breaker.state)  # a series from the start, not the first trip
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._latencies: deque[float] = deque(maxlen=self.policy.latency_window)
         self._calls = self._failures = self._rejected = self._retries = 0
@@ -264,7 +270,9 @@ class GuardedSource(Source):
         except SourceError as error:
             self._failed(error, started)
             raise
-        self._latencies.append((self._clock.now() - started) * 1000.0)
+        seconds = self._clock.now() - started
+        self._latencies.append(seconds * 1000.0)
+        record_source_call(self.id, "ok", seconds)
         return result
 
     async def _attempts(self, call: Callable[[], Awaitable[T]], deadline: float) -> T:
@@ -273,7 +281,7 @@ class GuardedSource(Source):
             attempt += 1
             if not self._breaker.allow():
                 self._rejected += 1
-                raise SourceUnavailable(
+                raise CircuitOpen(
                     f"{self.id}: circuit open after repeated failures; next probe in"
                     f" {self._breaker.retry_after():.1f} s",
                     source_id=self.id,
@@ -304,6 +312,28 @@ class GuardedSource(Source):
             return result
 
     def _failed(self, error: SourceError, started: float) -> None:
+        seconds = self._clock.now() - started
         self._failures += 1
-        self._latencies.append((self._clock.now() - started) * 1000.0)
+        self._latencies.append(seconds * 1000.0)
         self._last_error = LastError(str(error), error.code, self._clock.wall())
+        record_source_call(self.id, _outcome(error), seconds, _failure_kind(error))
+
+    def _circuit_changed(self, state: CircuitState) -> None:
+        set_circuit_state(self.id, state.value)
+
+
+def _outcome(error: SourceError) -> str:
+    if isinstance(error, CircuitOpen):
+        return "refused"
+    if isinstance(error, SourceTimeout):
+        return "timeout"
+    return "error"
+
+
+def _failure_kind(error: SourceError) -> str:
+    """What the caller should do about it (adapters/errors.py groups the errors so)."""
+    if isinstance(error, RetriableSourceError):
+        return "retriable"
+    if isinstance(error, SkippableRecordError):
+        return "skippable"
+    return "fatal"

@@ -44,7 +44,7 @@ from adapters.errors import (
 )
 from adapters.mappings import MappingSpec, RecordRule, load_mapping, map_row
 from adapters.mappings.spec import DetailRule, PersonRule
-from adapters.types import (
+from vocabulary.sources import (
     Capability,
     ChangePage,
     DetailPart,

@@ -1,7 +1,7 @@
 """The two servers that bench/query_vs_raw.py compares, as uvicorn factories.
 
-    BENCH_STORE_URL=postgresql://... uvicorn --factory --app-dir bench _apps:gateway_app
-    BENCH_STORE_URL=postgresql://... uvicorn --factory --app-dir bench _apps:raw_app
+    BENCH_STORE_URL=postgresql://... uvicorn --factory bench._apps:gateway_app
+    BENCH_STORE_URL=postgresql://... uvicorn --factory bench._apps:raw_app
 
 `gateway_app` is the real gateway with its default settings: it authenticates the bearer token
 of every request, applies the field policy and audits the personal fields it returns. `raw_app`

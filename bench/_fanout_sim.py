@@ -1,7 +1,7 @@
 """Simulated agency sources for bench/fanout.py: one HTTP service, many agencies, each with its
 own latency, and the Source that reads it (real HTTP on loopback, behind the real guard).
 
-    FANOUT_LATENCIES='{"SIM.01": 10, ...}' uvicorn --factory --app-dir bench _fanout_sim:app
+    FANOUT_LATENCIES='{"SIM.01": 10, ...}' uvicorn --factory bench._fanout_sim:app
 
 `POST /_latency {"code": "SIM.07", "ms": -1}` changes one agency's latency at run time (-1 hangs).
 """
@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from adapters.base import Source
 from adapters.errors import SourceTimeout, SourceUnavailable
-from adapters.types import Capability, DetailPart, Health, PersonDetail, SourceKind
+from vocabulary.sources import Capability, DetailPart, Health, PersonDetail, SourceKind
 
 
 def app() -> Starlette:

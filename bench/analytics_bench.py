@@ -1,7 +1,7 @@
 """National province x category breakdown: the summaries against a direct GROUP BY, same run.
 
-    .venv/bin/python bench/analytics_bench.py                      # quick: the 200,000-person store
-    .venv/bin/python bench/analytics_bench.py --url postgresql://postgres@127.0.0.1:5432/cbccvc_bench_2500000
+    .venv/bin/python -m bench.analytics_bench                      # quick: the 200,000-person store
+    .venv/bin/python -m bench.analytics_bench --url postgresql://postgres@127.0.0.1:5432/cbccvc_bench_2500000
 
 The store must be seeded (`cbccvc seed`); `--migrate` first adds the analysis tables (migration
 0006 only, which fills the summaries from `person`). Three timings, each the p50 (and p90) of
@@ -17,31 +17,25 @@ Both store-level answers are compared cell by cell before timing.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import asyncio
+import json
+import statistics as stats
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path: put the repository root there.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+import httpx
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import statistics as stats  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Awaitable, Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-import httpx  # noqa: E402
-
-from analytics.dimensions import Dimension  # noqa: E402
-from analytics.orgs import org_index  # noqa: E402
-from analytics.statistics import StatisticsQuery, breakdown, direct  # noqa: E402
-from gateway.app import create_app  # noqa: E402
-from gateway.auth.claims import Grant  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
-from policies.types import Level  # noqa: E402
-from store.database import create_engine  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
+from analytics.dimensions import Dimension
+from analytics.orgs import org_index
+from analytics.statistics import StatisticsQuery, breakdown, direct
+from gateway.app import create_app
+from gateway.auth.claims import Grant
+from gateway.settings import Settings
+from policies.types import Level
+from store.database import create_engine
+from store.migrate import upgrade
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/cbccvc_bench_200000"
 QUERY = StatisticsQuery((Dimension.PROVINCE, Dimension.CATEGORY))

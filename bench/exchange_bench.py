@@ -16,8 +16,8 @@ store's bulk write rate, --ingest-rows-per-s, default 25,941 rows/s: PostgreSQL 
 rows as measured in docs/benchmarks.md, the fastest the sync can possibly write). The goal:
 the envelope costs at most 25 % of sync throughput.
 
-    .venv/bin/python bench/exchange_bench.py                  # 500-record pages, 30 rounds
-    .venv/bin/python bench/exchange_bench.py --alg Ed25519 --rounds 50
+    .venv/bin/python -m bench.exchange_bench                  # 500-record pages, 30 rounds
+    .venv/bin/python -m bench.exchange_bench --alg Ed25519 --rounds 50
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.http import decode_json
 from exchange import envelope as ev

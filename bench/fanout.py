@@ -7,8 +7,8 @@ concurrently, each behind its guard (deadline, retries, circuit). The baseline, 
 and with the same client, is a direct call to the slowest agency. Then one agency hangs: the
 response must come back with partial results within the deadline plus 100 ms.
 
-    .venv/bin/python bench/fanout.py            # about 40 s
-    .venv/bin/python bench/fanout.py --runs 50
+    .venv/bin/python -m bench.fanout            # about 40 s
+    .venv/bin/python -m bench.fanout --runs 50
 
 The store is a fresh database on --database-url's server (env BENCH_DATABASE_URL; default the
 local PostgreSQL), seeded with 2,000 people and dropped at the end.
@@ -34,10 +34,6 @@ import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-# the project's packages first, then bench/ and tests/ for their helpers
-sys.path[:0] = [str(ROOT)]
-sys.path.append(str(ROOT / "bench"))
-sys.path.append(str(ROOT / "tests"))
 
 SOURCES = 64
 DEADLINE_S = 2.0
@@ -101,8 +97,8 @@ def start_sim(port: int) -> subprocess.Popen[bytes]:
             "uvicorn",
             "--factory",
             "--app-dir",
-            str(ROOT / "bench"),
-            "_fanout_sim:app",
+            str(ROOT),
+            "bench._fanout_sim:app",
             "--port",
             str(port),
             "--log-level",
@@ -139,10 +135,9 @@ class Gateway:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Gateway:
-        from _fanout_sim import SimSource
-
         from adapters.registry import SourceRegistry
         from adapters.resilience import GuardedSource, GuardPolicy
+        from bench._fanout_sim import SimSource
 
         self.thread.start()
         while not self.server.started:
@@ -207,9 +202,8 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    from graphql_client import token_for
-
-    from policies.types import Caller, Level
+    from bench._tokens import issue_token
+    from policies.types import Level
     from store.database import drop_database
 
     store_url, people = asyncio.run(prepare(args.database_url))
@@ -217,7 +211,7 @@ def main() -> None:
     sim = start_sim(sim_port)
     try:
         with Gateway(store_url, sim_port) as gateway:
-            token = token_for(gateway.app, Caller(Level.CENTRAL, organization="000.00.00.G09"))
+            token = issue_token(gateway.app, Level.CENTRAL, "000.00.00.G09")
             headers = {
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",

@@ -7,9 +7,9 @@ asyncio httpx client when wrk is missing), alternately, at concurrency 1 and 32.
 counts the SQL statements of one gateway request and times `sandbox.seed.seed_store` against a
 plain COPY of the same person rows.
 
-    .venv/bin/python bench/query_vs_raw.py             # 200,000 people, about 3½ minutes
-    .venv/bin/python bench/query_vs_raw.py --quick     # 20,000 people, shorter runs
-    .venv/bin/python bench/query_vs_raw.py --profile   # and profile the gateway in-process
+    .venv/bin/python -m bench.query_vs_raw             # 200,000 people, about 3½ minutes
+    .venv/bin/python -m bench.query_vs_raw --quick     # 20,000 people, shorter runs
+    .venv/bin/python -m bench.query_vs_raw --profile   # and profile the gateway in-process
 
 The store is a database `cbccvc_bench_<people>` on --database-url's server (env
 BENCH_DATABASE_URL; default the local PostgreSQL), kept between runs and reused while it holds
@@ -46,9 +46,6 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-# the project's packages first: bench/ holds scripts, never a module of the project's names
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(BENCH))
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 PAGE_SIZE = 50
@@ -302,8 +299,7 @@ async def asgi_post(app: Any, body: bytes, headers: dict[str, str]) -> tuple[int
 @contextmanager
 def _gateway_in_process(url: str) -> Iterator[tuple[Any, Any, Any]]:
     """The gateway app with a statement counter on its engine (used inside a running loop)."""
-    from _apps import build_gateway
-
+    from bench._apps import build_gateway
     from store.database import StatementCounter, create_engine
 
     engine = create_engine(url, pool_size=2)
@@ -312,20 +308,10 @@ def _gateway_in_process(url: str) -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _issue_token(app: Any, organization: str) -> str | None:
-    """A real access token from the app's own authorization server (None if it has none)."""
-    auth = getattr(getattr(app.state, "resources", None), "auth", None)
-    if auth is None:
-        return None
-    from gateway.auth.claims import Grant
+    from bench._tokens import issue_token
     from policies.types import Level
 
-    grant = Grant(
-        level=Level(CALLER_LEVEL),
-        organization=organization,
-        subject="bench",
-        client_id="bench-portal",
-    )
-    return str(auth.issue(grant, lifetime=TOKEN_LIFETIME)[0])
+    return issue_token(app, Level(CALLER_LEVEL), organization, lifetime=TOKEN_LIFETIME)
 
 
 async def token_and_statements(url: str, organization: str) -> tuple[str | None, dict[str, Any]]:
@@ -567,7 +553,7 @@ class Server:
     def start(self, store_url: str, options: dict[str, str], log_dir: Path) -> None:
         self.log = log_dir / f"{self.name}.log"
         command = [
-            sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(BENCH), self.factory,
+            sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(ROOT), self.factory,
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
             "--loop", options["loop"], "--http", options["http"],
             "--no-access-log", "--log-level", "warning",
@@ -1048,8 +1034,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if not use_wrk:
             _log("wrk is not installed: the load comes from an httpx client in this process")
-        raw = Server("raw", "_apps:raw_app", _free_port())
-        gateway = Server("gateway", "_apps:gateway_app", _free_port())
+        raw = Server("raw", "bench._apps:raw_app", _free_port())
+        gateway = Server("gateway", "bench._apps:gateway_app", _free_port())
         try:
             for server in (raw, gateway):
                 server.start(store.url, options, directory)

@@ -2,9 +2,9 @@
 plain COPY of the same normalised rows into the same tables, in the same run; then an
 incremental sync of K changes.
 
-    .venv/bin/python bench/sync_bench.py --quick                 # 20,000 people, 1,000 changes
-    .venv/bin/python bench/sync_bench.py                         # 200,000 people, 10,000 changes
-    .venv/bin/python bench/sync_bench.py --people 2500000        # the national scale
+    .venv/bin/python -m bench.sync_bench --quick                 # 20,000 people, 1,000 changes
+    .venv/bin/python -m bench.sync_bench                         # 200,000 people, 10,000 changes
+    .venv/bin/python -m bench.sync_bench --people 2500000        # the national scale
 
 What is measured:
 - full: `python -m sync` (the same code as `cbccvc sync`) in a subprocess, from empty
@@ -36,26 +36,24 @@ from typing import Any
 
 import asyncpg
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from adapters.registry import SourceRegistry  # noqa: E402
-from sandbox.agencies import start_agencies  # noqa: E402
-from sandbox.services.agency_data import simulate_update  # noqa: E402
-from store.database import (  # noqa: E402
+from adapters.registry import SourceRegistry
+from sandbox.agencies import start_agencies
+from sandbox.services.agency_data import simulate_update
+from store.database import (
     create_engine,
     drop_database,
     ensure_database,
     sync_free_dsn,
     with_database,
 )
-from store.migrate import upgrade  # noqa: E402
-from store.reference_data import load_code_lists  # noqa: E402
-from sync.demo import copy_organization_register, prepare_truth  # noqa: E402
-from sync.normalise import PERSON_COLUMNS  # noqa: E402
-from sync.organizations import sync_organizations  # noqa: E402
-from sync.pipeline import BATCH_SIZE, sync_all  # noqa: E402
+from store.migrate import upgrade
+from store.reference_data import load_code_lists
+from sync.demo import copy_organization_register, prepare_truth
+from sync.normalise import PERSON_COLUMNS
+from sync.organizations import sync_organizations
+from sync.pipeline import BATCH_SIZE, sync_all
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 RESULTS = ROOT / "bench" / "results"
 

@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 import orjson
 
-from adapters.types import DetailPart
 from exchange import protocol
 from exchange.caller import EnvelopeCaller
 from exchange.envelope import MEDIA_TYPE, EnvelopeError, sign_request
-from exchange.keys import SIGNING_ALGORITHMS
 from exchange.payload import PayloadError
+from keymaterial.lifecycle import SIGNING_ALGORITHMS
+from vocabulary.sources import DetailPart
 
 PASS, FAIL, WARN = "pass", "fail", "warn"
 

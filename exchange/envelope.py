@@ -35,14 +35,8 @@ from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.registry import HeaderParameter
 
-from exchange.keys import (
-    CONTENT_ALGORITHM,
-    KEY_WRAP_ALGORITHM,
-    SIGNING_ALGORITHMS,
-    AnyKey,
-    PartyKeys,
-    TrustedKeys,
-)
+from exchange.keys import CONTENT_ALGORITHM, PartyKeys, TrustedKeys
+from keymaterial.lifecycle import KEY_WRAP_ALGORITHM, SIGNING_ALGORITHMS, AnyKey
 
 REQUEST_TYPE = "moha-exchange-request+jwt"
 RESPONSE_TYPE = "moha-exchange+jws"

@@ -9,8 +9,9 @@ trusts for its peer. No network I/O; `load`/`save` read and write one party's ke
 A party holds signing keys (`use: sig`, ES256 or Ed25519) and, for MOHA, encryption keys
 (`use: enc`, ECDH-ES+A256KW on P-256). Rotation adds a new key and keeps the old one published
 (verifying, decrypting, never signing or encrypted to) for the overlap; revocation drops a key at
-once, everywhere it is looked up. Kids are RFC 7638 thumbprints. Private halves live only in key
-files (mode 0600, optionally sealed with CBCCVC_KEY_ENCRYPTION_KEY); nothing here is committed.
+once, everywhere it is looked up: the lifecycle the gateway's token keys share
+(keymaterial/lifecycle.py). Private halves live only in key files (mode 0600, optionally sealed
+with CBCCVC_KEY_ENCRYPTION_KEY, keymaterial/sealing.py); nothing here is committed.
 """
 
 from __future__ import annotations
@@ -21,22 +22,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from joserfc import jwk
 from joserfc.errors import JoseError
 
-from gateway.auth.keys import seal, unseal
+from keymaterial.lifecycle import (
+    DEFAULT_SIGNING_ALGORITHM,
+    KEY_WRAP_ALGORITHM,
+    SIGNING_ALGORITHMS,
+    AnyKey,
+    KeyLifecycle,
+    Use,
+    generate,
+)
+from keymaterial.sealing import PLAIN, seal, unseal
 
-SIGNING_ALGORITHMS = ("ES256", "Ed25519")
-KEY_WRAP_ALGORITHM = "ECDH-ES+A256KW"
 CONTENT_ALGORITHM = "A256GCM"
 DEFAULT_OVERLAP = timedelta(days=7)
 MOHA_ID = "VN:GOV:000.00.00.G09:GATEWAY"
 """MOHA's identifier as a party of the exchange (the issuer of requests, receiver of responses)."""
-
-Use = Literal["sig", "enc"]
-AnyKey = jwk.ECKey | jwk.OKPKey
 
 
 class ExchangeKeyError(Exception):
@@ -52,32 +57,14 @@ def _time(value: object) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class PartyKey:
-    """One key of a party, public half and life cycle."""
+class PartyKey(KeyLifecycle):
+    """One key of a party: its public half, and where it stands in its life (it signs, or is
+    encrypted to, from its creation: exchange keys have no pending phase)."""
 
     kid: str
     use: Use
     algorithm: str
     public_jwk: dict[str, Any]
-    created_at: datetime
-    retired_at: datetime | None = None
-    expires_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-    def published(self, now: datetime) -> bool:
-        """In the JWKS and usable to verify or decrypt: until revoked or past the overlap."""
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-    def current(self, now: datetime) -> bool:
-        """May sign (sig) or be encrypted to (enc)."""
-        return self.published(now) and self.retired_at is None
-
-    def state(self, now: datetime) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if not self.published(now):
-            return "expired"
-        return "retired" if self.retired_at is not None else "active"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,21 +99,8 @@ class PartyKey:
 
 def new_key(use: Use, algorithm: str, now: datetime) -> tuple[PartyKey, dict[str, Any]]:
     """A fresh key pair: its public record and its private JWK."""
-    key: AnyKey
-    if use == "enc":
-        if algorithm != KEY_WRAP_ALGORITHM:
-            raise ValueError(f"encryption keys use {KEY_WRAP_ALGORITHM}")
-        key = jwk.generate_key("EC", "P-256", private=True)
-    elif algorithm == "ES256":
-        key = jwk.generate_key("EC", "P-256", private=True)
-    elif algorithm == "Ed25519":
-        key = jwk.generate_key("OKP", "Ed25519", private=True)
-    else:
-        raise ValueError(f"signing keys use one of {', '.join(SIGNING_ALGORITHMS)}")
-    kid = key.thumbprint()
-    public = {**key.as_dict(private=False), "kid": kid, "alg": algorithm, "use": use}
-    private = {**key.as_dict(private=True), "kid": kid, "alg": algorithm, "use": use}
-    return PartyKey(kid, use, algorithm, public, now), private
+    new = generate(algorithm, use)
+    return PartyKey(new.kid, use, algorithm, new.public_jwk, created_at=now), new.private_jwk
 
 
 @dataclass(frozen=True)
@@ -146,7 +120,7 @@ class PartyKeys:
         party: str,
         now: datetime,
         *,
-        algorithm: str = "ES256",
+        algorithm: str = DEFAULT_SIGNING_ALGORITHM,
         encryption: bool = False,
     ) -> PartyKeys:
         """A party with one signing key (and one encryption key when `encryption`)."""
@@ -175,7 +149,7 @@ class PartyKeys:
         return frozenset(k.kid for k in self.keys if k.revoked_at is not None)
 
     def _current(self, use: Use, now: datetime) -> PartyKey:
-        current = [k for k in self.keys if k.use == use and k.current(now)]
+        current = [k for k in self.keys if k.use == use and k.may_sign(now)]
         if not current:
             raise ExchangeKeyError(f"{self.party} has no current {use} key (rotate to make one)")
         return max(current, key=lambda k: k.created_at)
@@ -210,14 +184,11 @@ class PartyKeys:
         algorithm: str | None = None,
     ) -> tuple[PartyKeys, PartyKey]:  # fmt: skip
         """A new current key of `use`; the old current ones stay published for `overlap`."""
-        old = [k for k in self.keys if k.use == use and k.current(now)]
+        old = [k for k in self.keys if k.use == use and k.may_sign(now)]
         chosen = algorithm or (old[-1].algorithm if old else None)
-        chosen = chosen or ("ES256" if use == "sig" else KEY_WRAP_ALGORITHM)
+        chosen = chosen or (DEFAULT_SIGNING_ALGORITHM if use == "sig" else KEY_WRAP_ALGORITHM)
         fresh, private = new_key(use, chosen, now)
-        keys = tuple(
-            replace(k, retired_at=now, expires_at=now + overlap) if k in old else k
-            for k in self.keys
-        )
+        keys = tuple(k.retire(now, overlap) if k in old else k for k in self.keys)
         return replace(
             self, keys=(*keys, fresh), private={**self.private, fresh.kid: private}
         ), fresh
@@ -228,8 +199,7 @@ class PartyKeys:
         The private half is destroyed with it.
         """
         self.find(kid)
-        keys = tuple(replace(k, revoked_at=now) if k.kid == kid and not k.revoked_at else k
-                     for k in self.keys)  # fmt: skip
+        keys = tuple(k.revoke(now) if k.kid == kid else k for k in self.keys)
         private = {k: v for k, v in self.private.items() if k != kid}
         return replace(self, keys=keys, private=private)
 
@@ -255,7 +225,7 @@ class PartyKeys:
             private: dict[str, Mapping[str, Any]] = {}
             for kid, stored in document.get("private", {}).items():
                 how = stored["sealed"]
-                raw = bytes.fromhex(stored["value"]) if how != "none" else stored["value"].encode()
+                raw = bytes.fromhex(stored["value"]) if how != PLAIN else stored["value"].encode()
                 private[kid] = json.loads(unseal(raw, how, kek, kid))
             return cls(str(document["party"]), keys, private)
         except (ValueError, KeyError, TypeError) as error:

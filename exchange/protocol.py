@@ -1,9 +1,10 @@
 """The MOHA exchange protocol: every payload an agency connector and its client exchange.
 
 Pure: builders of payloads (plain JSON-ready dicts) for the connector, and parsers of payloads
-(into adapters.types values) for the client, in one module so that the later signed and encrypted
-envelope wraps exactly these shapes. Every payload names the protocol and its version; a client
-accepts any minor version of the major it knows (a minor version only adds optional members).
+(into vocabulary.sources values) for the client, in one module so that the later signed and
+encrypted envelope wraps exactly these shapes. Every payload names the protocol and its version;
+a client accepts any minor version of the major it knows (a minor version only adds optional
+members).
 
 Endpoints (per agency, below `/agencies/<agency code>` when one connector serves several):
 
@@ -39,14 +40,14 @@ from typing import Any
 
 import orjson
 
-from adapters.types import (
+from exchange.payload import PayloadError, Reader
+from vocabulary.sources import (
     ChangePage,
     DetailPart,
     OrganizationRecord,
     PersonDetail,
     SourceRecord,
 )
-from exchange.payload import PayloadError, Reader
 
 PROTOCOL = "moha-exchange"
 VERSION = "1.0"

@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from adapters.types import OrganizationRecord
+from vocabulary.sources import OrganizationRecord
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 DEFAULT_SCHEMA = "hrm"

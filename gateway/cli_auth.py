@@ -49,7 +49,7 @@ def _with_store(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]])
 
 
 def _kek(settings: Settings) -> bytes | None:
-    from gateway.auth.keys import decode_kek
+    from keymaterial.sealing import decode_kek
 
     return decode_kek(settings.key_encryption_key) if settings.key_encryption_key else None
 
@@ -57,8 +57,8 @@ def _kek(settings: Settings) -> bytes | None:
 def _guarded(command: Callable[[argparse.Namespace, Settings], int]) -> Any:
     """Errors the operator can fix are one line on stderr and exit status 1, not a traceback."""
     from gateway.auth.clients import ClientError
-    from gateway.auth.keys import KeyMaterialError
     from gateway.auth.tokens import NoSigningKey
+    from keymaterial.sealing import KeyMaterialError
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
@@ -195,7 +195,8 @@ def command_token(args: argparse.Namespace, settings: Settings) -> int:
 
 def command_keys(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.auth import keystore
-    from gateway.auth.keys import KeyRecord, new_kek
+    from gateway.auth.keys import KeyRecord
+    from keymaterial.sealing import new_kek
 
     if args.action == "kek":
         print(new_kek())
@@ -271,7 +272,7 @@ def command_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_auth_commands(commands: Any) -> None:
     """Add `clients`, `token` and `keys` to the `cbccvc` parser's subcommands."""
-    from gateway.auth.keys import ALGORITHMS, DEFAULT_ALGORITHM
+    from keymaterial.lifecycle import DEFAULT_SIGNING_ALGORITHM, SIGNING_ALGORITHMS
     from store.models_auth import CLIENT_LEVELS
 
     clients = commands.add_parser("clients", help="OAuth clients that may get access tokens")
@@ -299,13 +300,13 @@ def add_auth_commands(commands: Any) -> None:
     keys = commands.add_parser("keys", help="the authorization server's signing keys")
     key_actions = keys.add_subparsers(dest="action", required=True)
     generate = key_actions.add_parser("generate", help="add a key (published at once)")
-    generate.add_argument("--alg", choices=ALGORITHMS, default=DEFAULT_ALGORITHM)
+    generate.add_argument("--alg", choices=SIGNING_ALGORITHMS, default=DEFAULT_SIGNING_ALGORITHM)
     generate.add_argument(
         "--activate-after", type=int, default=0, help="seconds before it starts signing"
     )
     key_actions.add_parser("list", help="every key and its state")
     rotate = key_actions.add_parser("rotate", help="new signing key; old ones verify a while")
-    rotate.add_argument("--alg", choices=ALGORITHMS, default=DEFAULT_ALGORITHM)
+    rotate.add_argument("--alg", choices=SIGNING_ALGORITHMS, default=DEFAULT_SIGNING_ALGORITHM)
     rotate.add_argument(
         "--overlap", type=int, help="seconds old keys still verify (default: 1 h or more)"
     )

@@ -40,7 +40,7 @@ class ExchangeCommandError(Exception):
 
 
 def _kek(settings: Settings) -> bytes | None:
-    from gateway.auth.keys import decode_kek
+    from keymaterial.sealing import decode_kek
 
     return decode_kek(settings.key_encryption_key) if settings.key_encryption_key else None
 
@@ -53,7 +53,7 @@ def _folder(args: argparse.Namespace) -> Any:
 
 def _guarded(command: Callable[[argparse.Namespace, Settings], int]) -> Any:
     from exchange.keys import ExchangeKeyError
-    from gateway.auth.keys import KeyMaterialError
+    from keymaterial.sealing import KeyMaterialError
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
@@ -109,7 +109,7 @@ def command_agency_keys(args: argparse.Namespace, settings: Settings) -> int:
         folder.write(revoked, args.party, now, kek)
         print(f"{args.party}\t{args.kid}\trevoked")
         use = revoked.find(args.kid).use
-        if not any(k.use == use and k.current(now) for k in revoked.keys):
+        if not any(k.use == use and k.may_sign(now) for k in revoked.keys):
             print(f"{args.party} has no current {use} key left: rotate now", file=sys.stderr)
         print(
             "hand the new JWKS file to every peer now: they refuse this kid from the next message",
@@ -194,7 +194,7 @@ def command_exchange(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_agency_keys_command(commands: Any) -> None:
     """Add `agency-keys` (generate, list, rotate, revoke) to the `cbccvc` parser."""
-    from exchange.keys import SIGNING_ALGORITHMS
+    from keymaterial.lifecycle import SIGNING_ALGORITHMS
 
     keys = commands.add_parser("agency-keys", help="the exchange's signing and encryption keys")
     keys.add_argument(

@@ -26,7 +26,6 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema import Schema
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 
-from gateway import metrics
 from gateway.documents import DocumentCache
 from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
@@ -36,6 +35,7 @@ from gateway.persisted import PersistedQueries, PersistedQueryError
 from gateway.ratelimit import RequestRateLimits
 from gateway.request_context import ContextFactory, Unauthenticated
 from schema.execution import FastExecutionContext
+from telemetry import metrics
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@
 - `/readyz` answers 200 only when the store is reachable and every required source's check
   passes, each within `timeout` seconds, checked concurrently; 503 otherwise, naming what
   failed. A load balancer sends no traffic to a replica that is not ready.
-- `/metrics` is the process's Prometheus registry (gateway/metrics.py). It says nothing
+- `/metrics` is the process's Prometheus registry (telemetry/metrics.py). It says nothing
   personal, but it does describe traffic: expose it to the monitoring network only (the nginx
   configuration in docker/ refuses it from outside).
 """
@@ -22,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway import metrics
+from telemetry import metrics
 
 HealthCheck = Callable[[], Awaitable[object]]
 """A readiness check: passes unless it raises, returns False, or returns something whose `ok`
-is False (a source's `health()`, adapters.types.Health)."""
+is False (a source's `health()`, vocabulary.sources.Health)."""
 
 
 async def _database(engine: AsyncEngine) -> None:
@@ -42,7 +42,7 @@ async def _run(check: HealthCheck, seconds: float) -> str:
         return f"timed out after {seconds:g} s"
     except Exception as error:  # any failure means "not ready"; its class says which kind
         return f"failed: {type(error).__name__}"
-    # a bool, None, or an object with `ok` and maybe `detail` (adapters.types.Health)
+    # a bool, None, or an object with `ok` and maybe `detail` (vocabulary.sources.Health)
     if result is False or getattr(result, "ok", True) is False:
         detail = getattr(result, "detail", "")
         return f"failed: {detail}" if detail else "failed"

@@ -25,9 +25,9 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import metrics
 from gateway.logging_setup import request_id_context
 from gateway.tracing import server_span
+from telemetry import metrics
 
 access_log = logging.getLogger("cbccvc.access")
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway import metrics
+from telemetry import metrics
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import metrics
+from telemetry import metrics
 
 log = logging.getLogger(__name__)
 

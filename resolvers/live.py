@@ -18,7 +18,7 @@ from graphql import GraphQLError
 
 from adapters.base import Source
 from adapters.errors import SourceError, SourceUnavailable, UnsupportedOperation
-from adapters.types import Capability, DetailPart, IdentityRecord, InsuranceRecord, PersonDetail
+from vocabulary.sources import Capability, DetailPart, IdentityRecord, InsuranceRecord, PersonDetail
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from adapters.base import Source
 from adapters.errors import SourceError
 from adapters.resilience import GuardedSource, SourceStats
-from adapters.types import Health
+from vocabulary.sources import Health
 
 
 @dataclass(frozen=True)

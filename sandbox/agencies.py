@@ -35,7 +35,6 @@ from typing import Any
 import asyncpg
 import yaml
 
-from adapters.types import make_source_id
 from sandbox.legacy.build import build_legacy_agency, drop_legacy_agency, reader_dsn
 from sandbox.legacy.filedrop import write_file_drop
 from sandbox.legacy.formats import Format
@@ -52,6 +51,7 @@ from sandbox.services.running import (
 from sandbox.services.serving import start_all, stop_all
 from sandbox.services.truth import Subtree, top_agencies
 from store.database import drop_database, ensure_database, sync_free_dsn
+from vocabulary.sources import make_source_id
 
 log = logging.getLogger(__name__)
 

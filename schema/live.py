@@ -9,8 +9,8 @@ from typing import Any
 
 import strawberry
 
-from adapters.types import IdentityRecord, InsuranceRecord
 from store.text import nfc
+from vocabulary.sources import IdentityRecord, InsuranceRecord
 
 
 def _date(value: Any) -> date | None:

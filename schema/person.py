@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import Row
 
-from adapters.types import DetailPart
 from resolvers import global_id, live
 from resolvers import people as people_resolvers
 from resolvers.access import PersonMasks
@@ -46,6 +45,7 @@ from schema.live import (
 )
 from schema.node import Node
 from store.queries.people import PeopleFilter
+from vocabulary.sources import DetailPart
 
 if TYPE_CHECKING:
     from schema.organization import Organization

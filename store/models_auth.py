@@ -24,13 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from keymaterial.lifecycle import SIGNING_ALGORITHMS
+from keymaterial.sealing import ENCRYPTIONS
 from store.models import Base
-
-SIGNING_ALGORITHMS = ("ES256", "Ed25519")
-"""Algorithms our own signing keys use; asymmetric only, so the JWKS can be public."""
-
-KEY_ENCRYPTIONS = ("none", "A256GCM")
-"""How a signing key's private half is stored: as is, or sealed with the key-encryption key."""
 
 CLIENT_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
 
@@ -53,7 +49,7 @@ class SigningKey(Base):
     __tablename__ = "signing_key"
     __table_args__ = (
         CheckConstraint(_one_of("algorithm", SIGNING_ALGORITHMS), name="algorithm"),
-        CheckConstraint(_one_of("private_key_encryption", KEY_ENCRYPTIONS), name="encryption"),
+        CheckConstraint(_one_of("private_key_encryption", ENCRYPTIONS), name="encryption"),
         CheckConstraint("retired_at IS NULL OR expires_at IS NOT NULL", name="retired_expires"),
     )
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -16,8 +16,8 @@ import asyncpg
 
 from adapters.base import Source
 from adapters.errors import SourceError
-from adapters.types import Capability, OrganizationRecord
 from store.vocabulary import OrgLevel, OrgStatus
+from vocabulary.sources import Capability, OrganizationRecord
 
 log = logging.getLogger(__name__)
 

@@ -35,9 +35,7 @@ from typing import Any
 import asyncpg
 
 from adapters.base import Source
-from adapters.types import Capability, ChangePage, SourceRecord
 from exchange.approval import record_digest
-from gateway.metrics import SYNC_RUNS, record_sync, record_sync_reject
 from sync.normalise import (
     CONTENT_COLUMNS,
     DATE_FIELDS,
@@ -49,6 +47,8 @@ from sync.normalise import (
     row_tuple,
 )
 from sync.validate import MANDATORY, validate
+from telemetry.metrics import SYNC_RUNS, record_sync, record_sync_reject
+from vocabulary.sources import Capability, ChangePage, SourceRecord
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import asyncpg
 
 from adapters.base import Source
 from adapters.errors import SourceError
-from adapters.types import Capability, IdentityRecord
 from store.text import nfc
+from vocabulary.sources import Capability, IdentityRecord
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from typing import Any, Literal
 
 import yaml
 
-from adapters.types import DetailPart, OrganizationRecord
 from store.codelists import CodeListError, load_code_list
 from store.models import Person
 from store.text import fold, nfc
+from vocabulary.sources import DetailPart, OrganizationRecord
 
 DIRECTORY = Path(__file__).parent
 

@@ -14,14 +14,9 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.auth.keys import (
-    DEFAULT_ALGORITHM,
-    KeyRecord,
-    KeyRing,
-    generate_key,
-    seal,
-    unseal,
-)
+from gateway.auth.keys import KeyRecord, KeyRing
+from keymaterial.lifecycle import DEFAULT_SIGNING_ALGORITHM, generate
+from keymaterial.sealing import seal, unseal
 from store.models import table_of
 from store.models_auth import SigningKey
 
@@ -70,7 +65,7 @@ async def load_ring(engine: AsyncEngine, kek: bytes | None) -> KeyRing:
 async def _insert_key(
     conn: AsyncConnection, algorithm: str, kek: bytes | None, activate_after: timedelta
 ) -> KeyRecord:
-    new = generate_key(algorithm)
+    new = generate(algorithm)
     stored, encryption = seal(new.private_pem, kek, new.kid)
     row = (
         await conn.execute(
@@ -94,7 +89,7 @@ async def add_key(
     engine: AsyncEngine,
     kek: bytes | None,
     *,
-    algorithm: str = DEFAULT_ALGORITHM,
+    algorithm: str = DEFAULT_SIGNING_ALGORITHM,
     activate_after: timedelta = timedelta(0),
 ) -> KeyRecord:
     """A new key, published at once and signing from `activate_after` on.
@@ -111,7 +106,7 @@ async def rotate_keys(
     kek: bytes | None,
     *,
     overlap: timedelta,
-    algorithm: str = DEFAULT_ALGORITHM,
+    algorithm: str = DEFAULT_SIGNING_ALGORITHM,
 ) -> tuple[KeyRecord, list[KeyRecord]]:
     """A new signing key; the keys that signed until now retire but verify for `overlap` more.
 
@@ -178,6 +173,6 @@ async def ensure_signing_key(engine: AsyncEngine, kek: bytes | None) -> KeyRecor
         ).scalar_one()
         if usable:
             return None
-        record = await _insert_key(conn, DEFAULT_ALGORITHM, kek, timedelta(0))
+        record = await _insert_key(conn, DEFAULT_SIGNING_ALGORITHM, kek, timedelta(0))
     log.info("created signing key %s (%s)", record.kid, record.algorithm)
     return record

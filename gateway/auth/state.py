@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.auth.claims import Grant, access_token_claims
 from gateway.auth.clients import ClientRecord
 from gateway.auth.jwks import RemoteJwks
-from gateway.auth.keys import ALGORITHMS, KeyMaterialError, KeyRing, decode_kek
+from gateway.auth.keys import KeyRing
 from gateway.auth.keystore import CHANNEL, ensure_signing_key, load_ring
 from gateway.auth.server import CLIENT_ASSERTION_ALGORITHMS, TokenServer
 from gateway.auth.tokens import sign_access_token
 from gateway.auth.verify import Authenticator, IssuerPolicy
 from gateway.settings import Settings, SettingsError, secure_url
+from keymaterial.lifecycle import SIGNING_ALGORITHMS
+from keymaterial.sealing import KeyMaterialError, decode_kek
 from store.database import sync_free_dsn
 
 log = logging.getLogger(__name__)
@@ -192,7 +194,7 @@ async def load_auth(engine: AsyncEngine, settings: Settings) -> AuthState:
     http = httpx.AsyncClient(timeout=5.0, follow_redirects=False)
     try:
         authenticator = Authenticator(
-            own=IssuerPolicy(issuer, settings.audience_value(), frozenset(ALGORITHMS)),
+            own=IssuerPolicy(issuer, settings.audience_value(), frozenset(SIGNING_ALGORITHMS)),
             local_keys=keys,
             trusted=_trusted(settings, http),
             leeway=settings.clock_skew,

@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.types import DetailPart
 from sandbox.draw import REFERENCE_DATE, add_years
 from store.codelists import load_code_list, salary_steps
+from vocabulary.sources import DetailPart
 
 Entry = dict[str, Any]
 

@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from adapters.types import DetailPart
 from sandbox.legacy.details import Entry
 from store.codelists import load_code_list
+from vocabulary.sources import DetailPart
 
 Format = Literal["vi", "en"]
 Row = tuple[Any, ...]

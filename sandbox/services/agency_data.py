@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.types import DetailPart, OrganizationRecord, make_source_id
 from exchange import protocol
 from exchange.staffdb import DEFAULT_SCHEMA, ORGANIZATION_COLUMNS, STAFF_COLUMNS, check_schema, ddl
 from sandbox.legacy.details import person_details
 from sandbox.services.truth import Subtree, subtree_organizations, subtree_people
+from vocabulary.sources import DetailPart, OrganizationRecord, make_source_id
 
 
 @dataclass(frozen=True)

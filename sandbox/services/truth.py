@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.types import OrganizationRecord
+from vocabulary.sources import OrganizationRecord
 
 Person = dict[str, Any]
 

@@ -19,7 +19,6 @@ from adapters.base import Source
 from adapters.exchange import ExchangeSource
 from adapters.insurance import InsuranceSource
 from adapters.population import PopulationSource
-from adapters.types import make_source_id
 from sandbox.services.faults import FaultPlan
 from sandbox.services.running import (
     RunningService,
@@ -29,6 +28,7 @@ from sandbox.services.running import (
 )
 from sandbox.services.truth import Subtree, all_people, subtree_of, subtree_people, top_agencies
 from store.database import sync_free_dsn
+from vocabulary.sources import make_source_id
 
 POPULATION_ID = "VN:GOV:000.00.00.G01:DANCU"
 INSURANCE_ID = "VN:GOV:000.00.00.G12:BHXH"

@@ -17,7 +17,6 @@ from sandbox_env import Expected, SandboxEnv, SourceFactory
 from adapters.base import Source
 from adapters.file import FileSource
 from adapters.sql import SqlSource, quote
-from adapters.types import make_source_id
 from sandbox.legacy.build import (
     build_legacy_agency,
     drop_legacy_agency,
@@ -27,6 +26,7 @@ from sandbox.legacy.build import (
 from sandbox.legacy.filedrop import write_file_drop
 from sandbox.legacy.formats import Format
 from store.database import drop_database, ensure_database
+from vocabulary.sources import make_source_id
 
 PERSON_TABLE = {"vi": "can_bo", "en": "employee"}
 

@@ -117,3 +117,17 @@ def test_closing_forgets_earlier_failures() -> None:
 def test_nonsense_policies_are_refused(settings: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must"):
         CircuitPolicy(**settings)  # type: ignore[arg-type]
+
+
+def test_every_transition_is_reported_once_and_in_order() -> None:
+    clock, heard = Clock(), []
+    breaker = CircuitBreaker(CONSECUTIVE, clock, heard.append)
+    for _ in range(4):  # the fourth failure finds the circuit open already
+        breaker.record_failure()
+    clock.now += 10.0
+    breaker.allow()  # the probe
+    breaker.record_failure()
+    clock.now += 10.0
+    breaker.allow()
+    breaker.record_success()
+    assert heard == [OPEN, HALF, OPEN, HALF, CLOSED]

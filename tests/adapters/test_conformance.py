@@ -19,7 +19,7 @@ from adapters.errors import (
     UnsupportedOperation,
 )
 from adapters.resilience import GuardedSource, GuardPolicy
-from adapters.types import Capability, DetailPart, SourceRecord
+from vocabulary.sources import Capability, DetailPart, SourceRecord
 
 PAGE = 17  # small and odd, so that pages end inside runs of equal change times
 UNKNOWN_ID = "000000000000"

@@ -21,10 +21,10 @@ from adapters.errors import (
     SourceUnavailable,
 )
 from adapters.exchange import ExchangeSource, from_settings
-from adapters.types import DetailPart, make_source_id
 from sandbox.services.running import RunningService, start_connector
 from sandbox.services.truth import Subtree
 from store.database import drop_database
+from vocabulary.sources import DetailPart, make_source_id
 
 TIMEOUT = 1.5
 

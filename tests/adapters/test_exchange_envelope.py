@@ -17,13 +17,13 @@ from sqlalchemy.engine import URL
 
 from adapters.errors import FatalSourceError, SourceSecurityError
 from adapters.exchange import ExchangeSource, from_settings
-from adapters.types import DetailPart, make_source_id
 from exchange import protocol
 from exchange.caller import EnvelopeCaller
 from exchange.keys import PartyKeys, TrustedKeys, TrustedKeysFile, write_jwks
 from exchange.msglog import MessageLog
 from sandbox.services.running import RunningService, start_connector
 from sandbox.services.truth import Subtree
+from vocabulary.sources import DetailPart, make_source_id
 
 
 def text(url: URL) -> str:

@@ -13,9 +13,9 @@ from sandbox_env import SandboxEnv
 
 from adapters.errors import FatalSourceError, SourceUnavailable
 from adapters.file import DropPosition, FileSource
-from adapters.types import SourceRecord
 from sandbox.legacy.build import read_subtree
 from sandbox.legacy.filedrop import HEADINGS, drop_files
+from vocabulary.sources import SourceRecord
 
 SOURCE_ID = "VN:GOV:000.00.00.H33:DROP"
 

@@ -11,7 +11,7 @@ from adapters.mock import MockSource
 from adapters.registry import RegistryError, SourceRegistry
 from adapters.resilience import GuardedSource
 from adapters.sql import SqlSource
-from adapters.types import Capability, SourceKind
+from vocabulary.sources import Capability, SourceKind
 
 SQL_ENTRY = {
     "id": "VN:GOV:000.00.00.G18:HRM",

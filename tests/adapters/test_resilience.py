@@ -19,7 +19,7 @@ from adapters.errors import (
 )
 from adapters.mock import MockSource
 from adapters.resilience import GuardedSource, GuardPolicy, backoff_cap
-from adapters.types import Capability, ChangePage, Health, SourceKind
+from vocabulary.sources import Capability, ChangePage, Health, SourceKind
 
 SOURCE_ID = "VN:GOV:000.00.00.G18:HRM"
 EMPTY = ChangePage((), None, False)

@@ -19,11 +19,11 @@ from adapters.errors import (
     SourceUnavailable,
 )
 from adapters.sql import SqlSource, decode_cursor, encode_cursor
-from adapters.types import DetailPart, SourceRecord, make_source_id
 from sandbox.legacy.build import build_legacy_agency, drop_legacy_agency, read_subtree, reader_dsn
 from sandbox.legacy.details import person_details
 from sandbox.legacy.formats import PROBLEM_FIELDS, problem_of
 from store.database import drop_database, ensure_database, sync_free_dsn
+from vocabulary.sources import DetailPart, SourceRecord, make_source_id
 
 FORMATS = ("vi", "en")
 PERSON_TABLE = {"vi": "can_bo", "en": "employee"}

@@ -26,8 +26,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth, www_authenticate
-from gateway.auth.keys import KeyRecord, KeyRing, generate_key
+from gateway.auth.keys import KeyRecord, KeyRing
 from gateway.settings import Settings
+from keymaterial.lifecycle import generate
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ISSUER = "https://cbccvc.test"
@@ -96,7 +97,7 @@ def assertion_form(assertion: str) -> dict[str, str]:
 
 
 def key_record(algorithm: str = "ES256", **times: datetime | None) -> tuple[KeyRecord, bytes]:
-    new = generate_key(algorithm)
+    new = generate(algorithm)
     now = datetime.now(UTC)
     record = KeyRecord(
         kid=new.kid,

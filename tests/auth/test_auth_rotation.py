@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.auth import AuthState
 from gateway.auth.claims import Grant
-from gateway.auth.keys import KeyRing, decode_kek, new_kek, unseal
+from gateway.auth.keys import KeyRing
 from gateway.auth.keystore import add_key, revoke_key, rotate_keys
+from keymaterial.sealing import decode_kek, new_kek, unseal
 from policies.types import Level
 from store.models_auth import SigningKey
 

@@ -13,10 +13,10 @@ import pytest_asyncio
 from exchange_env import Agencies
 from sqlalchemy.engine import URL
 
-from adapters.types import DetailPart
 from exchange import protocol
 from sandbox.services.agency_data import simulate_departure, simulate_update
 from sandbox.services.running import RunningService, start_connector
+from vocabulary.sources import DetailPart
 
 
 @pytest_asyncio.fixture

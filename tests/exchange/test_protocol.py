@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.types import DetailPart, OrganizationRecord
 from exchange import protocol
 from exchange.payload import PayloadError
+from vocabulary.sources import DetailPart, OrganizationRecord
 
 PERSON = {
     "personal_id": "001090012345",

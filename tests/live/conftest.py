@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,3 +72,15 @@ async def live(live_app: Starlette) -> AsyncIterator[Callable[[Caller], Any]]:
 @pytest.fixture
 def connector_url(sandbox: SandboxAgencies) -> str:
     return str(sandbox.urls["connector"])
+
+
+@pytest.fixture
+def faults(connector_url: str) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Set a fault plan on the shared connector; lifted again after the test."""
+
+    def set_plan(plan: dict[str, Any]) -> None:
+        response = httpx.post(f"{connector_url}/_faults", json=plan, timeout=5)
+        assert response.status_code == 200, response.text
+
+    yield set_plan
+    httpx.delete(f"{connector_url}/_faults", timeout=5)

@@ -4,13 +4,11 @@ insurance checks, partial results when a source fails, and the sources query."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
-from live_helpers import CENTRAL, DEADLINE_S
-from sqlalchemy import text
+from live_helpers import CENTRAL, DEADLINE_S, agencies
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sandbox.agencies import AgencyKind, SandboxAgencies
@@ -34,37 +32,6 @@ fragment Histories on PersonConnection {
   edges { node { fullName workHistory { start } } }
 }
 """
-
-
-async def headcounts(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT r.code, count(p.id) FROM organization r "
-                "JOIN organization d ON d.path LIKE r.path || '%' "
-                "JOIN person p ON p.organization_id = d.id WHERE r.depth = 1 GROUP BY r.code"
-            )
-        )
-        return {code: n for code, n in rows}
-
-
-async def agencies(sandbox: SandboxAgencies, engine: AsyncEngine, kind: AgencyKind) -> list[str]:
-    """Agencies served by `kind` with a few people each, largest first."""
-    counts = await headcounts(engine)
-    found = [c for c, k in sandbox.kinds.items() if k is kind and counts.get(c, 0) >= 3]
-    return sorted(found, key=lambda c: -counts[c])
-
-
-@pytest.fixture
-def faults(connector_url: str) -> Iterator[Callable[[dict[str, Any]], None]]:
-    """Set a fault plan on the shared connector; lifted again after the test."""
-
-    def set_plan(plan: dict[str, Any]) -> None:
-        response = httpx.post(f"{connector_url}/_faults", json=plan, timeout=5)
-        assert response.status_code == 200, response.text
-
-    yield set_plan
-    httpx.delete(f"{connector_url}/_faults", timeout=5)
 
 
 @pytest.mark.parametrize("kind", [AgencyKind.SQL_VI, AgencyKind.SQL_EN, AgencyKind.EXCHANGE])

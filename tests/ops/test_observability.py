@@ -21,11 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from gateway import metrics, tracing
+from gateway import tracing
 from gateway.health import HealthCheck, ops_routes
 from gateway.logging_setup import configure_logging, current_request_id
 from gateway.observability import ObservabilityMiddleware, note_operation, outcome_of_status
 from store.database import create_engine
+from telemetry import metrics
 
 log = logging.getLogger("tests.ops.graphql")
 
@@ -90,7 +91,7 @@ async def test_readyz_checks_the_database_and_the_required_sources(
         return False
 
     @dataclass
-    class Health:  # the shape of adapters.types.Health
+    class Health:  # the shape of vocabulary.sources.Health
         ok: bool
         detail: str = ""
 

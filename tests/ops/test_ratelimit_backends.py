@@ -15,7 +15,6 @@ import pytest_asyncio
 from ops_helpers import REDIS_URL, redis_problem
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import metrics
 from gateway.ratelimit import (
     Buckets,
     MemoryBuckets,
@@ -26,6 +25,7 @@ from gateway.ratelimit import (
     RequestRateLimits,
 )
 from gateway.settings import Settings
+from telemetry import metrics
 
 WORKER = Path(__file__).with_name("ratelimit_worker.py")
 ROOT = Path(__file__).parents[2]

@@ -15,10 +15,10 @@ import yaml
 from sqlalchemy.engine import URL
 
 from adapters.registry import SourceRegistry
-from adapters.types import Capability, SourceKind
 from sandbox.agencies import AgencyKind, SandboxAgencies, assign_kinds, start_agencies
 from sandbox.services.truth import Subtree
 from store.database import sync_free_dsn
+from vocabulary.sources import Capability, SourceKind
 
 
 def text(url: URL) -> str:

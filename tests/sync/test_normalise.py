@@ -242,8 +242,8 @@ def test_failures(changes: dict[str, object], failure: Failure) -> None:
     ],
 )
 def test_identity_differences(name: str, birth: date, gender: str, expected: list[str]) -> None:
-    from adapters.types import IdentityRecord
     from sync.reconcile import differing_fields
+    from vocabulary.sources import IdentityRecord
 
     identity = IdentityRecord("001080012345", "Nguyễn Văn An", date(1980, 3, 5), "male")
     assert differing_fields(name, birth, gender, identity) == expected

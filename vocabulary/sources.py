@@ -1,7 +1,8 @@
 """The vocabulary of the source contract: ids, kinds, capabilities, records and pages.
 
 Everything here is plain data (frozen dataclasses, enums): adapters produce it, the gateway's
-fan-out and the sync consume it, and tests build it by hand.
+fan-out and the sync consume it, the exchange protocol carries it, and tests build it by hand.
+It sits on the ground floor because exchange/, below adapters/, speaks it too.
 """
 
 from __future__ import annotations
