@@ -54,6 +54,7 @@ from adapters.types import (
     SourceKind,
     SourceRecord,
 )
+from adapters.wiring import NO_WIRING, SourceWiring
 
 T = TypeVar("T")
 
@@ -476,6 +477,6 @@ class SqlSource(Source):
                 pool.terminate()  # a connection still busy: do not hang the shutdown
 
 
-def from_settings(settings: Mapping[str, Any]) -> Source:
+def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING) -> Source:
     """The registry's factory for kind sql."""
     return SqlSource.from_settings(settings)
