@@ -132,7 +132,9 @@ class GraphiQLPageMiddleware:
         self.enabled = enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.enabled and wants_html(Request(scope)):
+        # GET only: a HEAD goes on to the endpoint, as it always has
+        page = scope["type"] == "http" and scope["method"] == "GET" and self.enabled
+        if page and wants_html(Request(scope)):
             await graphiql_page()(scope, receive, send)
             return
         await self.app(scope, receive, send)
