@@ -221,3 +221,22 @@ async def test_an_export_past_its_deadline_is_504_like_graphql(
     assert response.status_code == 504
     assert response.json()["code"] == "DEADLINE_EXCEEDED"
     assert response.headers["x-request-id"] == "slow-export"
+
+
+async def test_a_bad_token_gets_the_same_401_on_an_export_as_on_graphql(
+    client: httpx.AsyncClient,
+) -> None:
+    bad = {"Authorization": "Bearer not.a.jwt"}
+    graphql = await client.post(
+        "/graphql", json=TYPENAME, headers={**HEADERS, **bad, "X-Request-Id": "g-401"}
+    )
+    export = await client.get(
+        "/export/statistics.csv",
+        params={"groupBy": "PROVINCE"},
+        headers={**bad, "X-Request-Id": "e-401"},
+    )
+    assert (graphql.status_code, export.status_code) == (401, 401)
+    assert graphql.headers["www-authenticate"] == export.headers["www-authenticate"]
+    assert graphql.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert (graphql.headers["x-request-id"], export.headers["x-request-id"]) == ("g-401", "e-401")
+    assert graphql.json()["errors"][0]["message"] == export.json()["error"]
