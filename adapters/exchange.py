@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -44,13 +43,14 @@ from adapters.http import (
     setting,
     timed_health,
 )
+from adapters.wiring import NO_WIRING, SourceWiring
 from exchange import protocol
 from exchange.caller import EnvelopeCaller
 from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
 from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
 from exchange.msglog import MessageLog
 from exchange.payload import PayloadError
-from keymaterial.sealing import KeyMaterialError, decode_kek
+from keymaterial.sealing import KeyMaterialError
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -215,9 +215,11 @@ class ExchangeSource(Source):
         await self.http.aclose()
 
 
-def envelope_from_settings(source_id: str, settings: Mapping[str, Any]) -> EnvelopeCaller:
+def envelope_from_settings(
+    source_id: str, settings: Mapping[str, Any], key_encryption_key: bytes | None = None
+) -> EnvelopeCaller:
     """An EnvelopeCaller from a source's `envelope` entry. MOHA's key file may be sealed with
-    CBCCVC_KEY_ENCRYPTION_KEY (from the environment, like the gateway's own signing keys)."""
+    CBCCVC_KEY_ENCRYPTION_KEY, like the gateway's own signing keys: the wiring hands it in."""
     unknown = sorted(set(settings) - _ENVELOPE_SETTINGS)
     if unknown or "keys" not in settings or "agency_jwks" not in settings:
         raise FatalSourceError(
@@ -225,10 +227,8 @@ def envelope_from_settings(source_id: str, settings: Mapping[str, Any]) -> Envel
             + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
             source_id=source_id,
         )
-    kek_text = os.environ.get("CBCCVC_KEY_ENCRYPTION_KEY")
     try:
-        kek = decode_kek(kek_text) if kek_text else None
-        moha = load(Path(str(settings["keys"])), kek)
+        moha = load(Path(str(settings["keys"])), key_encryption_key)
         trusted = TrustedKeysFile(Path(str(settings["agency_jwks"])), party=source_id)
         trusted.current()  # fail at start-up, not on the first call
     except (OSError, ValueError, ExchangeKeyError, KeyMaterialError) as error:
@@ -248,7 +248,7 @@ def envelope_from_settings(source_id: str, settings: Mapping[str, Any]) -> Envel
     )
 
 
-def from_settings(settings: Mapping[str, Any]) -> Source:
+def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING) -> Source:
     """An ExchangeSource from a sources-config entry:
 
     {id, kind: exchange, owner, base_url, timeout_s?: 5.0, max_batch?: 200,
@@ -265,7 +265,7 @@ def from_settings(settings: Mapping[str, Any]) -> Source:
             timeout=setting(settings, "timeout_s", float, DEFAULT_TIMEOUT),
             max_batch=setting(settings, "max_batch", int, protocol.MAX_DETAIL_BATCH),
             envelope=(
-                envelope_from_settings(source_id, envelope_settings)
+                envelope_from_settings(source_id, envelope_settings, wiring.key_encryption_key)
                 if envelope_settings is not None
                 else None
             ),

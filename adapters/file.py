@@ -40,6 +40,7 @@ from adapters.base import Source
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceError, SourceUnavailable
 from adapters.mappings import MappingSpec, load_mapping, map_row
+from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
 from vocabulary.sources import Capability, ChangePage, Health, SourceKind, SourceRecord
 
@@ -345,6 +346,6 @@ class _FoldedRow(Mapping[str, Any]):
         return len(self._row)
 
 
-def from_settings(settings: Mapping[str, Any]) -> Source:
+def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING) -> Source:
     """The registry's factory for kind file."""
     return FileSource.from_settings(settings)

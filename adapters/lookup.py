@@ -25,6 +25,7 @@ from adapters.http import (
     setting,
     timed_health,
 )
+from adapters.wiring import NO_WIRING, SourceWiring
 from exchange.payload import PayloadError, Reader
 from vocabulary.sources import Health
 
@@ -102,10 +103,10 @@ class LookupSource(Source, Generic[R]):
 
 def settings_reader(
     kind: str, source: Callable[..., Source]
-) -> Callable[[Mapping[str, Any]], Source]:
+) -> Callable[[Mapping[str, Any], SourceWiring], Source]:
     """`from_settings` for a lookup source: {id, kind, base_url, owner?, timeout_s?, max_batch?}."""
 
-    def from_settings(settings: Mapping[str, Any]) -> Source:
+    def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING) -> Source:
         check_settings(settings, kind, SETTINGS)
         try:
             return source(

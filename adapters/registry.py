@@ -4,7 +4,7 @@
       - id: VN:GOV:000.00.00.G18:HRM
         kind: sql
         owner: 000.00.00.G18
-        dsn: ${G18_LEGACY_DSN}          # ${NAME} is taken from the environment (and must be set)
+        dsn: ${G18_LEGACY_DSN}          # ${NAME}: from the wiring's variables (must be there)
         mapping: legacy_vi
         schema: agency_g18
         deadline_s: 2.0                 # the guard's keys (adapters/resilience.py) ...
@@ -19,16 +19,16 @@
 Every entry has `id`, `kind` and `owner` (null for national databases); the rest belongs to the
 kind. Each kind's factory lives in `adapters.<kind>` and is imported only when a config names
 that kind, so a gateway without HTTP sources never imports httpx. A module either registers its
-factory in KIND_FACTORIES when imported, or defines `from_settings(settings) -> Source`; the
-factory receives the entry without the guard's keys and raises (FatalSourceError, ValueError) on
-missing or malformed settings. Every problem of every entry is reported at once, each with the
-entry's position and id.
+factory in KIND_FACTORIES when imported, or defines `from_settings(settings, wiring) -> Source`.
+The factory receives the entry without the guard's keys and what the gateway hands every source
+(adapters/wiring.py: the `${NAME}` values, the key-encryption key); it raises (FatalSourceError,
+ValueError) on missing or malformed settings. Every problem of every entry is reported at
+once, each with the entry's position and id.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
@@ -42,9 +42,10 @@ from adapters.circuit import CircuitPolicy
 from adapters.errors import SourceError
 from adapters.mappings import MappingError
 from adapters.resilience import GuardedSource, GuardPolicy, SourceStats
+from adapters.wiring import NO_WIRING, SourceWiring
 from vocabulary.sources import SourceKind, parse_source_id
 
-SourceFactory = Callable[[Mapping[str, Any]], Source]
+SourceFactory = Callable[[Mapping[str, Any], SourceWiring], Source]
 
 # Filled on demand from the kinds' modules (see the module docstring); tests may add their own.
 KIND_FACTORIES: dict[SourceKind, SourceFactory] = {}
@@ -89,21 +90,21 @@ def factory_for(kind: SourceKind) -> SourceFactory:
     return factory
 
 
-def _expand(value: Any, where: str) -> Any:
-    """${NAME} from the environment in every string of an entry; an unset name is an error."""
+def _expand(value: Any, where: str, variables: Mapping[str, str]) -> Any:
+    """${NAME} from `variables` in every string of an entry; a name not there is an error."""
     if isinstance(value, str):
 
         def variable(match: re.Match[str]) -> str:
             name = match[1]
-            if name not in os.environ:
+            if name not in variables:
                 raise RegistryError(f"{where}: environment variable {name} is not set")
-            return os.environ[name]
+            return variables[name]
 
         return _ENV.sub(variable, value)
     if isinstance(value, dict):
-        return {key: _expand(inner, where) for key, inner in value.items()}
+        return {key: _expand(inner, where, variables) for key, inner in value.items()}
     if isinstance(value, list):
-        return [_expand(inner, where) for inner in value]
+        return [_expand(inner, where, variables) for inner in value]
     return value
 
 
@@ -141,7 +142,7 @@ def guard_policy(entry: Mapping[str, Any], where: str) -> GuardPolicy:
         raise RegistryError(f"{where}: {exc}") from exc
 
 
-def build_source(entry: object, index: int) -> GuardedSource:
+def build_source(entry: object, index: int, wiring: SourceWiring = NO_WIRING) -> GuardedSource:
     """One config entry as a guarded source; RegistryError naming the entry otherwise."""
     where = f"sources[{index}]"
     if not isinstance(entry, dict):
@@ -159,12 +160,12 @@ def build_source(entry: object, index: int) -> GuardedSource:
     except ValueError as exc:
         known = ", ".join(kind.value for kind in KIND_MODULES)
         raise RegistryError(f"{where}: {exc} (kinds: {known})") from exc
-    expanded: dict[str, Any] = _expand(entry, where)
+    expanded: dict[str, Any] = _expand(entry, where, wiring.variables)
     policy = guard_policy(expanded, where)
     settings = {key: value for key, value in expanded.items() if key not in GUARD_KEYS}
     factory = factory_for(kind)
     try:
-        source = factory(settings)
+        source = factory(settings, wiring)
     except (SourceError, MappingError, ValueError, TypeError) as exc:
         raise RegistryError(f"{where}: {exc}") from exc
     return GuardedSource(source, policy)
@@ -177,7 +178,7 @@ class SourceRegistry(Mapping[str, GuardedSource]):
         self._sources = {source.id: source for source in sources}
 
     @classmethod
-    def from_config(cls, document: object) -> SourceRegistry:
+    def from_config(cls, document: object, wiring: SourceWiring = NO_WIRING) -> SourceRegistry:
         if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
             raise RegistryError("the configuration must be a mapping with a list under 'sources'")
         unknown = sorted(str(key) for key in document if key != "sources")
@@ -195,7 +196,7 @@ class SourceRegistry(Mapping[str, GuardedSource]):
                     )
                     continue
             try:
-                built.append(build_source(entry, index))
+                built.append(build_source(entry, index, wiring))
             except RegistryError as exc:
                 errors.append(str(exc))
         if errors:
@@ -203,13 +204,13 @@ class SourceRegistry(Mapping[str, GuardedSource]):
         return cls(built)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> SourceRegistry:
+    def from_yaml(cls, path: str | Path, wiring: SourceWiring = NO_WIRING) -> SourceRegistry:
         try:
             document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise RegistryError(f"{path}: cannot read the source configuration: {exc}") from exc
         try:
-            return cls.from_config(document)
+            return cls.from_config(document, wiring)
         except RegistryError as exc:
             raise RegistryError(f"{path}: {exc}") from exc
 

@@ -44,6 +44,7 @@ from adapters.errors import (
 )
 from adapters.mappings import MappingSpec, RecordRule, load_mapping, map_row
 from adapters.mappings.spec import DetailRule, PersonRule
+from adapters.wiring import NO_WIRING, SourceWiring
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -476,6 +477,6 @@ class SqlSource(Source):
                 pool.terminate()  # a connection still busy: do not hang the shutdown
 
 
-def from_settings(settings: Mapping[str, Any]) -> Source:
+def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING) -> Source:
     """The registry's factory for kind sql."""
     return SqlSource.from_settings(settings)

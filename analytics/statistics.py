@@ -8,7 +8,6 @@ in-memory map (organisation id -> group key), so no tree walk happens in SQL.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,14 +27,6 @@ from analytics.dimensions import (
 )
 from analytics.orgs import Org, OrgIndex
 from store.cubes import DIMENSION_SQL
-
-DEFAULT_MINIMUM_COUNT = 5
-
-
-def minimum_public_count() -> int:
-    """Cells below this count are suppressed for callers who see aggregates only
-    (CBCCVC_STATISTICS_MIN_COUNT, default 5)."""
-    return int(os.environ.get("CBCCVC_STATISTICS_MIN_COUNT", DEFAULT_MINIMUM_COUNT))
 
 
 @dataclass(frozen=True)

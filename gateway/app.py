@@ -1,4 +1,10 @@
-"""The ASGI application: routes, and the resources one gateway process holds."""
+"""The ASGI application: routes, and the resources one gateway process holds.
+
+Every route that needs a caller (/graphql and the exports, which is all the dashboard reads)
+runs behind the same `guards`: the deadline, the caller (AuthenticationMiddleware) and the
+rate limits, under the app-wide ObservabilityMiddleware that gives every request its id.
+Routes that need no caller (health, metrics, OAuth, static files, GraphiQL's page) have none.
+"""
 
 from __future__ import annotations
 
@@ -19,22 +25,27 @@ from starlette.routing import Route
 from strawberry.schema import Schema
 
 from adapters.registry import SourceRegistry
-from gateway.auth import AuthenticationError, AuthState, auth_routes, load_auth, www_authenticate
+from gateway.auth import AuthState, auth_routes, load_auth
+from gateway.authentication import AuthenticationMiddleware
 from gateway.dashboard import dashboard_routes
+from gateway.deadline import DeadlineMiddleware
 from gateway.documents import DocumentCache
 from gateway.export import export_routes
-from gateway.graphiql import static_mount
-from gateway.graphql_http import GraphQLEndpoint
+from gateway.graphiql import GraphiQLPageMiddleware, static_mount
+from gateway.graphql_http import GraphQLEndpoint, graphql_refusal
 from gateway.health import ops_routes
 from gateway.limits import Limits, validation_rules
 from gateway.observability import ObservabilityMiddleware
 from gateway.persisted import PersistedQueries
-from gateway.ratelimit import RequestRateLimits
-from gateway.request_context import ContextFactory, Unauthenticated
+from gateway.ratelimit import RateLimitMiddleware, RequestRateLimits
+from gateway.refusals import RenderRefusal, json_refusal
+from gateway.request_context import ContextFactory
 from gateway.settings import Settings
+from gateway.sources import source_wiring
 from gateway.tracing import configure_tracing
 from policies.document import load_policy
 from policies.types import Caller
+from resolvers.options import ResolverOptions
 from resolvers.reference import Reference, load_reference
 from schema import schema
 from store.database import create_engine
@@ -59,6 +70,15 @@ def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
     }
 
 
+def resolver_options(settings: Settings) -> ResolverOptions:
+    """What the resolvers need of the settings: they import nothing of the gateway."""
+    return ResolverOptions(
+        default_page_size=settings.default_page_size,
+        max_page_size=settings.max_page_size,
+        minimum_public_count=settings.statistics_min_count,
+    )
+
+
 def create_app(
     settings: Settings, database_url: str | URL, *, engine: AsyncEngine | None = None
 ) -> Starlette:
@@ -79,10 +99,7 @@ def create_app(
         return resources.auth
 
     async def authenticate(authorization: str | None) -> Caller:
-        try:
-            return await auth_state().authenticator.authenticate(authorization)
-        except AuthenticationError as error:
-            raise Unauthenticated(error.message, www_authenticate(error)) from error
+        return await auth_state().authenticator.authenticate(authorization)
 
     limits = Limits.from_settings(settings)
     rate_limits = RequestRateLimits.from_settings(settings, resources.engine)
@@ -95,15 +112,25 @@ def create_app(
 
     policy = load_policy(schema_fields(schema))
     contexts = ContextFactory(
-        resources.engine, settings, policy, authenticate, reference, lambda: resources.sources
+        resources.engine, resolver_options(settings), policy, reference, lambda: resources.sources
     )
+
+    def guards(render: RenderRefusal) -> list[Middleware]:
+        """Outermost first: the deadline covers the token check and the rate limits too."""
+        return [
+            Middleware(DeadlineMiddleware, seconds=settings.request_deadline, render=render),
+            Middleware(AuthenticationMiddleware, authenticate=authenticate, render=render),
+            Middleware(RateLimitMiddleware, limits=rate_limits, render=render),
+        ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         resources.reference = await load_reference(resources.engine)
         resources.auth = await load_auth(resources.engine, settings)
         if settings.sources_config is not None:
-            resources.sources = SourceRegistry.from_yaml(settings.sources_config)
+            resources.sources = SourceRegistry.from_yaml(
+                settings.sources_config, source_wiring(settings)
+            )
         # What start-up built (schema, policy, code lists, keys) lives as long as the process:
         # moving it out of the collector's sight makes full collections short (p99 latency).
         gc.collect()
@@ -139,25 +166,28 @@ def create_app(
             max_tokens=settings.max_tokens,
         ),
         contexts,
-        graphiql=settings.graphiql,
         limits=limits,
         persisted=persisted,
-        rate_limits=rate_limits,
-        deadline=settings.request_deadline,
         production=settings.production,
     )
+    graphql_middleware = [
+        Middleware(GraphiQLPageMiddleware, enabled=settings.graphiql),
+        *guards(graphql_refusal),
+    ]
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/graphql")
 
     app = Starlette(
         routes=[
-            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route(
+                "/graphql", endpoint.handle, methods=["GET", "POST"], middleware=graphql_middleware
+            ),
             Route("/", root),
             *ops_routes(resources.engine, started=lambda: resources.reference is not None),
             *auth_routes(auth_state),
             *dashboard_routes(),
-            *export_routes(contexts),
+            *export_routes(contexts, guards(json_refusal)),
             static_mount(),
         ],
         lifespan=lifespan,

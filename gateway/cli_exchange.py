@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from gateway.settings import Settings
-
-DEFAULT_DIR = "exchange-keys"
 
 
 class ExchangeCommandError(Exception):
@@ -45,10 +42,10 @@ def _kek(settings: Settings) -> bytes | None:
     return decode_kek(settings.key_encryption_key) if settings.key_encryption_key else None
 
 
-def _folder(args: argparse.Namespace) -> Any:
+def _folder(args: argparse.Namespace, settings: Settings) -> Any:
     from exchange.provision import KeyFolder
 
-    return KeyFolder(Path(args.dir or os.environ.get("CBCCVC_EXCHANGE_KEYS") or DEFAULT_DIR))
+    return KeyFolder(Path(args.dir) if args.dir else settings.exchange_keys)
 
 
 def _guarded(command: Callable[[argparse.Namespace, Settings], int]) -> Any:
@@ -69,7 +66,7 @@ def command_agency_keys(args: argparse.Namespace, settings: Settings) -> int:
     from exchange.keys import MOHA_ID, PartyKeys
     from exchange.provision import agency_party
 
-    folder, kek, now = _folder(args), _kek(settings), datetime.now(UTC)
+    folder, kek, now = _folder(args, settings), _kek(settings), datetime.now(UTC)
     if args.action == "generate":
         keys_path, _ = folder.party_paths(args.party)
         if keys_path.exists() and not args.force:

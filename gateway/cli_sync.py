@@ -71,13 +71,14 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
     )
 
     from adapters.registry import SourceRegistry
+    from gateway.sources import source_wiring
     from sync.organizations import sync_organizations
     from sync.pipeline import change_feed_sources, sync_source
 
     if settings.sources_config is None:
         print("cbccvc sync: set CBCCVC_SOURCES to the sources YAML", file=sys.stderr)
         return 2
-    registry = SourceRegistry.from_yaml(settings.sources_config)
+    registry = SourceRegistry.from_yaml(settings.sources_config, source_wiring(settings))
     failed = 0
     try:
         sources = change_feed_sources(registry, args.source)

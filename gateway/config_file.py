@@ -1,8 +1,9 @@
 """Settings from the environment and an optional TOML file (CBCCVC_CONFIG=path); env wins.
 
 The file's keys are the Settings field names (`max_page_size = 100`, `database_url = "..."`);
-each becomes the environment variable that field is read from, unless the environment already
-sets it, and `Settings.from_env` then validates everything the same way whichever the source.
+each becomes the environment variable that field is read from (the table in gateway/settings.py)
+unless the environment already sets it, and `Settings.from_env` then validates everything the
+same way whichever the source.
 So the file can set exactly what the environment can, nothing is validated twice, and a key
 the gateway does not know stops it at start-up with the key's name (a typo in a limit must not
 leave the default silently in force).
@@ -27,32 +28,21 @@ from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
-from gateway.settings import Settings, SettingsError
+from gateway.settings import Settings, SettingsError, variables
 
 CONFIG_VARIABLE = "CBCCVC_CONFIG"
 
-ENVIRONMENT_NAMES = {
-    "database_url": "DATABASE_URL",
-    "pool_size": "CBCCVC_DB_POOL_SIZE",
-    "otel_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "otel_service_name": "OTEL_SERVICE_NAME",
-    "sources_config": "CBCCVC_SOURCES",
-}
-"""Fields whose variable is not CBCCVC_ + the field's name in capitals."""
-
-NOT_CONFIGURABLE = frozenset({"demo"})
-"""Set by the command (`cbccvc demo`), not by configuration."""
+NOT_CONFIGURABLE = frozenset(f.name for f in fields(Settings)) - set(variables())
+"""Fields no variable sets: demo mode (set by `cbccvc demo`) and the environment itself."""
 
 
 def environment_name(field_name: str) -> str:
-    return ENVIRONMENT_NAMES.get(field_name, f"CBCCVC_{field_name.upper()}")
+    return variables()[field_name].name
 
 
 def configurable_fields() -> dict[str, str]:
     """Every key the file may hold, with the environment variable it stands for."""
-    return {
-        f.name: environment_name(f.name) for f in fields(Settings) if f.name not in NOT_CONFIGURABLE
-    }
+    return {name: variable.name for name, variable in variables().items()}
 
 
 def _as_environment_value(key: str, value: object) -> str:

@@ -1,6 +1,9 @@
 """`GET /export/statistics.csv` and `.xlsx`: any statistics table as a file, with the caller's
 token and exactly the checks of the GraphQL `statistics` field (same resolver).
 
+Behind the same middleware as /graphql (gateway/app.py `guards`): the caller, the rate limits,
+the deadline and the request id come from there; their refusals are worded as plain JSON.
+
 Query parameters: `groupBy` (comma-separated dimensions, e.g. `PROVINCE,CATEGORY`),
 `organization`, `includeSubtree`, `referenceYear`, and any filter list of StatisticsFilter,
 comma-separated with the GraphQL names (`categories=CIVIL_SERVANT,CADRE`, `provinces=...`).
@@ -10,16 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
 from graphql import GraphQLError
 from openpyxl import Workbook
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from analytics.dimensions import Dimension
-from gateway.request_context import ContextFactory, Unauthenticated
+from gateway.authentication import caller_of
+from gateway.refusals import request_id_of
+from gateway.request_context import ContextFactory
 from resolvers import analytics
 from resolvers.errors import BadUserInputError
 
@@ -108,20 +113,17 @@ def _xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-def export_routes(contexts: ContextFactory) -> list[BaseRoute]:
+def export_routes(contexts: ContextFactory, guards: list[Middleware]) -> list[BaseRoute]:
+    """The export route behind `guards`, which establish the caller (see the module)."""
+
     async def export(request: Request) -> Response:
         kind = request.path_params["kind"]
         if kind not in ("csv", "xlsx"):
             return JSONResponse({"error": "not found"}, 404)
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request_id_of(request.scope)
         try:
-            caller = await contexts.authenticate(request.headers.get("authorization"))
-            context = await contexts.create(None, request_id, {}, caller=caller)
+            context = await contexts.create(caller_of(request), request_id, {})
             answer = await analytics.statistics(context, parse(dict(request.query_params)))
-        except Unauthenticated as error:
-            return JSONResponse(
-                {"error": error.message}, 401, headers={"WWW-Authenticate": error.www_authenticate}
-            )
         except GraphQLError as error:
             code = (error.extensions or {}).get("code")
             status = 403 if code == "FORBIDDEN" else 400
@@ -142,4 +144,4 @@ def export_routes(contexts: ContextFactory) -> list[BaseRoute]:
             },
         )
 
-    return [Route("/export/statistics.{kind:str}", export, methods=["GET"])]
+    return [Route("/export/statistics.{kind:str}", export, methods=["GET"], middleware=guards)]

@@ -6,8 +6,9 @@ come from this process: no CDN, no web fonts, no analytics. The response also ca
 Content-Security-Policy that lets the browser load and connect to this origin only, so a
 future change to the page that reached for another host would fail loudly instead of leaking.
 
-The GraphQL endpoint calls :func:`wants_html` to decide whether ``GET /graphql`` is a person
-with a browser (show :func:`graphiql_page`) or a client running a query.
+:class:`GraphiQLPageMiddleware`, outermost on ``/graphql``, calls :func:`wants_html` to decide
+whether ``GET /graphql`` is a person with a browser (show :func:`graphiql_page`) or a client
+running a query.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Served at ``/static``; the GraphiQL page and its vendored files are in ``graphiql/``."""
@@ -116,3 +118,23 @@ def wants_html(request: Request) -> bool:
         and "query" not in request.query_params
         and _accepts_html(request.headers.get("accept", ""))
     )
+
+
+class GraphiQLPageMiddleware:
+    """Browsers opening /graphql get GraphiQL's page; every other request passes to `app`.
+
+    Outside the guards of the GraphQL endpoint: the page needs no caller and counts against
+    no rate limit. Plain ASGI middleware; non-HTTP scopes pass straight through.
+    """
+
+    def __init__(self, app: ASGIApp, enabled: bool) -> None:
+        self.app = app
+        self.enabled = enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # GET only: a HEAD goes on to the endpoint, as it always has
+        page = scope["type"] == "http" and scope["method"] == "GET" and self.enabled
+        if page and wants_html(Request(scope)):
+            await graphiql_page()(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -3,11 +3,13 @@
 Request flow: read and check the HTTP request → parse and validate (cached) → pick the operation
 → execute with a fresh per-request Context → format errors (unexpected ones masked) → respond in
 the media type the client accepts, with the spec's status codes.
+
+The caller, the rate limits and the deadline are the route's middleware (gateway/app.py
+`guards`), shared with the exports; `graphql_refusal` words their refusals as GraphQL errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -20,26 +22,26 @@ from graphql import (
     execute,
     get_operation_ast,
 )
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema import Schema
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 
+from gateway.authentication import caller_of
 from gateway.documents import DocumentCache
-from gateway.graphiql import graphiql_page, wants_html
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
 from gateway.limits import Limits, check_batch, check_limits, strip_suggestions
 from gateway.observability import note_operation, request_id_for
 from gateway.persisted import PersistedQueries, PersistedQueryError
-from gateway.ratelimit import RequestRateLimits
-from gateway.request_context import ContextFactory, Unauthenticated
+from gateway.refusals import Refusal, request_id_of
+from gateway.request_context import ContextFactory
 from schema.execution import FastExecutionContext
 from telemetry import metrics
 
 log = logging.getLogger(__name__)
-
-DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 
 
 class RequestError(Exception):
@@ -177,80 +179,43 @@ class GraphQLEndpoint:
         documents: DocumentCache,
         contexts: ContextFactory,
         *,
-        graphiql: bool,
         limits: Limits | None = None,
         persisted: PersistedQueries | None = None,
-        rate_limits: RequestRateLimits | None = None,
-        deadline: float = 10.0,
         production: bool = False,
     ) -> None:
         self._schema = schema
         self._limits = limits or Limits()
         self._persisted = persisted
-        self._rate_limits = rate_limits if rate_limits is not None and rate_limits.enabled else None
-        self._deadline = deadline
         self._production = production
         self._documents = documents
         self._contexts = contexts
-
-        self._graphiql = graphiql
         self._executor_kwargs = execution_context_class_kwargs(FastExecutionContext)
 
     async def handle(self, request: Request) -> Response:
-        if request.method == "GET" and self._graphiql and wants_html(request):
-            return graphiql_page()
         # the observability middleware's id, or our own when mounted without it (tests)
         request_id = getattr(request.state, "request_id", None) or request_id_for(request.headers)
         media_type = choose_media_type(request.headers.get("accept"))
         if media_type is None:
-            return self._respond(
+            return _respond(
                 406,
                 {"errors": [{"message": f"accept {GRAPHQL_RESPONSE} or {JSON}"}]},
                 JSON,
                 request_id,
             )
-        timeout = asyncio.timeout(self._deadline)
         try:
-            async with timeout:
-                status, payload = await self._run(request, request_id, media_type)
+            status, payload = await self._run(request, request_id, media_type)
         except RequestError as error:
             extensions = {**error.extensions, "requestId": request_id}
             payload = {"errors": [{"message": error.message, "extensions": extensions}]}
-            return self._respond(error.status, payload, media_type, request_id, error.headers)
-        except TimeoutError:
-            if not timeout.expired():
-                raise  # a TimeoutError of some library's, not our deadline
-            metrics.DEADLINES_EXCEEDED.inc()
-            note_operation(request.state, None, "timeout")
-            message = f"the request took longer than its {self._deadline:g} s deadline"
-            extensions = {"code": DEADLINE_EXCEEDED, "requestId": request_id}
-            payload = {"errors": [{"message": message, "extensions": extensions}]}
-            return self._respond(504, payload, media_type, request_id)
-        return self._respond(status, payload, media_type, request_id)
+            return _respond(error.status, payload, media_type, request_id, error.headers)
+        return _respond(status, payload, media_type, request_id)
 
     async def _run(
         self, request: Request, request_id: str, media_type: str
     ) -> tuple[int, dict[str, Any]]:
         modern = media_type == GRAPHQL_RESPONSE
         params = await _read_params(request, self._limits)
-        try:
-            caller = await self._contexts.authenticate(request.headers.get("authorization"))
-        except Unauthenticated as refused:
-            raise RequestError(
-                401, refused.message, {"WWW-Authenticate": refused.www_authenticate}
-            ) from refused
-        if self._rate_limits is not None:
-            address = request.client.host if request.client else None
-            refusal = await self._rate_limits.check(caller.client_id, address)
-            if refusal is not None:
-                note_operation(request.state, params.operation_name, "rate_limited")
-                retry_after = refusal.decision.retry_after_header
-                raise RequestError(
-                    429,
-                    f"too many requests for this {refusal.scope}: retry after {retry_after} s",
-                    {"Retry-After": retry_after},
-                    {"code": "RATE_LIMITED"},
-                )
+        caller = caller_of(request)
         query = params.query
         if self._persisted is not None:
             try:
@@ -300,7 +265,7 @@ class GraphQLEndpoint:
             note_operation(request.state, operation_name, "rejected")
             extensions = {**violation.extensions, "requestId": request_id}
             return 400, {"errors": [{"message": violation.message, "extensions": extensions}]}
-        context = await self._contexts.create(None, request_id, checked.requested, caller=caller)
+        context = await self._contexts.create(caller, request_id, checked.requested)
         result = execute(
             self._schema._schema,
             checked.document,
@@ -327,17 +292,29 @@ class GraphQLEndpoint:
         note_operation(request.state, operation_name, "ok")
         return 200, payload
 
-    @staticmethod
-    def _respond(
-        status: int,
-        payload: dict[str, Any],
-        media_type: str,
-        request_id: str,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        return Response(
-            orjson.dumps(payload),
-            status_code=status,
-            media_type=media_type,
-            headers={"X-Request-Id": request_id, **(headers or {})},
-        )
+
+def _respond(
+    status: int,
+    payload: dict[str, Any],
+    media_type: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(
+        orjson.dumps(payload),
+        status_code=status,
+        media_type=media_type,
+        headers={"X-Request-Id": request_id, **(headers or {})},
+    )
+
+
+def graphql_refusal(scope: Scope, refusal: Refusal) -> Response:
+    """A refusal of the route's middleware as a GraphQL error, in the media type the client
+    accepts (JSON when it accepts neither: the refusal comes before that check)."""
+    request_id = request_id_of(scope)
+    media_type = choose_media_type(Headers(scope=scope).get("accept")) or JSON
+    extensions: dict[str, object] = {"requestId": request_id}
+    if refusal.code is not None:
+        extensions = {"code": refusal.code, **extensions}
+    payload = {"errors": [{"message": refusal.message, "extensions": extensions}]}
+    return _respond(refusal.status, payload, media_type, request_id, refusal.headers)

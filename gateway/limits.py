@@ -55,38 +55,43 @@ from graphql import (
 from graphql.language import Lexer, Source, Token, TokenKind
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from gateway.settings import Settings
+
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 """`extensions.code` of a refusal; `extensions.limit` names which limit."""
+
+_DEFAULT = Settings()
+"""The defaults are written once, in the settings table; below is why each is what it is."""
 
 
 @dataclass(frozen=True)
 class Limits:
     """The limits one operation must stay within; from settings via `Limits.from_settings`."""
 
-    max_depth: int = 10
+    max_depth: int = _DEFAULT.max_depth
     """Nesting of fields. The README's first query is 6 deep (persons.edges.node.organization
     .ancestors.name), so GraphQL Armor's 6 leaves no room; the deepest query our tests send (a
     person's colleagues' religion: persons.edges.node.organization.persons.edges.node.religion
     .name) is 9. 10 serves both and still refuses the scanners' circular introspection (11)."""
-    max_aliases: int = 15
-    max_root_fields: int = 10
-    max_directives: int = 50
-    max_tokens: int = 1000
-    max_fields: int = 250
+    max_aliases: int = _DEFAULT.max_aliases
+    max_root_fields: int = _DEFAULT.max_root_fields
+    max_directives: int = _DEFAULT.max_directives
+    max_tokens: int = _DEFAULT.max_tokens
+    max_fields: int = _DEFAULT.max_fields
     """Field selections, fragments expanded, repeats counted: the executor collects and merges
     each one. The largest query our tests send (a person with every field) has 73; the
     scanners' "500 duplicated fields" is refused."""
-    max_cost: int = 10_000
+    max_cost: int = _DEFAULT.max_cost
     """Estimated values resolved. Two 100-row pages of ~27 values each cost 5,404 (the suite's
     DataLoader test, tests/schema/test_statement_bound.py), which Armor's 5,000 would refuse;
     nested pages of 100 x 100 cost at least 20,000 and are refused."""
-    max_batch_operations: int = 1
+    max_batch_operations: int = _DEFAULT.max_batch_operations
     """Operations in one HTTP request (a JSON array). We accept no batches today; when we do,
     each operation is checked on its own and this bounds how many ride in one request."""
-    max_body_bytes: int = 1 << 20
-    default_page_size: int = 20
+    max_body_bytes: int = _DEFAULT.max_body_bytes
+    default_page_size: int = _DEFAULT.default_page_size
     """What a connection without `first`/`last` is assumed to return (the resolvers' default)."""
-    list_multiplier: int = 10
+    list_multiplier: int = _DEFAULT.list_multiplier
     """What a list field without pagination arguments is assumed to return."""
 
     @classmethod

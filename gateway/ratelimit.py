@@ -14,6 +14,9 @@ replica sees them:
 If the shared store cannot be reached the request is let through and the failure is counted
 (cbccvc_rate_limit_backend_errors) and logged: rate limits protect the service, and an outage of
 their store must not become an outage of the gateway.
+
+`RateLimitMiddleware` applies them to every route that needs a caller (/graphql and the
+exports), behind AuthenticationMiddleware, which tells it the client.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import refusals
+from gateway.authentication import caller_of
 from telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -311,3 +317,32 @@ class RequestRateLimits:
 
     async def aclose(self) -> None:
         await self.buckets.aclose()
+
+
+class RateLimitMiddleware:
+    """Plain ASGI middleware: 429 with Retry-After, worded by the route, when a limit refuses.
+
+    Behind AuthenticationMiddleware (the client's bucket is the token's client); non-HTTP
+    scopes pass straight through.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limits: RequestRateLimits, render: refusals.RenderRefusal
+    ) -> None:
+        self.app = app
+        self.limits = limits
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.limits.enabled:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        refusal = await self.limits.check(caller_of(scope).client_id, client[0] if client else None)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        retry_after = refusal.decision.retry_after_header
+        message = f"too many requests for this {refusal.scope}: retry after {retry_after} s"
+        refused = refusals.Refusal(429, message, "RATE_LIMITED", {"Retry-After": retry_after})
+        await self.render(scope, refused)(scope, receive, send)

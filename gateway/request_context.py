@@ -1,42 +1,29 @@
 """Per-request set-up and tear-down around execution: who calls, what they may see, the audit.
 
-Before execution: authenticate the bearer token into a Caller, compile (or reuse) the policy
-for that caller, load the caller's organisation scope, and build the typed Context. After:
-append what personal or sensitive data the response carried to the audit log, in the same
-request, so that no response leaves without its audit record.
+Before execution: for the Caller that gateway/authentication.py established, compile (or
+reuse) the policy for that caller, load the caller's organisation scope, and build the typed
+Context. After: append what personal or sensitive data the response carried to the audit log,
+in the same request, so that no response leaves without its audit record.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.base import Source
-from gateway.settings import Settings
 from policies.document import Policy
 from policies.engine import CallerView
 from policies.types import Caller, Level
 from resolvers.access import Access
 from resolvers.context import Context
+from resolvers.options import ResolverOptions
 from resolvers.reference import Reference
 from resolvers.scope import ScopeCache
 from store import audit
-
-Authenticate = Callable[[str | None], Awaitable[Caller]]
-"""Turns an Authorization header (or None) into a Caller; raises Unauthenticated."""
-
-
-class Unauthenticated(Exception):
-    """The request's token cannot be accepted: answered 401 with `www_authenticate`."""
-
-    def __init__(self, message: str, www_authenticate: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.www_authenticate = www_authenticate
-
 
 ORGANISATION_LEVELS = frozenset(
     {Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT, Level.PARTNER}
@@ -47,17 +34,15 @@ class ContextFactory:
     def __init__(
         self,
         engine: AsyncEngine,
-        settings: Settings,
+        options: ResolverOptions,
         policy: Policy,
-        authenticate: Authenticate,
         reference: Callable[[], Reference],
         sources: Callable[[], Mapping[str, Source]] = dict,
     ) -> None:
         self._sources = sources
         self._engine = engine
-        self._settings = settings
+        self._options = options
         self._policy = policy
-        self._authenticate = authenticate
         self._reference = reference
         self._scopes = ScopeCache(engine)
         self._views: OrderedDict[Caller, CallerView] = OrderedDict()
@@ -74,27 +59,16 @@ class ContextFactory:
                 self._views.popitem(last=False)
         return view
 
-    async def authenticate(self, authorization: str | None) -> Caller:
-        """Who calls; raises Unauthenticated. The endpoint asks first: rate limits and
-        safelists depend on the client."""
-        return await self._authenticate(authorization)
-
     async def create(
-        self,
-        authorization: str | None,
-        request_id: str,
-        requested: Mapping[str, frozenset[str]],
-        caller: Caller | None = None,
+        self, caller: Caller, request_id: str, requested: Mapping[str, frozenset[str]]
     ) -> Context:
-        if caller is None:
-            caller = await self._authenticate(authorization)
         scope = None
         if caller.organization is not None and caller.level in ORGANISATION_LEVELS:
             scope = await self._scopes.get(caller.organization)
         access = Access(self.view(caller), scope, requested)
         return Context(
             self._engine,
-            self._settings,
+            self._options,
             self._reference(),
             access,
             request_id,

@@ -1,7 +1,14 @@
-"""Settings of one gateway process, read once from the environment.
+"""Settings of one gateway process, read once from the environment: the only place that reads it.
 
-Every setting has a default that works on a developer's machine; production overrides them with
-environment variables (documented in README.md).
+`Settings` is the one table of every setting: each field names its environment variable, its
+parser (which holds its bounds), its default and what it means, once. `Settings.from_env`,
+the TOML file (gateway/config_file.py, whose keys are the field names) and the test that
+docs/configuration.md documents every setting all read this table. Every default works on a
+developer's machine; production overrides them (docs/configuration.md).
+
+Each layer below the gateway receives what it uses from the wiring (gateway/app.py), never
+Settings itself; `source_variables` is the environment as read here, for the `${NAME}`s of the
+sources file (adapters/registry.py).
 """
 
 from __future__ import annotations
@@ -11,33 +18,32 @@ import binascii
 import ipaddress
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from policies.types import TOKEN_LEVELS
 
 
 class SettingsError(ValueError):
     """A setting has a value the gateway cannot use; the message names it."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
+Parse = Callable[[str, str], Any]
+"""(the variable's text, the variable's name) -> the value; SettingsError naming it if wrong."""
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+def text(raw: str, name: str) -> str:
+    return raw
+
+
+def path(raw: str, name: str) -> Path:
+    return Path(raw)
+
+
+def boolean(raw: str, name: str) -> bool:
     if raw.lower() in {"1", "true", "yes", "on"}:
         return True
     if raw.lower() in {"0", "false", "no", "off"}:
@@ -45,24 +51,45 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
-    if not value >= minimum:  # also refuses nan
-        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw}")
-    return value
+def integer(minimum: int = 1) -> Parse:
+    def parse(raw: str, name: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def number(minimum: float = 0.0) -> Parse:
+    def parse(raw: str, name: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+        if not value >= minimum:  # also refuses nan
+            raise SettingsError(f"{name} must be at least {minimum:g}, got {raw}")
+        return value
+
+    return parse
+
+
+def one_of(*choices: str, upper: bool = False) -> Parse:
+    def parse(raw: str, name: str) -> str:
+        value = raw.upper() if upper else raw
+        if value not in choices:
+            raise SettingsError(f"{name} must be {' or '.join(choices)}, got {value!r}")
+        return value
+
+    return parse
 
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "ES384", "EdDSA", "Ed25519", "PS256", "RS256"})
 """JWS algorithms an access token may be signed with. Never `none`, never HMAC: a verifier that
 accepted HS256 could be fooled into using a public key as the shared secret."""
-
-TOKEN_LEVELS = frozenset({"central", "ministry", "province", "commune", "unit", "self", "partner"})
 
 
 def secure_url(url: str) -> bool:
@@ -148,10 +175,7 @@ def parse_trusted_issuers(
     return tuple(issuers)
 
 
-def _key_encryption_key(env: Mapping[str, str], name: str) -> str | None:
-    raw = env.get(name) or None
-    if raw is None:
-        return None
+def key_encryption_key(raw: str, name: str) -> str:
     try:
         key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except (binascii.Error, ValueError) as exc:
@@ -161,84 +185,270 @@ def _key_encryption_key(env: Mapping[str, str], name: str) -> str | None:
     return raw
 
 
+def secure_issuer(raw: str, name: str) -> str:
+    if not secure_url(raw):
+        raise SettingsError(f"{name} must be an https URL (or http on loopback)")
+    return raw
+
+
+def redis_url(raw: str, name: str) -> str:
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(f"{name} must be a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+@dataclass(frozen=True)
+class Variable:
+    """Where a setting comes from: one row of the table (the field gives name and default)."""
+
+    name: str
+    parse: Parse
+    description: str
+
+
+_VARIABLE = "variable"
+
+
+def setting(
+    variable: str, default: Any, parse: Parse, description: str, *, secret: bool = False
+) -> Any:
+    """A field of Settings read from `variable`; a secret never shows in the repr."""
+    return field(
+        default=default,
+        repr=not secret,
+        metadata={_VARIABLE: Variable(variable, parse, description)},
+    )
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None = None
-    """SQLAlchemy URL of the Ministry store; None starts the embedded PostgreSQL."""
-    data_dir: Path = field(default_factory=lambda: Path(".cbccvc"))
-    """Where the embedded PostgreSQL keeps its data."""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_page_size: int = 100
-    """The largest `first`/`last` a connection accepts."""
-    default_page_size: int = 20
-    document_cache_size: int = 1000
-    """How many parsed and validated GraphQL documents are kept per process."""
-    graphiql: bool = True
-    """Serve GraphiQL at GET /graphql to browsers."""
-    pool_size: int = 10
-    sources_config: Path | None = None
-    """YAML list of agency sources (adapters/registry.py); None: no live sources."""
-    sync_interval_s: float = 0.0
-    """Seconds between scheduled syncs of every source inside `serve`; 0: no scheduler."""
+    # -- store and process --
+    database_url: str | None = setting(
+        "DATABASE_URL",
+        None,
+        text,
+        "SQLAlchemy URL of the Ministry store; unset starts the embedded PostgreSQL",
+        secret=True,
+    )
+    data_dir: Path = setting(
+        "CBCCVC_DATA_DIR", Path(".cbccvc"), path, "where the embedded PostgreSQL keeps its data"
+    )
+    host: str = setting("CBCCVC_HOST", "127.0.0.1", text, "where `serve` listens")
+    port: int = setting("CBCCVC_PORT", 8000, integer(minimum=0), "the port `serve` listens on")
+    pool_size: int = setting("CBCCVC_DB_POOL_SIZE", 10, integer(), "store connections per process")
+    sources_config: Path | None = setting(
+        "CBCCVC_SOURCES",
+        None,
+        path,
+        "YAML list of agency sources (adapters/registry.py); unset: no live sources",
+    )
+    sync_interval_s: float = setting(
+        "CBCCVC_SYNC_INTERVAL_S",
+        0.0,
+        number(),
+        "seconds between scheduled syncs of every source inside `serve`; 0: no scheduler",
+    )
+    production: bool = setting(
+        "CBCCVC_PRODUCTION",
+        False,
+        boolean,
+        'production mode: no introspection, no "Did you mean" suggestions in errors',
+    )
     demo: bool = False
     """Demo mode: GraphiQL offers development identities with fresh tokens to anyone. Set only
     by `cbccvc demo`, deliberately not from the environment, so no deployment turns it on."""
-    issuer: str | None = None
-    """The authorization server's public base URL (`iss` of its tokens); default from host:port."""
-    audience: str | None = None
-    """What access tokens must carry in `aud`; default: the issuer's /graphql."""
-    access_token_ttl: int = 600
-    """Seconds an access token from our token endpoint lives."""
-    clock_skew: int = 30
-    """Seconds of clock difference tolerated on exp, nbf and iat."""
-    trusted_issuers: tuple[TrustedIssuer, ...] = ()
-    """Other authorization servers whose tokens are accepted, verified by their JWKS."""
-    key_encryption_key: str | None = field(default=None, repr=False)
-    """base64url of 32 bytes: seals the signing keys' private halves in the store (AES-256-GCM)."""
-    jwks_cache_ttl: int = 600
-    """Seconds a trusted issuer's JWKS is reused before it is fetched again."""
-    key_refresh_interval: int = 60
-    """Seconds between reloads of our signing keys from the store (changes also come by NOTIFY)."""
-    token_cache_size: int = 10_000
-    """Verified access tokens remembered until they expire: a repeat costs no signature check."""
-    # -- operating under abuse (issue 8); documented in docs/configuration.md --
-    production: bool = False
-    """Production mode: no introspection, no "Did you mean" suggestions in errors."""
-    max_depth: int = 10
-    """Operation limits (gateway/limits.py): field nesting,"""
-    max_aliases: int = 15
-    max_root_fields: int = 10
-    max_directives: int = 50
-    max_tokens: int = 1000
-    max_fields: int = 250
-    """field selections with fragments expanded,"""
-    max_cost: int = 10_000
-    """and the estimated number of values resolved (lists multiply what is below them)."""
-    max_batch_operations: int = 1
-    max_body_bytes: int = 1 << 20
-    list_multiplier: int = 10
-    """What the cost assumes a list field without first/last returns."""
-    request_deadline: float = 10.0
-    """Seconds one request may take in all before it is answered 504."""
-    redis_url: str | None = None
-    """Redis for rate limits shared by replicas; None keeps them in the store (PostgreSQL)."""
-    rate_limit_per_client: float = 0.0
-    """Requests per second each OAuth client may sustain; 0 turns the limit off."""
-    rate_limit_client_burst: int = 40
-    rate_limit_per_address: float = 0.0
-    """Requests per second each client address may sustain; 0 turns the limit off."""
-    rate_limit_address_burst: int = 20
-    persisted_query_cache_size: int = 1000
-    """Persisted query texts kept in memory per process, in front of the store."""
-    automatic_persisted_queries: bool = True
-    """Register a new query sent with its sha256 (Apollo APQ); off: only `cbccvc queries add`."""
-    log_format: str | None = None
-    """"json" or "text"; None: json in production, text otherwise."""
-    log_level: str = "INFO"
-    otel_endpoint: str | None = None
-    """OTLP/HTTP collector (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is on only when set."""
-    otel_service_name: str = "cbccvc-gateway"
+    # -- GraphQL --
+    max_page_size: int = setting(
+        "CBCCVC_MAX_PAGE_SIZE", 100, integer(), "the largest `first`/`last` a connection accepts"
+    )
+    default_page_size: int = setting(
+        "CBCCVC_DEFAULT_PAGE_SIZE",
+        20,
+        integer(),
+        "page size when neither `first` nor `last` is given",
+    )
+    document_cache_size: int = setting(
+        "CBCCVC_DOCUMENT_CACHE_SIZE",
+        1000,
+        integer(),
+        "parsed and validated GraphQL documents kept per process",
+    )
+    graphiql: bool = setting(
+        "CBCCVC_GRAPHIQL", True, boolean, "serve GraphiQL at GET /graphql to browsers"
+    )
+    statistics_min_count: int = setting(
+        "CBCCVC_STATISTICS_MIN_COUNT",
+        5,
+        integer(),
+        "statistics cells below this count are suppressed for callers who see aggregates only",
+    )
+    # -- operation limits (gateway/limits.py) --
+    max_depth: int = setting("CBCCVC_MAX_DEPTH", 10, integer(), "nesting of fields")
+    max_aliases: int = setting(
+        "CBCCVC_MAX_ALIASES", 15, integer(minimum=0), "aliased fields in the operation"
+    )
+    max_root_fields: int = setting(
+        "CBCCVC_MAX_ROOT_FIELDS", 10, integer(), "fields at the root of the operation"
+    )
+    max_directives: int = setting(
+        "CBCCVC_MAX_DIRECTIVES", 50, integer(minimum=0), "directives in the operation"
+    )
+    max_tokens: int = setting(
+        "CBCCVC_MAX_TOKENS", 1000, integer(), "lexical tokens of the whole document"
+    )
+    max_fields: int = setting(
+        "CBCCVC_MAX_FIELDS", 250, integer(), "field selections with fragments expanded"
+    )
+    max_cost: int = setting(
+        "CBCCVC_MAX_COST",
+        10_000,
+        integer(),
+        "the estimated number of values resolved (lists multiply what is below them)",
+    )
+    max_batch_operations: int = setting(
+        "CBCCVC_MAX_BATCH_OPERATIONS", 1, integer(), "operations in one request"
+    )
+    max_body_bytes: int = setting(
+        "CBCCVC_MAX_BODY_BYTES", 1 << 20, integer(minimum=1024), "request body size"
+    )
+    list_multiplier: int = setting(
+        "CBCCVC_LIST_MULTIPLIER",
+        10,
+        integer(),
+        "what the cost assumes a list field without first/last returns",
+    )
+    request_deadline: float = setting(
+        "CBCCVC_REQUEST_DEADLINE",
+        10.0,
+        number(minimum=0.1),
+        "seconds one request may take in all before it is answered 504",
+    )
+    # -- persisted queries --
+    automatic_persisted_queries: bool = setting(
+        "CBCCVC_AUTOMATIC_PERSISTED_QUERIES",
+        True,
+        boolean,
+        "register a new query sent with its sha256 (Apollo APQ); off: only `cbccvc queries add`",
+    )
+    persisted_query_cache_size: int = setting(
+        "CBCCVC_PERSISTED_QUERY_CACHE_SIZE",
+        1000,
+        integer(),
+        "persisted query texts kept in memory per process, in front of the store",
+    )
+    # -- rate limits --
+    redis_url: str | None = setting(
+        "CBCCVC_REDIS_URL",
+        None,
+        redis_url,
+        "Redis for rate limits shared by replicas; unset keeps them in the store",
+        secret=True,
+    )
+    rate_limit_per_client: float = setting(
+        "CBCCVC_RATE_LIMIT_PER_CLIENT",
+        0.0,
+        number(),
+        "requests per second each OAuth client may sustain; 0 turns the limit off",
+    )
+    rate_limit_client_burst: int = setting(
+        "CBCCVC_RATE_LIMIT_CLIENT_BURST", 40, integer(), "requests a client may send at once"
+    )
+    rate_limit_per_address: float = setting(
+        "CBCCVC_RATE_LIMIT_PER_ADDRESS",
+        0.0,
+        number(),
+        "requests per second each client address may sustain; 0 turns the limit off",
+    )
+    rate_limit_address_burst: int = setting(
+        "CBCCVC_RATE_LIMIT_ADDRESS_BURST", 20, integer(), "requests an address may send at once"
+    )
+    # -- observability --
+    log_format: str | None = setting(
+        "CBCCVC_LOG_FORMAT",
+        None,
+        one_of("json", "text"),
+        '"json" or "text"; unset: json in production, text otherwise',
+    )
+    log_level: str = setting(
+        "CBCCVC_LOG_LEVEL", "INFO", one_of(*LOG_LEVELS, upper=True), "the logging level"
+    )
+    otel_endpoint: str | None = setting(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        None,
+        text,
+        "OTLP/HTTP collector; tracing is on only when set",
+    )
+    otel_service_name: str = setting(
+        "OTEL_SERVICE_NAME", "cbccvc-gateway", text, "`service.name` of the spans"
+    )
+    # -- authorization server and tokens --
+    issuer: str | None = setting(
+        "CBCCVC_ISSUER",
+        None,
+        secure_issuer,
+        "the authorization server's public base URL (`iss` of its tokens); default from host:port",
+    )
+    audience: str | None = setting(
+        "CBCCVC_AUDIENCE",
+        None,
+        text,
+        "what access tokens must carry in `aud`; default: the issuer's /graphql",
+    )
+    access_token_ttl: int = setting(
+        "CBCCVC_ACCESS_TOKEN_TTL",
+        600,
+        integer(minimum=30),
+        "seconds an access token from our token endpoint lives",
+    )
+    clock_skew: int = setting(
+        "CBCCVC_CLOCK_SKEW",
+        30,
+        integer(minimum=0),
+        "seconds of clock difference tolerated on exp, nbf and iat",
+    )
+    trusted_issuers: tuple[TrustedIssuer, ...] = setting(
+        "CBCCVC_TRUSTED_ISSUERS",
+        (),
+        parse_trusted_issuers,
+        "other authorization servers whose tokens are accepted, verified by their JWKS",
+    )
+    key_encryption_key: str | None = setting(
+        "CBCCVC_KEY_ENCRYPTION_KEY",
+        None,
+        key_encryption_key,
+        "base64url of 32 bytes: seals the private halves of the signing keys (AES-256-GCM)",
+        secret=True,
+    )
+    jwks_cache_ttl: int = setting(
+        "CBCCVC_JWKS_CACHE_TTL",
+        600,
+        integer(),
+        "seconds a trusted issuer's JWKS is reused before it is fetched again",
+    )
+    key_refresh_interval: int = setting(
+        "CBCCVC_KEY_REFRESH_INTERVAL",
+        60,
+        integer(),
+        "seconds between reloads of our signing keys from the store",
+    )
+    token_cache_size: int = setting(
+        "CBCCVC_TOKEN_CACHE_SIZE",
+        10_000,
+        integer(minimum=0),
+        "verified access tokens remembered until they expire",
+    )
+    # -- the exchange --
+    exchange_keys: Path = setting(
+        "CBCCVC_EXCHANGE_KEYS",
+        Path("exchange-keys"),
+        path,
+        "the folder of the exchange's key files (`cbccvc agency-keys`, `--dir` overrides it)",
+    )
+    source_variables: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The environment as read at start-up: what `${NAME}` in the sources file expands to."""
 
     def effective_log_format(self) -> str:
         return self.log_format or ("json" if self.production else "text")
@@ -257,71 +467,22 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every variable of the table that is set (an empty one counts as unset), validated."""
         env = os.environ if env is None else env
-        settings = cls(
-            database_url=env.get("DATABASE_URL") or None,
-            data_dir=Path(env.get("CBCCVC_DATA_DIR") or ".cbccvc"),
-            host=env.get("CBCCVC_HOST") or "127.0.0.1",
-            port=_int(env, "CBCCVC_PORT", 8000, minimum=0),
-            max_page_size=_int(env, "CBCCVC_MAX_PAGE_SIZE", 100),
-            default_page_size=_int(env, "CBCCVC_DEFAULT_PAGE_SIZE", 20),
-            document_cache_size=_int(env, "CBCCVC_DOCUMENT_CACHE_SIZE", 1000),
-            graphiql=_bool(env, "CBCCVC_GRAPHIQL", True),
-            pool_size=_int(env, "CBCCVC_DB_POOL_SIZE", 10),
-            sources_config=Path(env["CBCCVC_SOURCES"]) if env.get("CBCCVC_SOURCES") else None,
-            sync_interval_s=_float(env, "CBCCVC_SYNC_INTERVAL_S", 0.0),
-            issuer=env.get("CBCCVC_ISSUER") or None,
-            audience=env.get("CBCCVC_AUDIENCE") or None,
-            access_token_ttl=_int(env, "CBCCVC_ACCESS_TOKEN_TTL", 600, minimum=30),
-            clock_skew=_int(env, "CBCCVC_CLOCK_SKEW", 30, minimum=0),
-            trusted_issuers=parse_trusted_issuers(env.get("CBCCVC_TRUSTED_ISSUERS") or "[]"),
-            key_encryption_key=_key_encryption_key(env, "CBCCVC_KEY_ENCRYPTION_KEY"),
-            jwks_cache_ttl=_int(env, "CBCCVC_JWKS_CACHE_TTL", 600),
-            key_refresh_interval=_int(env, "CBCCVC_KEY_REFRESH_INTERVAL", 60),
-            token_cache_size=_int(env, "CBCCVC_TOKEN_CACHE_SIZE", 10_000, minimum=0),
-            production=_bool(env, "CBCCVC_PRODUCTION", False),
-            max_depth=_int(env, "CBCCVC_MAX_DEPTH", 10),
-            max_aliases=_int(env, "CBCCVC_MAX_ALIASES", 15, minimum=0),
-            max_root_fields=_int(env, "CBCCVC_MAX_ROOT_FIELDS", 10),
-            max_directives=_int(env, "CBCCVC_MAX_DIRECTIVES", 50, minimum=0),
-            max_tokens=_int(env, "CBCCVC_MAX_TOKENS", 1000),
-            max_fields=_int(env, "CBCCVC_MAX_FIELDS", 250),
-            max_cost=_int(env, "CBCCVC_MAX_COST", 10_000),
-            max_batch_operations=_int(env, "CBCCVC_MAX_BATCH_OPERATIONS", 1),
-            max_body_bytes=_int(env, "CBCCVC_MAX_BODY_BYTES", 1 << 20, minimum=1024),
-            list_multiplier=_int(env, "CBCCVC_LIST_MULTIPLIER", 10),
-            request_deadline=_float(env, "CBCCVC_REQUEST_DEADLINE", 10.0, minimum=0.1),
-            redis_url=env.get("CBCCVC_REDIS_URL") or None,
-            rate_limit_per_client=_float(env, "CBCCVC_RATE_LIMIT_PER_CLIENT", 0.0),
-            rate_limit_client_burst=_int(env, "CBCCVC_RATE_LIMIT_CLIENT_BURST", 40),
-            rate_limit_per_address=_float(env, "CBCCVC_RATE_LIMIT_PER_ADDRESS", 0.0),
-            rate_limit_address_burst=_int(env, "CBCCVC_RATE_LIMIT_ADDRESS_BURST", 20),
-            persisted_query_cache_size=_int(env, "CBCCVC_PERSISTED_QUERY_CACHE_SIZE", 1000),
-            automatic_persisted_queries=_bool(env, "CBCCVC_AUTOMATIC_PERSISTED_QUERIES", True),
-            log_format=env.get("CBCCVC_LOG_FORMAT") or None,
-            log_level=(env.get("CBCCVC_LOG_LEVEL") or "INFO").upper(),
-            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
-            otel_service_name=env.get("OTEL_SERVICE_NAME") or "cbccvc-gateway",
-        )
+        values: dict[str, Any] = {}
+        for name, variable in variables().items():
+            raw = env.get(variable.name)
+            if raw:
+                values[name] = variable.parse(raw, variable.name)
+        settings = cls(**values, source_variables=dict(env))
         if settings.default_page_size > settings.max_page_size:
             raise SettingsError(
                 "CBCCVC_DEFAULT_PAGE_SIZE must not exceed CBCCVC_MAX_PAGE_SIZE "
                 f"({settings.default_page_size} > {settings.max_page_size})"
             )
-        if settings.issuer is not None and not secure_url(settings.issuer):
-            raise SettingsError("CBCCVC_ISSUER must be an https URL (or http on loopback)")
-        if settings.log_format not in (None, "json", "text"):
-            raise SettingsError(
-                f"CBCCVC_LOG_FORMAT must be json or text, got {settings.log_format!r}"
-            )
-        if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise SettingsError(
-                f"CBCCVC_LOG_LEVEL must be a logging level, got {settings.log_level!r}"
-            )
-        if settings.redis_url is not None and urlsplit(settings.redis_url).scheme not in (
-            "redis",
-            "rediss",
-            "unix",
-        ):
-            raise SettingsError("CBCCVC_REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return settings
+
+
+def variables() -> dict[str, Variable]:
+    """The table: each setting read from the environment, by field name, in field order."""
+    return {f.name: f.metadata[_VARIABLE] for f in fields(Settings) if _VARIABLE in f.metadata}

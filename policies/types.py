@@ -19,6 +19,10 @@ class Level(StrEnum):
     PARTNER = "partner"  # another agency's system, by purpose
 
 
+TOKEN_LEVELS = frozenset(level for level in Level if level is not Level.PUBLIC)
+"""The levels an access token may claim (the public is whoever calls without one)."""
+
+
 class FieldClass(IntEnum):
     """How restricted a field is; a caller allowed a class sees every class below it."""
 

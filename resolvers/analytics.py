@@ -22,7 +22,6 @@ from analytics.statistics import (
     ShownCell,
     StatisticsQuery,
     breakdown,
-    minimum_public_count,
     suppress,
 )
 from policies.types import FieldClass, Level, Relation
@@ -109,7 +108,7 @@ async def statistics(context: Context, request: StatisticsRequest) -> Statistics
     )
     cells = await breakdown(context.engine, index, query)
     if aggregates_only(context, relations):
-        minimum: int | None = minimum_public_count()
+        minimum: int | None = context.options.minimum_public_count
         shown, total = suppress(cells, minimum or 0)
     else:
         minimum = None

@@ -10,10 +10,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.base import Source
-from gateway.settings import Settings
 from resolvers.access import Access
 from resolvers.live import DETAIL_FIELDS, LiveLoaders
 from resolvers.loaders import Loaders, fetch
+from resolvers.options import ResolverOptions
 from resolvers.pagination import PageRequest, page_request
 from resolvers.reference import Reference
 from resolvers.scope import ScopeCache
@@ -23,7 +23,8 @@ from store.queries import consents
 @dataclass
 class Context:
     engine: AsyncEngine
-    settings: Settings
+    options: ResolverOptions
+    """Page sizes and the statistics' minimum count, from the gateway's Settings."""
     reference: Reference
     access: Access
     request_id: str = ""
@@ -57,8 +58,8 @@ class Context:
             after=after,
             last=last,
             before=before,
-            default_size=self.settings.default_page_size,
-            max_size=self.settings.max_page_size,
+            default_size=self.options.default_page_size,
+            max_size=self.options.max_page_size,
         )
 
     async def visible_people(self, rows: Sequence[Row[Any]]) -> Sequence[Row[Any]]:

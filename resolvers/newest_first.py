@@ -20,14 +20,14 @@ async def newest_first(
     first: int | None,
     after: str | None,
 ) -> Page[Row[Any]]:
-    settings = context.settings
+    options = context.options
     request = page_request(
         first=first,
         after=after,
         last=None,
         before=None,
-        default_size=settings.default_page_size,
-        max_size=settings.max_page_size,
+        default_size=options.default_page_size,
+        max_size=options.max_page_size,
     )
     if request.after_key is not None:
         where = [*where, table.c.id < request.after_key]

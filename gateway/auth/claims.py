@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.auth.errors import AuthenticationError
-from policies.types import Caller, Level
+from policies.types import TOKEN_LEVELS, Caller, Level
 
 CLAIM_LEVEL = "cbccvc_level"
 """The caller's management level: central, ministry, province, commune, unit, self or partner."""
@@ -27,9 +27,6 @@ TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a password
 _TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})  # RFC 9068 §4: either spelling
 REGISTERED_CLAIMS = ("iss", "aud", "exp", "iat", "jti", "sub", "client_id")
 """Claims RFC 9068 requires in every access token (`aud` and `exp` above all)."""
-
-TOKEN_LEVELS = frozenset(level for level in Level if level is not Level.PUBLIC)
-"""Levels a token may carry: `public` is what a caller without a token is, never a claim."""
 _LEVELS_WITHOUT_ORG = frozenset({Level.SELF})
 """Every level but self acts for an organisation, so its token must name one."""
 

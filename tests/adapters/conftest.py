@@ -42,8 +42,9 @@ the HTTP sources' colleague's):
   for integers (salary_step), decimal.Decimal for coefficients.
 - Registry (adapters/registry.py): a kind's module `adapters.<kind>` is imported lazily when a
   config names that kind; it either puts its factory into `adapters.registry.KIND_FACTORIES` on
-  import, or defines a module-level `from_settings(settings: Mapping[str, Any]) -> Source` (the
-  config entry with `id`, `owner` and its own keys; the guard's keys are removed).
+  import, or defines a module-level `from_settings(settings, wiring) -> Source` (the config
+  entry with `id`, `owner` and its own keys, the guard's keys removed; and the SourceWiring of
+  adapters/wiring.py, which a source reads instead of the environment).
 - The shared source's `health()` is ok; wrapped in a GuardedSource it answers the same.
 - Keys of FACTORIES are the test ids (`sql-vi`, `sql-en`, `file`, `exchange`, `population`,
   `insurance`); a new adapter is a new entry.

@@ -11,6 +11,7 @@ from adapters.mock import MockSource
 from adapters.registry import RegistryError, SourceRegistry
 from adapters.resilience import GuardedSource
 from adapters.sql import SqlSource
+from adapters.wiring import SourceWiring
 from vocabulary.sources import Capability, SourceKind
 
 SQL_ENTRY = {
@@ -96,22 +97,22 @@ def test_unknown_settings_are_refused() -> None:
         SourceRegistry.from_config(config({**FILE_ENTRY, "folder_path": "/srv"}))
 
 
-def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("G18_DSN", "postgresql://reader:s3cret@legacy/hrm")
-    sources = SourceRegistry.from_config(config({**SQL_ENTRY, "dsn": "${G18_DSN}"}))
+def test_secrets_come_from_the_environment() -> None:
+    environment = SourceWiring(variables={"G18_DSN": "postgresql://reader:s3cret@legacy/hrm"})
+    sources = SourceRegistry.from_config(config({**SQL_ENTRY, "dsn": "${G18_DSN}"}), environment)
     inner = sources[SQL_ENTRY["id"]].inner
     assert isinstance(inner, SqlSource)
     assert inner._dsn == "postgresql://reader:s3cret@legacy/hrm"
 
 
-def test_an_unset_environment_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("G18_DSN", raising=False)
+def test_an_unset_environment_variable_is_an_error() -> None:
+    environment = SourceWiring(variables={"OTHER_DSN": "postgresql://reader@legacy/hrm"})
     with pytest.raises(RegistryError, match="G18_DSN is not set"):
-        SourceRegistry.from_config(config({**SQL_ENTRY, "dsn": "${G18_DSN}"}))
+        SourceRegistry.from_config(config({**SQL_ENTRY, "dsn": "${G18_DSN}"}), environment)
 
 
 def test_a_kind_registered_by_its_module_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    def population(settings: Any) -> MockSource:
+    def population(settings: Any, wiring: SourceWiring) -> MockSource:
         return MockSource(settings["id"], settings["owner"])
 
     monkeypatch.setitem(registry.KIND_FACTORIES, SourceKind.POPULATION, population)

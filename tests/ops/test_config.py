@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +14,7 @@ from gateway.config_file import (
     environment_name,
     load_settings,
 )
-from gateway.settings import Settings, SettingsError
+from gateway.settings import Settings, SettingsError, variables
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
 
@@ -111,11 +111,24 @@ def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     assert "cannot read" in str(refused.value)
 
 
+class _Asked(dict[str, str]):
+    """An empty environment that remembers which variables were looked up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+
 def test_every_setting_is_read_from_the_environment_name_the_file_maps_it_to() -> None:
     """A field added without its variable, or under another name, fails here."""
-    source = inspect.getsource(Settings.from_env)
+    environment = _Asked()
+    Settings.from_env(environment)
     for name, variable in configurable_fields().items():
-        assert f'"{variable}"' in source, f"Settings.{name} is not read from {variable}"
+        assert variable in environment.asked, f"Settings.{name} is not read from {variable}"
     assert {f for f in Settings.__dataclass_fields__} >= NOT_CONFIGURABLE
 
 
@@ -127,3 +140,34 @@ def test_every_setting_is_documented() -> None:
         assert variable in documented, f"{variable} is missing from docs/configuration.md"
         assert f"`{name}`" in docs, f"the file key {name} is missing from docs/configuration.md"
     assert "CBCCVC_CONFIG" in documented
+
+
+def _as_documented(default: object) -> str | None:
+    if default is None or default == ():
+        return None  # documented in words ("unset", "[]", "json in production, else text")
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, float):
+        return f"{default:g}"
+    return str(default)
+
+
+def test_every_documented_default_is_the_one_in_the_settings_table() -> None:
+    """Each default is written once, in gateway/settings.py; the docs show that value."""
+    rows = {
+        match[1]: match[2]
+        for match in re.finditer(
+            r"^\| `([A-Z_]+)` \| [^|]* \| ([^|]*) \|", DOCS.read_text(), flags=re.MULTILINE
+        )
+    }
+    for name, variable in variables().items():
+        default = _as_documented(Settings.__dataclass_fields__[name].default)
+        if default is not None:
+            assert f"`{default}`" in rows[variable.name], (variable.name, rows[variable.name])
+
+
+def test_a_statistics_minimum_count_below_one_is_refused() -> None:
+    """Suppression protects small groups: a typo must not turn it off."""
+    with pytest.raises(SettingsError, match="CBCCVC_STATISTICS_MIN_COUNT must be at least 1"):
+        Settings.from_env({"CBCCVC_STATISTICS_MIN_COUNT": "0"})
+    assert Settings.from_env({"CBCCVC_STATISTICS_MIN_COUNT": "10"}).statistics_min_count == 10

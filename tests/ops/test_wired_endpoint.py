@@ -179,3 +179,64 @@ async def test_the_operations_routes_are_served(client: httpx.AsyncClient) -> No
     assert ready.json()["checks"]["database"] == "ok"
     scraped = await client.get("/metrics")
     assert 'cbccvc_graphql_operations_total{operation="Probe",outcome="ok"}' in scraped.text
+
+
+async def test_an_export_gets_the_same_429_and_request_id_as_graphql(fresh_store_url: str) -> None:
+    """The dashboard reads /graphql and the exports: one budget for both, refused alike, while
+    the routes that need no caller (GraphiQL's page, health) are never limited."""
+    settings = Settings(rate_limit_per_address=0.001, rate_limit_address_burst=1)
+    async with serving(settings, make_url(fresh_store_url), None) as client:
+        allowed = await client.post("/graphql", json=TYPENAME, headers=HEADERS)
+        export = await client.get(
+            "/export/statistics.csv",
+            params={"groupBy": "PROVINCE"},
+            headers={"X-Request-Id": "export-1"},
+        )
+        graphql = await client.post(
+            "/graphql", json=TYPENAME, headers={**HEADERS, "X-Request-Id": "graphql-1"}
+        )
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        health = await client.get("/healthz")
+    assert allowed.status_code == 200
+    assert (export.status_code, graphql.status_code) == (429, 429)
+    assert export.headers["x-request-id"] == "export-1"
+    assert graphql.headers["x-request-id"] == "graphql-1"
+    assert int(export.headers["retry-after"]) >= 1
+    assert export.headers["retry-after"] == graphql.headers["retry-after"]
+    [error] = graphql.json()["errors"]
+    assert error["extensions"] == {"code": "RATE_LIMITED", "requestId": "graphql-1"}
+    assert export.json()["code"] == "RATE_LIMITED"
+    assert (page.status_code, health.status_code) == (200, 200)
+
+
+async def test_an_export_past_its_deadline_is_504_like_graphql(
+    seeded_store_url: URL, engine: AsyncEngine
+) -> None:
+    async with serving(Settings(request_deadline=0.000_001), seeded_store_url, engine) as client:
+        response = await client.get(
+            "/export/statistics.csv",
+            params={"groupBy": "PROVINCE"},
+            headers={"X-Request-Id": "slow-export"},
+        )
+    assert response.status_code == 504
+    assert response.json()["code"] == "DEADLINE_EXCEEDED"
+    assert response.headers["x-request-id"] == "slow-export"
+
+
+async def test_a_bad_token_gets_the_same_401_on_an_export_as_on_graphql(
+    client: httpx.AsyncClient,
+) -> None:
+    bad = {"Authorization": "Bearer not.a.jwt"}
+    graphql = await client.post(
+        "/graphql", json=TYPENAME, headers={**HEADERS, **bad, "X-Request-Id": "g-401"}
+    )
+    export = await client.get(
+        "/export/statistics.csv",
+        params={"groupBy": "PROVINCE"},
+        headers={**bad, "X-Request-Id": "e-401"},
+    )
+    assert (graphql.status_code, export.status_code) == (401, 401)
+    assert graphql.headers["www-authenticate"] == export.headers["www-authenticate"]
+    assert graphql.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert (graphql.headers["x-request-id"], export.headers["x-request-id"]) == ("g-401", "e-401")
+    assert graphql.json()["errors"][0]["message"] == export.json()["error"]

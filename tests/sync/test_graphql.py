@@ -14,10 +14,10 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app import schema_fields
-from gateway.settings import Settings
 from policies.types import Caller, Level
 from resolvers import sync as sync_resolvers
 from resolvers.access import ForbiddenError
+from resolvers.options import ResolverOptions
 from schema import sync as sync_schema
 from schema.connection import Connection
 from store.database import create_engine, sync_free_dsn
@@ -53,7 +53,7 @@ def test_the_pending_policy_classes_every_field_of_the_sync_types() -> None:
 @dataclass
 class _Context:
     engine: AsyncEngine
-    settings: Settings
+    options: ResolverOptions
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ async def context(fresh_store_url: str) -> Any:
     finally:
         await conn.close()
     engine = create_engine(fresh_store_url, pool_size=1)
-    yield _Context(engine, Settings(max_page_size=100, default_page_size=20))
+    yield _Context(engine, ResolverOptions(20, 100, minimum_public_count=5))
     await engine.dispose()
 
 
