@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -78,10 +78,6 @@ class Manifest:
         last = calendar.monthrange(year, month)[1]
         opens = datetime(year, month, last - APPROVAL_WINDOW_DAYS + 1, tzinfo=UTC)
         return datetime.fromtimestamp(self.approved_at, UTC) >= opens
-
-
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def manifest_of(
