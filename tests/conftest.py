@@ -28,8 +28,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from policies.types import Caller
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
-from store.migrate import upgrade
-from store.reference_data import load_code_lists
+from store.prepare import prepare_store
 
 SEEDED_PEOPLE = 3000
 SEED = 2026
@@ -64,13 +63,7 @@ def pg_tmp() -> Iterator[Path]:
 
 async def _new_store(server: URL) -> URL:
     url = await ensure_database(server, f"cbccvc_test_{uuid.uuid4().hex[:12]}")
-    engine = create_engine(url, pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(url)
     return url
 
 
