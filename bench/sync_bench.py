@@ -50,9 +50,9 @@ from store.database import (  # noqa: E402
     with_database,
 )
 from store.migrate import upgrade  # noqa: E402
+from store.person_row import PERSON_COLUMNS  # noqa: E402
 from store.reference_data import load_code_lists  # noqa: E402
 from sync.demo import copy_organization_register, prepare_truth  # noqa: E402
-from sync.normalise import PERSON_COLUMNS  # noqa: E402
 from sync.organizations import sync_organizations  # noqa: E402
 from sync.pipeline import BATCH_SIZE, sync_all  # noqa: E402
 

@@ -38,13 +38,11 @@ from adapters.base import Source
 from adapters.types import Capability, ChangePage, SourceRecord
 from exchange.approval import record_digest
 from gateway.metrics import SYNC_RUNS, record_sync, record_sync_reject
+from store.person_row import CONTENT_COLUMNS, PERSON_COLUMNS, content_hash
 from sync.normalise import (
-    CONTENT_COLUMNS,
     DATE_FIELDS,
-    PERSON_COLUMNS,
     Failure,
     Standard,
-    content_hash,
     normalise,
     row_tuple,
 )
