@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
-from adapters.base import Source
+from adapters.base import Source, timed_health
 from adapters.errors import FatalSourceError, SourceSecurityError
 from adapters.http import (
     DEFAULT_TIMEOUT,
@@ -42,7 +42,6 @@ from adapters.http import (
     error_for_status,
     protocol_error,
     setting,
-    timed_health,
 )
 from adapters.types import (
     Capability,
