@@ -6,12 +6,14 @@ UnsupportedOperation. Callers check `Capability.X in source.capabilities` before
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import ClassVar
 
-from adapters.errors import UnsupportedOperation
+from adapters.errors import SourceError, UnsupportedOperation
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -69,7 +71,7 @@ class Source(ABC):
 
     @abstractmethod
     async def health(self) -> Health:
-        """Whether the source answers now, and how fast."""
+        """Whether the source answers now, and how fast (`timed_health` of one cheap call)."""
 
     async def aclose(self) -> None:  # noqa: B027 - sources without resources need no close
         """Release connections and files; the source is unusable afterwards."""
@@ -84,3 +86,15 @@ class Source(ABC):
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def timed_health(check: Callable[[], Awaitable[str]]) -> Health:
+    """Health from one call: ok with its latency, or not ok with the error's code and message."""
+    started = time.perf_counter()
+    try:
+        detail = await check()
+        ok = True
+    except SourceError as error:
+        detail, ok = f"{error.code}: {error}", False
+    elapsed = (time.perf_counter() - started) * 1000.0
+    return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)

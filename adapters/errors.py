@@ -11,7 +11,6 @@
     │   │   └── SourceSecurityError   an envelope failed its checks (forged, replayed, ...)
     │   ├── ReadOnlyViolation     something tried to write to an agency's database
     │   └── SourceClosed          the source was closed (aclose) and cannot be used again
-    └── SkippableRecordError      one record cannot be read; the rest of the page can
 
 Adapters translate foreign exceptions (asyncpg, httpx, openpyxl, ...) into these at their
 boundary with `raise ... from exc`, so callers never see a driver's exception.
@@ -82,13 +81,3 @@ class ReadOnlyViolation(FatalSourceError):
 
 class SourceClosed(FatalSourceError):
     code = "SOURCE_CLOSED"
-
-
-class SkippableRecordError(SourceError):
-    """One record is unreadable (bad encoding, malformed row); it goes to rejects with `reason`."""
-
-    def __init__(
-        self, message: str, *, source_id: str | None = None, source_record_id: str | None = None
-    ) -> None:
-        super().__init__(message, source_id=source_id)
-        self.source_record_id = source_record_id

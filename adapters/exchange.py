@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import httpx
 import orjson
 
-from adapters.base import Source
+from adapters.base import Source, timed_health
 from adapters.errors import FatalSourceError, SourceSecurityError
 from adapters.http import (
     DEFAULT_TIMEOUT,
@@ -41,7 +41,6 @@ from adapters.http import (
     error_for_status,
     protocol_error,
     setting,
-    timed_health,
 )
 from adapters.wiring import NO_WIRING, SourceWiring
 from exchange import protocol
@@ -272,7 +271,3 @@ def from_settings(settings: Mapping[str, Any], wiring: SourceWiring = NO_WIRING)
         )
     except ValueError as error:  # a malformed id or batch size
         raise FatalSourceError(str(error)) from error
-
-
-# the name the registry's brief used; the registry looks up `from_settings`
-from_config = from_settings

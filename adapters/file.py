@@ -26,19 +26,17 @@ import hashlib
 import io
 import json
 import os
-import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from zipfile import BadZipFile
 
-from adapters.base import Source
+from adapters.base import Source, timed_health
 from adapters.encodings import convert, detect_encoding, legacy_looking
-from adapters.errors import FatalSourceError, SourceClosed, SourceError, SourceUnavailable
+from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
 from adapters.mappings import MappingSpec, load_mapping, map_row
 from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
@@ -315,15 +313,12 @@ class FileSource(Source):
             raise SourceClosed(f"{self.id} is closed", source_id=self.id)
 
     async def health(self) -> Health:
-        started = time.perf_counter()
-        try:
+        async def check() -> str:
             self._check_open()
             files = len(await asyncio.to_thread(self._listing))
-            ok, detail = True, f"{files} file(s) in the drop folder"
-        except SourceError as error:
-            ok, detail = False, f"{error.code}: {error}"
-        elapsed = (time.perf_counter() - started) * 1000.0
-        return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)
+            return f"{files} file(s) in the drop folder"
+
+        return await timed_health(check)
 
     async def aclose(self) -> None:
         self._closed = True

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +36,6 @@ from adapters.errors import (
     SourceUnavailable,
 )
 from exchange.payload import PayloadError, Reader
-from vocabulary.sources import Health
 
 DEFAULT_TIMEOUT = 5.0
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
@@ -317,18 +315,6 @@ async def _read_capped(response: httpx.Response, source_id: str) -> bytes:
 def protocol_error(error: PayloadError, source_id: str) -> SourceProtocolError:
     """A payload of the wrong shape, as the caller sees it (the path says where)."""
     return SourceProtocolError(f"{source_id} answered off protocol: {error}", source_id=source_id)
-
-
-async def timed_health(check: Callable[[], Awaitable[str]]) -> Health:
-    """Health from one call: ok with its latency, or not ok with the error's code and message."""
-    started = time.perf_counter()
-    try:
-        detail = await check()
-        ok = True
-    except SourceError as error:
-        detail, ok = f"{error.code}: {error}", False
-    elapsed = (time.perf_counter() - started) * 1000.0
-    return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)
 
 
 def check_settings(settings: Mapping[str, Any], kind: str, allowed: frozenset[str]) -> None:

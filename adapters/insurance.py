@@ -65,4 +65,3 @@ class InsuranceSource(LookupSource[InsuranceRecord]):
 
 
 from_settings = settings_reader("insurance", InsuranceSource)
-from_config = from_settings  # the name the registry's brief used; it looks up `from_settings`

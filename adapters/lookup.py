@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
-from adapters.base import Source
+from adapters.base import Source, timed_health
 from adapters.errors import FatalSourceError
 from adapters.http import (
     DEFAULT_TIMEOUT,
@@ -23,7 +23,6 @@ from adapters.http import (
     check_settings,
     protocol_error,
     setting,
-    timed_health,
 )
 from adapters.wiring import NO_WIRING, SourceWiring
 from exchange.payload import PayloadError, Reader

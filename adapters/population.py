@@ -55,4 +55,3 @@ class PopulationSource(LookupSource[IdentityRecord]):
 
 
 from_settings = settings_reader("population", PopulationSource)
-from_config = from_settings  # the name the registry's brief used; it looks up `from_settings`

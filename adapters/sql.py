@@ -23,16 +23,15 @@ import asyncio
 import base64
 import binascii
 import json
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 
-from adapters.base import Source
+from adapters.base import Source, timed_health
 from adapters.errors import (
     FatalSourceError,
     ReadOnlyViolation,
@@ -458,14 +457,11 @@ class SqlSource(Source):
         return [organization_record(rule, row) for row in rows]
 
     async def health(self) -> Health:
-        started = time.perf_counter()
-        try:
+        async def check() -> str:
             await self.run_read_only(lambda conn: conn.fetchval("SELECT 1"))
-            ok, detail = True, ""
-        except SourceError as error:
-            ok, detail = False, f"{error.code}: {error}"
-        elapsed = (time.perf_counter() - started) * 1000.0
-        return Health(ok=ok, checked_at=datetime.now(UTC), latency_ms=elapsed, detail=detail)
+            return ""
+
+        return await timed_health(check)
 
     async def aclose(self) -> None:
         self._closed = True

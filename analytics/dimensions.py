@@ -66,14 +66,6 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 """(label, lowest age, highest age): age is the reference year minus the birth year."""
 
 
-def age_band(birth_year: int, reference_year: int) -> str:
-    age = reference_year - birth_year
-    for label, low, high in AGE_BANDS:
-        if low <= age <= high:
-            return label
-    return AGE_BANDS[0][0]  # born after the reference year
-
-
 def age_band_sql(column: str, reference_year: int) -> str:
     """A CASE expression giving the band of `column` (a birth year) in `reference_year`."""
     cases = " ".join(

@@ -137,24 +137,6 @@ async def load(engine: AsyncEngine, index: OrgIndex, root: Org, year: int) -> li
     return build_lines(index, root, quotas, {k: (v[0], v[1], v[2]) for k, v in headcounts.items()})
 
 
-async def direct_headcounts(conn: AsyncConnection, ids: list[int]) -> dict[int, Counts]:
-    """Active headcount per organisation straight from `person` (tests, the baseline)."""
-    rows = (
-        await conn.execute(
-            text(
-                "SELECT organization_id,"
-                " count(*) FILTER (WHERE category IN ('cadre', 'civil_servant')),"
-                " count(*) FILTER (WHERE category = 'public_employee'),"
-                " count(*) FILTER (WHERE category = 'contract_worker')"
-                " FROM person WHERE status = 'active' AND organization_id = ANY(:ids)"
-                " GROUP BY 1"
-            ).bindparams(bindparam("ids", type_=ARRAY(BigInteger))),
-            {"ids": ids},
-        )
-    ).all()
-    return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
-
-
 @dataclass(frozen=True)
 class QuotaChange:
     organization_id: int

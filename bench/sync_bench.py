@@ -47,9 +47,9 @@ from store.database import (
     with_database,
 )
 from store.migrate import upgrade
+from store.person_row import PERSON_COLUMNS
 from store.reference_data import load_code_lists
 from sync.demo import copy_organization_register, prepare_truth
-from sync.normalise import PERSON_COLUMNS
 from sync.organizations import sync_organizations
 from sync.pipeline import BATCH_SIZE, sync_all
 

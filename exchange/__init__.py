@@ -1,8 +1,9 @@
 """Exchange between MOHA and the agencies: the protocol, and the connector an agency runs.
 
-exchange/protocol.py holds every payload shape (with its version), exchange/connector.py the
-Starlette service that serves them from an agency database (exchange/staffdb.py). The envelope
-around them (docs/exchange-protocol.md):
+exchange/protocol.py holds every payload shape (with its version), read field by field with
+exchange/payload.py; exchange/connector.py is the Starlette service that serves them from an
+agency database (exchange/staffdb.py), its change feed paged by exchange/cursor.py. The
+envelope around them (docs/exchange-protocol.md):
 
     envelope.py     sign and verify requests; seal (sign, then encrypt) and open responses
     keys.py         each party's keys, JWKS, rotation and revocation; the keys a verifier trusts

@@ -17,12 +17,11 @@ Pure: no store, no clock of its own.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -35,7 +34,6 @@ from exchange.merkle import InclusionProof, inclusion_proof, merkle_root, verify
 from exchange.protocol import dumps
 
 MANIFEST_TYPE = "moha-approval+jws"
-APPROVAL_WINDOW_DAYS = 5
 MAX_MANIFEST_BYTES = 16 * 1024
 
 
@@ -71,17 +69,6 @@ class Manifest:
             "approved_by": self.approved_by,
             "iat": self.approved_at,
         }
-
-    def on_time(self) -> bool:
-        """Approved within the last APPROVAL_WINDOW_DAYS days of its month (or later)."""
-        year, month = (int(part) for part in self.period.split("-"))
-        last = calendar.monthrange(year, month)[1]
-        opens = datetime(year, month, last - APPROVAL_WINDOW_DAYS + 1, tzinfo=UTC)
-        return datetime.fromtimestamp(self.approved_at, UTC) >= opens
-
-
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def manifest_of(

@@ -1,9 +1,11 @@
 """The monthly approvals in the Ministry store: keep a verified manifest with its leaves, and
-answer whether a record digest is covered (with the proof to show for it).
+answer whether the version the store holds of a source record is covered (with the proof to
+show for it).
 
     manifest = await store_approval(engine, token, digests, trusted_agency_keys)
-    coverage = await coverage_of(engine, "000.00.00.G18", record_digest(...))
-    coverage.covered, coverage.period, coverage.proof.as_dict(), coverage.manifest_token
+    found = await coverages(engine, [(source_id, source_record_id), ...])
+    coverage = found[(source_id, source_record_id)]  # None: no digest recorded by the sync
+    coverage.covered, coverage.period, coverage.proof, coverage.manifest_token
 
 Also MOHA's message log in the store (`append_message`, `verify_messages`), the same chain as
 exchange/msglog.py's file form.
@@ -66,29 +68,6 @@ async def store_approval(
                 insert(ApprovalLeaf), [{"manifest_id": manifest_id, "digest": d} for d in leaves]
             )
     return manifest
-
-
-async def coverage_of(engine: AsyncEngine, code: str, digest: str) -> Coverage:
-    """Whether `digest` (a person's current record digest) is covered by an approved manifest
-    of agency `code`, with the inclusion proof from the newest one that covers it."""
-    async with engine.connect() as conn:
-        holding = (
-            await conn.execute(
-                select(ApprovalManifest)
-                .join(ApprovalLeaf, ApprovalLeaf.manifest_id == ApprovalManifest.id)
-                .where(ApprovalManifest.agency_code == code, ApprovalLeaf.digest == digest)
-                .order_by(ApprovalManifest.period.desc(), ApprovalManifest.id.desc())
-                .limit(1)
-            )
-        ).first()
-        if holding is None:
-            return Coverage(False, digest)
-        leaves = (
-            await conn.execute(
-                select(ApprovalLeaf.digest).where(ApprovalLeaf.manifest_id == holding.id)
-            )
-        ).scalars()
-        return covered(digest, [(holding.token, _manifest(code, holding), list(leaves))])
 
 
 def _manifest(code: str, row: Any) -> Manifest:

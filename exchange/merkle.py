@@ -64,14 +64,6 @@ class InclusionProof:
     siblings: tuple[str, ...]
     sides: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "index": self.index,
-            "size": self.size,
-            "siblings": list(self.siblings),
-            "sides": "".join(self.sides),
-        }
-
 
 def inclusion_proof(digests: Iterable[str], digest: str) -> InclusionProof | None:
     ordered = leaves(digests)

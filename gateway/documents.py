@@ -77,16 +77,12 @@ class DocumentCache:
         # the parser stops at this many tokens: an enormous document costs no more than that
         self._max_tokens = max_tokens
         self._entries: OrderedDict[str, CheckedDocument] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, query: str) -> CheckedDocument:
         entry = self._entries.get(query)
         if entry is not None:
-            self.hits += 1
             self._entries.move_to_end(query)
             return entry
-        self.misses += 1
         entry = self._check(query)
         self._entries[query] = entry
         if len(self._entries) > self._size:

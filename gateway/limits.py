@@ -124,21 +124,12 @@ class LimitViolation:
             "maximum": self.maximum,
         }
 
-    def formatted(self) -> dict[str, object]:
-        """The error as it goes into a response's `errors` (add the request id)."""
-        return {"message": self.message, "extensions": self.extensions}
-
 
 def _violation(limit: str, value: int, maximum: int, what: str) -> LimitViolation | None:
     """`what` is the sentence's subject with its verb, e.g. "101 aliases exceed"."""
     if value <= maximum:
         return None
     return LimitViolation(limit, value, maximum, f"{what} the limit of {maximum}")
-
-
-def check_body_size(size: int, limits: Limits) -> LimitViolation | None:
-    """A request body of `size` bytes; the endpoint answers a violation with 413."""
-    return _violation("body_bytes", size, limits.max_body_bytes, f"a body of {size} bytes exceeds")
 
 
 def check_batch(operations: int, limits: Limits) -> LimitViolation | None:

@@ -226,10 +226,6 @@ class PersistedQueries:
                     self._safelists_read_at = self._clock()
         return self._safelists.get(client_id)
 
-    def forget_safelists(self) -> None:
-        """Read the safelists again on the next request (tests; the CLI changes them)."""
-        self._safelists_read_at = -float("inf")
-
     def _remember(self, sha: str, query: str) -> None:
         self._cache[sha] = query
         self._cache.move_to_end(sha)

@@ -9,7 +9,7 @@ replica sees them:
   clock (TIME) so that replicas with skewed clocks agree;
 - PostgreSQL otherwise: one UPSERT per check, atomic by the row lock of INSERT ... ON CONFLICT,
   using the database's clock;
-- memory: one process only (tests, a single-process demo).
+- memory: one process only (tests).
 
 If the shared store cannot be reached the request is let through and the failure is counted
 (cbccvc_rate_limit_backend_errors) and logged: rate limits protect the service, and an outage of

@@ -57,9 +57,6 @@ class CallerView:
             self._masked[key] = found
         return found
 
-    def sees_everything_at(self, relation: Relation) -> bool:
-        return self.highest_class(relation) is FieldClass.SENSITIVE
-
     def may_filter(self, argument: str, relation: Relation) -> bool:
         """Whether a filter argument may be used where its matches stand at `relation`."""
         target = self.policy.filters.get(argument)

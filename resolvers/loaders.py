@@ -8,9 +8,9 @@ of rows it returns.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import Row, Select
@@ -20,9 +20,6 @@ from exchange.approvals_store import coverages
 from store.queries import organizations as org_queries
 from store.queries import people as people_queries
 from store.queries.people import PeopleFilter
-
-K = TypeVar("K", bound=Hashable)
-
 
 # Reads are single statements: in autocommit they need no BEGIN and ROLLBACK round trips.
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}

@@ -373,14 +373,6 @@ def _write_config(path: Path, entries: list[dict[str, Any]]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def start_agencies_blocking(
-    store_url: str, server_url: str, workdir: str | Path, **options: Any
-) -> SandboxAgencies:
-    """start_agencies for synchronous callers (the `cbccvc demo` command): the servers run in
-    threads of their own, so they keep serving after this returns. Close with close_blocking."""
-    return asyncio.run(start_agencies(store_url, server_url, workdir, **options))
-
-
 def close_blocking(sandbox: SandboxAgencies) -> None:
     """aclose for synchronous callers."""
     asyncio.run(sandbox.aclose())

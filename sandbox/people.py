@@ -1,13 +1,13 @@
 """Synthetic people, one row at a time: realistic, deterministic for a seed, in bounded memory.
 
-`iter_people` yields tuples in the column order of PERSON_COLUMNS, ready for PostgreSQL COPY.
+`iter_people` yields tuples in the column order of store.person_row.PERSON_COLUMNS, ready for
+PostgreSQL COPY.
 Nothing is remembered per person: personal IDs are unique by construction (see
 sandbox.identity.PersonalIds), so 2.5 million rows cost no more memory than one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
@@ -30,25 +30,10 @@ from sandbox.datafiles import texts
 from sandbox.draw import REFERENCE_DATE, Weighted, add_years, date_between, full_years
 from sandbox.identity import Names, PersonalIds, Places, ethnic_groups, religions
 from sandbox.organizations import OrgSpec
+from store.person_row import content_hash
 from store.vocabulary import PersonnelCategory as Category
 
-# The person table's columns except the store's own (id, synced_at), in table order.
-PERSON_COLUMNS: tuple[str, ...] = (
-    "personal_id", "full_name", "family_name", "middle_name", "given_name", "other_names",
-    "name_search", "name_sort", "gender", "birth_date", "birth_place", "home_town",
-    "ethnicity_code", "religion_code", "permanent_address", "current_address",
-    "category", "status", "status_since", "recruited_on", "position_code", "position_since",
-    "general_education", "professional_level", "field_of_study", "political_theory",
-    "state_management", "foreign_language", "it_skill",
-    "organization_id", "job_position", "grade_code", "salary_scale_code", "salary_step",
-    "salary_coefficient", "salary_since", "performance_rating", "performance_year",
-    "party_joined_on", "party_official_on", "trade_union_joined_on", "youth_union_joined_on",
-    "source_id", "source_record_id", "source_version", "content_hash",
-)  # fmt: skip
-PROVENANCE_COLUMNS = ("source_id", "source_record_id", "source_version", "content_hash")
 PERFORMANCE_YEAR = 2025
-_CONTENT = tuple(i for i, column in enumerate(PERSON_COLUMNS) if column not in PROVENANCE_COLUMNS)
-_CONTENT_ORGANIZATION = _CONTENT.index(PERSON_COLUMNS.index("organization_id"))
 
 _RATINGS = Weighted((("excellent", 10), ("good", 60), ("completed", 29), ("not_completed", 1)))
 _PARTY_SHARE = {CADRE: 0.85, CIVIL: 0.4, PUBLIC: 0.25, CONTRACT: 0.05}
@@ -91,18 +76,6 @@ def iter_people(
     generator = _Generator(rng, workplaces(orgs, org_ids))
     for _ in range(count):
         yield generator.person()
-
-
-def content_hash(row: Sequence[object], organization_code: str) -> str:
-    """SHA-256 of a row's content (every column but provenance), the same for the same content.
-
-    The organisation is hashed by its code, not its store id, so a re-seeded store or another
-    store holding the same record gives the same hash.
-    """
-    values = [row[index] for index in _CONTENT]
-    values[_CONTENT_ORGANIZATION] = organization_code
-    text = "\x1f".join(["\x00" if value is None else str(value) for value in values])
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class _Generator:

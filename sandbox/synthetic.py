@@ -17,7 +17,8 @@ import random
 
 from sandbox.draw import REFERENCE_DATE
 from sandbox.organizations import Kind, OrgSpec, build_organizations
-from sandbox.people import PERSON_COLUMNS, content_hash, iter_people
+from sandbox.people import iter_people
+from store.person_row import PERSON_COLUMNS, content_hash
 
 __all__ = [
     "OVER_QUOTA_SHARE",

@@ -41,15 +41,15 @@ _TYPES: dict[str, TypeEngine[Any]] = {
     "status": String(16),
 }
 
-SUMMARY_TABLES: dict[str, Table] = {
-    cube.name: Table(
-        cube.table,
+# Declared for their side effect: each summary table joins Base.metadata, so create_all and the
+# schema comparison with the migrations know it.
+for _cube in CUBES:
+    Table(
+        _cube.table,
         Base.metadata,
-        *(Column(name, _TYPES[name], primary_key=True) for name in cube.dimensions),
+        *(Column(name, _TYPES[name], primary_key=True) for name in _cube.dimensions),
         Column("people", BigInteger, nullable=False),
     )
-    for cube in CUBES
-}
 
 
 class StaffingQuotaChange(Base):

@@ -9,31 +9,16 @@ A value that cannot be normalised stays as written and becomes a Failure (field,
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from store.codelists import load_code_list
+from store.person_row import CONTENT_COLUMNS
 from store.text import fold, name_search_key, name_sort_key, nfc
-
-# The person table's columns the pipeline writes, in table order (provenance last).
-CONTENT_COLUMNS: tuple[str, ...] = (
-    "personal_id", "full_name", "family_name", "middle_name", "given_name", "other_names",
-    "name_search", "name_sort", "gender", "birth_date", "birth_place", "home_town",
-    "ethnicity_code", "religion_code", "permanent_address", "current_address",
-    "category", "status", "status_since", "recruited_on", "position_code", "position_since",
-    "general_education", "professional_level", "field_of_study", "political_theory",
-    "state_management", "foreign_language", "it_skill",
-    "organization_id", "job_position", "grade_code", "salary_scale_code", "salary_step",
-    "salary_coefficient", "salary_since", "performance_rating", "performance_year",
-    "party_joined_on", "party_official_on", "trade_union_joined_on", "youth_union_joined_on",
-)  # fmt: skip
-PROVENANCE_COLUMNS = ("source_id", "source_record_id", "source_version", "content_hash")
-PERSON_COLUMNS = CONTENT_COLUMNS + PROVENANCE_COLUMNS
 
 DATE_FIELDS = frozenset(
     {
@@ -346,14 +331,3 @@ def normalise(fields: Mapping[str, Any], standard: Standard, source_id: str = ""
 
 def row_tuple(values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(values[name] for name in CONTENT_COLUMNS)
-
-
-_ORG_INDEX = CONTENT_COLUMNS.index("organization_id")
-
-
-def content_hash(row: Sequence[object], organization_code: str) -> str:
-    """SHA-256 of a row's content with the organisation by code (as sandbox.people does)."""
-    values = list(row)
-    values[_ORG_INDEX] = organization_code
-    text = "\x1f".join(["\x00" if value is None else str(value) for value in values])
-    return hashlib.sha256(text.encode()).hexdigest()

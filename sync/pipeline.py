@@ -36,13 +36,11 @@ import asyncpg
 
 from adapters.base import Source
 from exchange.approval import record_digest
+from store.person_row import CONTENT_COLUMNS, PERSON_COLUMNS, content_hash
 from sync.normalise import (
-    CONTENT_COLUMNS,
     DATE_FIELDS,
-    PERSON_COLUMNS,
     Failure,
     Standard,
-    content_hash,
     normalise,
     row_tuple,
 )

@@ -7,10 +7,7 @@ drops them); without it they start an embedded PostgreSQL (pgserver) in a tempor
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -18,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from graphql_client import GraphQLClient
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,9 +23,9 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.settings import Settings
 from policies.types import Caller
+from sandbox.services.serving import ServerThread
 from store.database import StatementCounter, create_engine, drop_database, ensure_database
-from store.migrate import upgrade
-from store.reference_data import load_code_lists
+from store.prepare import prepare_store
 
 SEEDED_PEOPLE = 3000
 SEED = 2026
@@ -64,13 +60,7 @@ def pg_tmp() -> Iterator[Path]:
 
 async def _new_store(server: URL) -> URL:
     url = await ensure_database(server, f"cbccvc_test_{uuid.uuid4().hex[:12]}")
-    engine = create_engine(url, pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(url)
     return url
 
 
@@ -126,30 +116,13 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_gateway(settings: Settings, seeded_store_url: URL) -> Iterator[str]:
     """The whole gateway under uvicorn on a loopback port, for browsers and benchmarks."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, seeded_store_url), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the gateway did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server = ServerThread(create_app(settings, seeded_store_url), name="gateway")
+    server.start(timeout=30)
+    yield server.url
+    server.stop(timeout=10)
 
 
 @pytest_asyncio.fixture

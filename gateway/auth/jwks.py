@@ -77,8 +77,6 @@ class RemoteJwks:
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
-        self.fetches = 0
-        """How many times the JWKS was requested (for metrics and tests)."""
 
     def has(self, kid: str) -> bool:
         """Whether `kid` is among the keys in hand (no fetch): for tokens verified earlier."""
@@ -115,7 +113,6 @@ class RemoteJwks:
             self._fetched_at = now
 
     async def _fetch(self) -> dict[str, jwk.Key]:
-        self.fetches += 1
         response = await self._http.get(self.url, headers={"Accept": "application/json"})
         response.raise_for_status()
         if len(response.content) > _MAX_JWKS_BYTES:

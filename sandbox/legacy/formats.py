@@ -230,9 +230,6 @@ def en_organization(org: Mapping[str, Any]) -> Row:
 
 # --- detail tables ------------------------------------------------------------------------------
 
-# per format: part -> (table, columns after the person column, entry -> values)
-DetailWriter = tuple[str, tuple[str, ...], Any]
-
 VI_RELATION = {"father": "Bố", "mother": "Mẹ", "child": "Con"}
 
 

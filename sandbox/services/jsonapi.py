@@ -2,14 +2,15 @@
 
 Both national services answer the same kind of call, a batch lookup by personal IDs in a POST
 body (personal IDs never go into URLs, which end up in access logs), and read their own database
-through read-only connections.
+through read-only connections; `lookup_app` is that service, given what it holds and how to
+find it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -17,9 +18,12 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from exchange.payload import PayloadError, Reader
+from sandbox.services.faults import FaultInjector, FaultPlan
+from sandbox.services.ratelimit import RateLimit
 
 MAX_BODY_BYTES = 64 * 1024
 _PERSONAL_ID = re.compile(r"^[0-9]{12}$")
@@ -87,5 +91,39 @@ class PoolHolder:
         return lifespan
 
 
-def service_app(routes: list[BaseRoute], holder: PoolHolder, dsn: str, name: str) -> Starlette:
-    return Starlette(routes=routes, lifespan=holder.lifespan(dsn, name))
+Find = Callable[[asyncpg.Pool, list[str]], Awaitable[list[dict[str, Any]]]]
+"""(pool, personal IDs asked) -> the items found; unknown IDs are simply absent."""
+
+
+def lookup_app(
+    name: str, dsn: str, collection: str, count_sql: str, find: Find, *,
+    max_ids: int, rate: float, burst: int, baseline: FaultPlan | None,
+) -> ASGIApp:  # fmt: skip
+    """A national database as a service over its schema of the database at `dsn`:
+
+        POST /v1/<collection>/lookup  {"personal_ids": [...]} -> {<collection>: find(...)}
+        GET  /v1/health               -> {"status": "ok", <collection>: <count_sql's count>}
+
+    rate-limited (token bucket: `rate` a second, `burst` at once; 429 with Retry-After) and
+    fault-injectable through /_faults, starting from and returning to `baseline`.
+    """
+    holder = PoolHolder()
+
+    async def lookup(request: Request) -> Response:
+        try:
+            ids = await personal_ids_of(request, max_ids)
+        except BadRequest as bad:
+            return bad.response
+        return JsonResponse({collection: await find(holder.pool, ids)})
+
+    async def health(request: Request) -> Response:
+        return JsonResponse({"status": "ok", collection: await holder.pool.fetchval(count_sql)})
+
+    app = Starlette(
+        routes=[
+            Route(f"/v1/{collection}/lookup", lookup, methods=["POST"]),
+            Route("/v1/health", health, methods=["GET"]),
+        ],
+        lifespan=holder.lifespan(dsn, name),
+    )
+    return FaultInjector(RateLimit(app, rate=rate, burst=burst), baseline=baseline)

@@ -12,25 +12,37 @@ Its data comes from sandbox/services/population_data.py.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from typing import Any
+
+import asyncpg
 from starlette.types import ASGIApp
 
-from sandbox.services.faults import FaultInjector, FaultPlan
-from sandbox.services.jsonapi import (
-    BadRequest,
-    JsonResponse,
-    PoolHolder,
-    personal_ids_of,
-    service_app,
-)
-from sandbox.services.ratelimit import RateLimit
+from sandbox.services.faults import FaultPlan
+from sandbox.services.jsonapi import lookup_app
 
 MAX_IDS = 100
 GENDER_LABELS = {"male": "Nam", "female": "Nữ"}
 # the real platform is usually quick and now and then slow
 SOMETIMES_SLOW = FaultPlan(latency_ms=5, latency_jitter_ms=120)
+
+
+async def citizens(pool: asyncpg.Pool, ids: list[str]) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        """SELECT personal_id, full_name, birth_date, gender, residence
+             FROM population.citizen WHERE personal_id = ANY($1::text[])
+            ORDER BY personal_id""",
+        ids,
+    )
+    return [
+        {
+            "personal_id": row["personal_id"],
+            "full_name": row["full_name"],
+            "birth_date": row["birth_date"].isoformat(),
+            "gender": GENDER_LABELS[row["gender"]],
+            "residence": row["residence"],
+        }
+        for row in rows
+    ]
 
 
 def create_population_app(
@@ -46,42 +58,8 @@ def create_population_app(
         rate: calls allowed per second (token bucket), `burst` at once.
         baseline: the fault plan it starts with and returns to on DELETE /_faults.
     """
-    holder = PoolHolder()
-
-    async def lookup(request: Request) -> Response:
-        try:
-            ids = await personal_ids_of(request, MAX_IDS)
-        except BadRequest as bad:
-            return bad.response
-        rows = await holder.pool.fetch(
-            """SELECT personal_id, full_name, birth_date, gender, residence
-                 FROM population.citizen WHERE personal_id = ANY($1::text[])
-                ORDER BY personal_id""",
-            ids,
-        )
-        citizens = [
-            {
-                "personal_id": row["personal_id"],
-                "full_name": row["full_name"],
-                "birth_date": row["birth_date"].isoformat(),
-                "gender": GENDER_LABELS[row["gender"]],
-                "residence": row["residence"],
-            }
-            for row in rows
-        ]
-        return JsonResponse({"citizens": citizens})
-
-    async def health(request: Request) -> Response:
-        count = await holder.pool.fetchval("SELECT count(*) FROM population.citizen")
-        return JsonResponse({"status": "ok", "citizens": count})
-
-    app = service_app(
-        [
-            Route("/v1/citizens/lookup", lookup, methods=["POST"]),
-            Route("/v1/health", health, methods=["GET"]),
-        ],
-        holder,
-        dsn,
-        "cbccvc-sandbox-population",
-    )
-    return FaultInjector(RateLimit(app, rate=rate, burst=burst), baseline=baseline)
+    return lookup_app(
+        "cbccvc-sandbox-population", dsn, "citizens",
+        "SELECT count(*) FROM population.citizen", citizens,
+        max_ids=MAX_IDS, rate=rate, burst=burst, baseline=baseline,
+    )  # fmt: skip

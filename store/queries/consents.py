@@ -32,7 +32,3 @@ def active(
         )
         .distinct()
     )
-
-
-def of_person(person_id: int) -> Select[Any]:
-    return select(consent).where(consent.c.person_id == person_id).order_by(consent.c.id.desc())

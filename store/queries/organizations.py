@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from store.models import Organization
-from store.queries import in_array
+from store.queries import in_array, keyset_page
 from store.text import MARKED, PLAIN, fold
 
 organization = Organization.__table__
@@ -69,11 +68,6 @@ def children_of(parent_ids: Sequence[int]) -> Select[tuple[object, ...]]:
     )
 
 
-def _code_of(key: int) -> ColumnElement[Any]:
-    inner = organization.alias("cursor_row")
-    return tuple_(select(inner.c.code).where(inner.c.id == key).scalar_subquery(), key)
-
-
 def page(
     orgs: OrganizationsFilter,
     *,
@@ -83,14 +77,10 @@ def page(
     before_key: int | None,
 ) -> Select[tuple[object, ...]]:
     """One page ordered by electronic code (unique), `limit` rows from the start."""
-    order = tuple_(organization.c.code, organization.c.id)
-    where = conditions(orgs)
-    if after_key is not None:
-        where.append(order > _code_of(after_key))
-    if before_key is not None:
-        where.append(order < _code_of(before_key))
-    ordering = organization.c.code.desc() if backward else organization.c.code
-    return select(organization).where(and_(True, *where)).order_by(ordering).limit(limit)
+    return keyset_page(
+        organization, (organization.c.code,), conditions(orgs),
+        limit=limit, backward=backward, after_key=after_key, before_key=before_key,
+    )  # fmt: skip
 
 
 def count(orgs: OrganizationsFilter) -> Select[int]:

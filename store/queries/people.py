@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, tuple_
 
 from store.models import Organization, Person
-from store.queries import in_array
+from store.queries import in_array, keyset_page, position_of
 
 person = Person.__table__
 organization = Organization.__table__
@@ -54,10 +53,8 @@ def conditions(people: PeopleFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def _sort_key_of(key: int) -> ColumnElement[Any]:
-    inner = person.alias("cursor_row")
-    looked_up = select(inner.c.name_sort).where(inner.c.id == key).scalar_subquery()
-    return tuple_(looked_up, key)
+DIRECTORY_ORDER = (person.c.name_sort, person.c.id)
+"""Given name, family name (name_sort), then the id: unique, and indexed (ix_person_order)."""
 
 
 def page(
@@ -68,19 +65,11 @@ def page(
     after_key: int | None,
     before_key: int | None,
 ) -> Select[tuple[object, ...]]:
-    """One page in directory order (given name, family name, id), `limit` rows from the start."""
-    order = tuple_(person.c.name_sort, person.c.id)
-    where = conditions(people)
-    if after_key is not None:
-        where.append(order > _sort_key_of(after_key))
-    if before_key is not None:
-        where.append(order < _sort_key_of(before_key))
-    ordering = (
-        (person.c.name_sort.desc(), person.c.id.desc())
-        if backward
-        else (person.c.name_sort, person.c.id)
-    )
-    return select(person).where(and_(True, *where)).order_by(*ordering).limit(limit)
+    """One page in directory order, `limit` rows from the start."""
+    return keyset_page(
+        person, DIRECTORY_ORDER, conditions(people),
+        limit=limit, backward=backward, after_key=after_key, before_key=before_key,
+    )  # fmt: skip
 
 
 def count(people: PeopleFilter) -> Select[int]:
@@ -97,14 +86,14 @@ def first_per_organization(
     """The first `limit` people of each organisation, in directory order, in one statement."""
     where = [in_array(person.c.organization_id, organization_ids), *conditions(people)]
     if after_key is not None:
-        where.append(tuple_(person.c.name_sort, person.c.id) > _sort_key_of(after_key))
+        where.append(tuple_(*DIRECTORY_ORDER) > position_of(person, DIRECTORY_ORDER, after_key))
     ranked = (
         select(
             person,
             func.row_number()
             .over(
                 partition_by=person.c.organization_id,
-                order_by=(person.c.name_sort, person.c.id),
+                order_by=DIRECTORY_ORDER,
             )
             .label("rank"),
         )

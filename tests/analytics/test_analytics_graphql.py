@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import date
 
 from graphql_client import GraphQLClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.types import BigInteger
 
 from analytics.orgs import OrgIndex
-from analytics.staffing import direct_headcounts
+from analytics.staffing import Counts
 from policies.types import Caller, Level
 
 YEAR = 2031  # not seeded: the shared store's seeded quotas stay as they are
@@ -102,6 +104,25 @@ async def test_quota_mutation_is_central_only_validated_logged_and_flagged(
         ).all()
     assert [(r[0], r[1], r[2]) for r in log] == [(9, None, "central"), (2, 9, "central")]
     assert all(r[3] for r in log)
+
+
+async def direct_headcounts(conn: AsyncConnection, ids: list[int]) -> dict[int, Counts]:
+    """Active headcount per organisation straight from `person`: the baseline the staffing
+    report (read from the summary cubes) must equal."""
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT organization_id,"
+                " count(*) FILTER (WHERE category IN ('cadre', 'civil_servant')),"
+                " count(*) FILTER (WHERE category = 'public_employee'),"
+                " count(*) FILTER (WHERE category = 'contract_worker')"
+                " FROM person WHERE status = 'active' AND organization_id = ANY(:ids)"
+                " GROUP BY 1"
+            ).bindparams(bindparam("ids", type_=ARRAY(BigInteger))),
+            {"ids": ids},
+        )
+    ).all()
+    return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
 
 async def test_staffing_equals_direct_counts_and_stays_in_the_callers_subtree(

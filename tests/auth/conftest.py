@@ -20,8 +20,7 @@ from starlette.applications import Starlette
 from gateway.auth import AuthState
 from gateway.settings import Settings, TrustedIssuer
 from store.database import create_engine, drop_database, ensure_database
-from store.migrate import upgrade
-from store.reference_data import load_code_lists
+from store.prepare import prepare_store
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -30,13 +29,7 @@ async def auth_store_url(postgres_server: URL) -> AsyncIterator[URL]:
     from sandbox.seed import seed_store
 
     url = await ensure_database(postgres_server, f"cbccvc_auth_{uuid.uuid4().hex[:12]}")
-    engine = create_engine(url, pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(url)
     await seed_store(url.render_as_string(hide_password=False), 40, 2026, progress=False)
     yield url
     await drop_database(postgres_server, str(url.database))

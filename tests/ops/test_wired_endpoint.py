@@ -31,7 +31,6 @@ ROOT = Path(__file__).parents[2]
 REPLICA = Path(__file__).with_name("gateway_replica.py")
 HEADERS = {"Accept": GRAPHQL_RESPONSE}
 TYPENAME = {"query": "{ __typename }"}
-TYPO = "{ persons { edges { node { fullNam } } } }"
 
 
 def free_port() -> int:

@@ -71,17 +71,9 @@ async def test_kill_9_at_random_points_then_restart(
     name = f"{with_database(fresh_store_url, 'x').database}_crash"[:60]
     crash_url = (await ensure_database(postgres_server, name)).render_as_string(False)
     try:
-        from store.database import create_engine
-        from store.migrate import upgrade
-        from store.reference_data import load_code_lists
+        from store.prepare import prepare_store
 
-        engine = create_engine(crash_url, pool_size=1)
-        try:
-            await upgrade(engine)
-            async with engine.begin() as conn:
-                await load_code_lists(conn)
-        finally:
-            await engine.dispose()
+        await prepare_store(crash_url)
         await copy_organization_register(truth, sync_free_dsn(crash_url))
         rng = random.Random(2026)
         killed = 0
