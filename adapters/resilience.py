@@ -35,7 +35,6 @@ from adapters.circuit import CircuitBreaker, CircuitPolicy, CircuitState
 from adapters.errors import (
     CircuitOpen,
     RetriableSourceError,
-    SkippableRecordError,
     SourceClosed,
     SourceError,
     SourceTimeout,
@@ -334,6 +333,4 @@ def _failure_kind(error: SourceError) -> str:
     """What the caller should do about it (adapters/errors.py groups the errors so)."""
     if isinstance(error, RetriableSourceError):
         return "retriable"
-    if isinstance(error, SkippableRecordError):
-        return "skippable"
     return "fatal"

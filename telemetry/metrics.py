@@ -113,7 +113,7 @@ SOURCE_CALLS = Counter(
 )
 SOURCE_FAILURES = Counter(
     "cbccvc_source_failures",
-    "Failed calls to agency sources, by source id and kind (retriable, fatal, skippable).",
+    "Failed calls to agency sources, by source id and kind (retriable or fatal).",
     ["source", "kind"],
     registry=REGISTRY,
 )
@@ -211,7 +211,7 @@ def record_operation(name: str | None, outcome: str, seconds: float) -> None:
 def record_source_call(
     source: str, outcome: str, seconds: float, failure_kind: str | None = None
 ) -> None:
-    """One call to an agency source; `failure_kind` (retriable, fatal, skippable) if it failed."""
+    """One call to an agency source; `failure_kind` (retriable or fatal) if it failed."""
     SOURCE_CALLS.labels(source, outcome).inc()
     SOURCE_LATENCY.labels(source).observe(seconds)
     if failure_kind is not None:
