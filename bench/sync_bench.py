@@ -7,7 +7,7 @@ incremental sync of K changes.
     .venv/bin/python bench/sync_bench.py --people 2500000        # the national scale
 
 What is measured:
-- full: `python -m sync` (the same code as `cbccvc sync`) in a subprocess, from empty
+- full: sync_all (the same code as `cbccvc sync`) in a subprocess, from empty
   bookmarks into a store holding only the organisation register: wall time, people/s, and the
   subprocess's peak RSS (the sandbox's services run in this process, not in the measured one);
 - baseline: the rows the sync wrote, read back and COPYed in batches of the same size into
@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.registry import SourceRegistry  # noqa: E402
 from sandbox.agencies import start_agencies  # noqa: E402
+from sandbox.fill_by_sync import copy_organization_register, prepare_truth  # noqa: E402
 from sandbox.services.agency_data import simulate_update  # noqa: E402
 from store.database import (  # noqa: E402
     create_engine,
@@ -51,7 +52,6 @@ from store.database import (  # noqa: E402
 )
 from store.migrate import upgrade  # noqa: E402
 from store.reference_data import load_code_lists  # noqa: E402
-from sync.demo import copy_organization_register, prepare_truth  # noqa: E402
 from sync.normalise import PERSON_COLUMNS  # noqa: E402
 from sync.organizations import sync_organizations  # noqa: E402
 from sync.pipeline import BATCH_SIZE, sync_all  # noqa: E402
@@ -73,11 +73,25 @@ async def _empty_store(server: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-# Runs the sync as `python -m sync` does, then reports the process's own peak RSS (VmHWM: the
-# child's ru_maxrss as the parent sees it still counts the parent's pages it was forked with).
+# Runs the sync (sync_all, what `cbccvc sync` runs, without its progress bar and settings), then
+# reports the process's own peak RSS (VmHWM: the child's ru_maxrss as the parent sees it still
+# counts the parent's pages it was forked with).
 _CHILD = """
 import asyncio, sys
-from sync.__main__ import main
+from adapters.registry import SourceRegistry
+from store.database import sync_free_dsn
+from sync.pipeline import sync_all
+
+async def main(store_url, sources, batch_size, concurrency):
+    registry = SourceRegistry.from_yaml(sources)
+    try:
+        results = await sync_all(
+            sync_free_dsn(store_url), registry, batch_size=batch_size, concurrency=concurrency
+        )
+    finally:
+        await registry.aclose()
+    return 1 if any(r.status == "failed" for r in results) else 0
+
 code = asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
 print(hwm[0].split()[1] if hwm else "0")

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from gateway.cli_sync import add_sync_command
+from gateway.cli.sync import add_command as add_sync_command
 from gateway.settings import Settings
 from sandbox.agencies import SandboxAgencies
 

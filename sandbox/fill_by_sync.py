@@ -1,5 +1,7 @@
 """The demo's store, filled by syncing from the sandbox agencies (not by seeding it).
 
+Sandbox code, not the sync's: only `cbccvc demo`, the tests and the benchmarks fill a store so.
+
 The sandbox builds its agency databases from a seeded store, so the demo seeds a separate
 "national truth" database on the same server (`cbccvc_truth`), builds the agencies from it, and
 syncs them into the (empty) Ministry store:
