@@ -117,4 +117,5 @@ def add_command(commands: Subcommands) -> None:
     )
     revoke_key = key_actions.add_parser("revoke", help="unpublish a key now (a leaked key)")
     revoke_key.add_argument("kid")
+    key_actions.add_parser("kek", help="print a new key-encryption key (touches no store)")
     keys.set_defaults(run=guarded(command_keys, KeyMaterialError, NoSigningKey))
