@@ -37,6 +37,7 @@ def state_path(data_dir: Path) -> Path:
 @contextmanager
 def announced(data_dir: Path, state: DemoState) -> Iterator[Path]:
     """The state file exists for the duration of the block."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     path = state_path(data_dir)
     partial = path.with_suffix(".json.partial")
     # 0600: the store's URL may carry a password
