@@ -46,8 +46,9 @@ def load_command_settings(args: argparse.Namespace) -> Settings:
         return settings
     found, demo = beside_running_demo(settings)
     if demo is not None:
+        what = "store" if found.sources_config == settings.sources_config else "store and sources"
         print(
-            f"cbccvc: using the store and sources of the demo running here "
+            f"cbccvc: using the {what} of the demo running here "
             f"(pid {demo.pid}, {demo.graphiql_url})",
             file=sys.stderr,
         )
@@ -69,7 +70,6 @@ def configure_output(settings: Settings, *, verbose: bool) -> None:
 
 def guarded(command: Command, *errors: type[Exception]) -> Command:
     """Errors the operator can fix are one line on stderr and exit status 1, not a traceback."""
-
     caught: tuple[type[Exception], ...] = (CommandError, *errors)
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
