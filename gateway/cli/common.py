@@ -149,13 +149,14 @@ def serve_gateway(settings: Settings, url: URL, *, verbose: bool) -> None:
 
     app = create_app(settings, url)
     print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
-    # log_config=None: uvicorn keeps the handlers configure_logging installed (JSON or text);
-    # its own start-up lines are library narration, shown with --verbose
+    # log_config=None: uvicorn keeps the handlers configure_logging installed (JSON or text).
+    # Its start-up lines are library narration, shown with --verbose; the level is passed
+    # explicitly because the sandbox's own uvicorn servers (the demo's) set it to WARNING.
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level=None if verbose else "warning",  # None: as configure_output set it
+        log_level=logging.getLogger().level if verbose else logging.WARNING,
         access_log=False,
         log_config=None,
     )
