@@ -149,17 +149,9 @@ async def _migrate(url: str) -> None:
     """Upgrade the schema to the newest migration and load the code lists."""
     from sqlalchemy.engine import make_url
 
-    from store.database import create_engine
-    from store.migrate import upgrade
-    from store.reference_data import load_code_lists
+    from store.prepare import prepare_store
 
-    engine = create_engine(make_url(url), pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(make_url(url))
 
 
 async def prepare_store(server: str, people: int, seed: int, *, reseed: bool) -> Store:

@@ -7,7 +7,7 @@ incremental sync of K changes.
     .venv/bin/python -m bench.sync_bench --people 2500000        # the national scale
 
 What is measured:
-- full: `python -m sync` (the same code as `cbccvc sync`) in a subprocess, from empty
+- full: sync_all (the same code as `cbccvc sync`) in a subprocess, from empty
   bookmarks into a store holding only the organisation register: wall time, people/s, and the
   subprocess's peak RSS (the sandbox's services run in this process, not in the measured one);
 - baseline: the rows the sync wrote, read back and COPYed in batches of the same size into
@@ -38,18 +38,16 @@ import asyncpg
 
 from adapters.registry import SourceRegistry
 from sandbox.agencies import start_agencies
+from sandbox.fill_by_sync import copy_organization_register, prepare_truth
 from sandbox.services.agency_data import simulate_update
 from store.database import (
-    create_engine,
     drop_database,
     ensure_database,
     sync_free_dsn,
     with_database,
 )
-from store.migrate import upgrade
 from store.person_row import PERSON_COLUMNS
-from store.reference_data import load_code_lists
-from sync.demo import copy_organization_register, prepare_truth
+from store.prepare import prepare_store
 from sync.organizations import sync_organizations
 from sync.pipeline import BATCH_SIZE, sync_all
 
@@ -61,21 +59,29 @@ RESULTS = ROOT / "bench" / "results"
 async def _empty_store(server: str, name: str) -> str:
     await drop_database(server, name)
     url = await ensure_database(server, name)
-    engine = create_engine(url, pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(url)
     return url.render_as_string(hide_password=False)
 
 
-# Runs the sync as `python -m sync` does, then reports the process's own peak RSS (VmHWM: the
-# child's ru_maxrss as the parent sees it still counts the parent's pages it was forked with).
+# Runs the sync (sync_all, what `cbccvc sync` runs, without its progress bar and settings), then
+# reports the process's own peak RSS (VmHWM: the child's ru_maxrss as the parent sees it still
+# counts the parent's pages it was forked with).
 _CHILD = """
 import asyncio, sys
-from sync.__main__ import main
+from adapters.registry import SourceRegistry
+from store.database import sync_free_dsn
+from sync.pipeline import sync_all
+
+async def main(store_url, sources, batch_size, concurrency):
+    registry = SourceRegistry.from_yaml(sources)
+    try:
+        results = await sync_all(
+            sync_free_dsn(store_url), registry, batch_size=batch_size, concurrency=concurrency
+        )
+    finally:
+        await registry.aclose()
+    return 1 if any(r.status == "failed" for r in results) else 0
+
 code = asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
 print(hwm[0].split()[1] if hwm else "0")

@@ -7,7 +7,7 @@
       agencies/<code>.jwks.json its public JWKS + revoked kids (registered at MOHA)
 
 The sandbox calls `provision` at demo start, so no private key is ever committed; the
-`cbccvc agency-keys` command (gateway/cli_exchange.py) manages the same layout.
+`cbccvc agency-keys` command (gateway/cli/agency_keys.py) manages the same layout.
 """
 
 from __future__ import annotations

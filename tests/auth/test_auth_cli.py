@@ -16,13 +16,15 @@ import httpx
 import pytest
 from auth_helpers import ClientKey, assertion_form, basic, token_form, whoami
 
-from gateway.cli_auth import add_auth_commands
+from gateway.cli import clients, keys, token
 from gateway.settings import Settings
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="cbccvc")
-    add_auth_commands(top.add_subparsers(dest="command", required=True))
+    commands = top.add_subparsers(dest="command", required=True)
+    for command in (clients, token, keys):
+        command.add_command(commands)
     return top
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from exchange.msglog import MessageLog
-from gateway.cli_exchange import add_agency_keys_command, add_exchange_command
+from gateway.cli.agency_keys import add_command as add_agency_keys_command
+from gateway.cli.exchange import add_command as add_exchange_command
 from gateway.settings import Settings
 
 

@@ -112,3 +112,34 @@ def test_seed_into_a_store_that_has_people_refuses_with_a_message(pg_tmp: Path) 
     assert again.returncode == 1
     assert "cbccvc seed: the store already holds 50 people" in again.stderr, again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_commands_run_beside_the_demo_use_its_store_and_sources(pg_tmp: Path) -> None:
+    data_dir = pg_tmp / "demo"
+    lines: list[str] = []
+    process = start_demo(data_dir, free_port())
+    try:
+        wait_until_serving(wait_for_graphiql_line(process, lines))
+        # a newcomer reads one line per step, not the migrations alembic narrates
+        assert not [line for line in lines if "alembic" in line], "".join(lines)
+        assert (data_dir / "demo.json").exists()
+        # a second shell, nothing set but the data directory the demo uses
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CBCCVC_SOURCES")}
+        env["CBCCVC_DATA_DIR"] = str(data_dir)
+        report = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "sync", "--report"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert report.returncode == 0, report.stderr
+        assert "using the store and sources of the demo running here" in report.stderr
+        runs = report.stdout.split("Last run per source:")[1].split("Open rejects")[0]
+        assert runs.count("VN:GOV:") > 50, report.stdout
+        assert stop_with_ctrl_c(process, lines) == 0, "".join(lines)
+        assert not (data_dir / "demo.json").exists(), "Ctrl-C takes the demo's file away"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

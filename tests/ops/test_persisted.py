@@ -11,7 +11,7 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.cli_queries import add_queries_command
+from gateway.cli.queries import add_command as add_queries_command
 from gateway.persisted import (
     BAD_EXTENSION,
     HASH_MISMATCH,

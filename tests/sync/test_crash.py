@@ -15,20 +15,25 @@ from sqlalchemy.engine import URL
 from sync_helpers import store_checksum
 
 from sandbox.agencies import SandboxAgencies
+from sandbox.fill_by_sync import copy_organization_register
 from store.database import sync_free_dsn
-from sync.demo import copy_organization_register
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 100  # small batches: many transactions to be killed between (and inside)
 
 
 async def _sync(store_url: str, sources: Path, kill_after: float | None) -> int | None:
-    """Runs `python -m sync` in a subprocess; SIGKILL after `kill_after` seconds (None: let it
+    """Runs `cbccvc sync` in a subprocess; SIGKILL after `kill_after` seconds (None: let it
     finish). Returns the exit code, None when killed."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sync", store_url, str(sources), "--batch-size", str(BATCH),
+        sys.executable, "-m", "gateway.cli", "sync", "--batch-size", str(BATCH),
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": store_url,
+            "CBCCVC_SOURCES": str(sources),
+        },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -15,9 +15,9 @@ from sync_helpers import store_checksum
 
 from adapters.registry import SourceRegistry
 from sandbox.agencies import SandboxAgencies
+from sandbox.fill_by_sync import sync_store
 from sandbox.services.agency_data import simulate_departure, simulate_update
 from store.database import sync_free_dsn
-from sync.demo import sync_store
 from sync.pipeline import RunResult, sync_all, sync_source
 from sync.reconcile import reconcile
 

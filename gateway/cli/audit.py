@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from gateway.cli.common import Subcommands, prepare_store, store_url
 from gateway.settings import Settings
 from store.audit_chain import ChainProblem
 
 
 def command_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.cli import prepare_store, store_url
     from store import audit
     from store.database import create_engine
 
@@ -40,7 +40,7 @@ def command_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def add_audit_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_command(commands: Subcommands) -> None:
     audit = commands.add_parser("audit", help="check the audit log")
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(run=command_audit)

@@ -23,6 +23,7 @@ from graphql import OperationDefinitionNode, parse, validate
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from gateway.cli.common import Subcommands, prepare_store, store_url
 from gateway.settings import Settings
 
 
@@ -165,8 +166,6 @@ async def _safelist(url: URL, client_id: str, off: bool) -> int:
 
 
 def command_queries(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.cli import prepare_store, store_url
-
     with store_url(settings) as url:
         asyncio.run(prepare_store(url))
         try:
@@ -182,7 +181,7 @@ def command_queries(args: argparse.Namespace, settings: Settings) -> int:
             return 1
 
 
-def add_queries_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_command(commands: Subcommands) -> None:
     queries = commands.add_parser(
         "queries", help="persisted queries: the operations safelist-only clients may run"
     )

@@ -1,5 +1,7 @@
 """The demo's store, filled by syncing from the sandbox agencies (not by seeding it).
 
+Sandbox code, not the sync's: only `cbccvc demo`, the tests and the benchmarks fill a store so.
+
 The sandbox builds its agency databases from a seeded store, so the demo seeds a separate
 "national truth" database on the same server (`cbccvc_truth`), builds the agencies from it, and
 syncs them into the (empty) Ministry store:
@@ -24,9 +26,8 @@ import asyncpg
 from adapters.base import Source
 from adapters.registry import SourceRegistry
 from sandbox.agencies import SandboxAgencies, start_agencies
-from store.database import create_engine, ensure_database, sync_free_dsn
-from store.migrate import upgrade
-from store.reference_data import load_code_lists
+from store.database import ensure_database, sync_free_dsn
+from store.prepare import prepare_store
 from sync.organizations import sync_organizations
 from sync.pipeline import Progress, RunResult, sync_all
 
@@ -40,13 +41,7 @@ async def prepare_truth(server_url: str, name: str, people: int, seed: int) -> s
     from sandbox.seed import seed_store
 
     url = await ensure_database(server_url, name)
-    engine = create_engine(url, pool_size=1)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await load_code_lists(conn)
-    finally:
-        await engine.dispose()
+    await prepare_store(url)
     text = url.render_as_string(hide_password=False)
     conn = await asyncpg.connect(sync_free_dsn(url))
     try:

@@ -13,6 +13,7 @@ import asyncio
 import sys
 from typing import Any
 
+from gateway.cli.common import Subcommands, prepare_store, store_url
 from gateway.settings import Settings
 
 
@@ -137,7 +138,6 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_sync(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.cli import prepare_store, store_url
     from store.database import sync_free_dsn
 
     with store_url(settings) as url:
@@ -151,7 +151,7 @@ def command_sync(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
-def add_sync_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_command(commands: Subcommands) -> None:
     sync = commands.add_parser("sync", help="sync the agencies' records into the store")
     sync.add_argument("--source", help="only this source id (VN:GOV:<code>:<subsystem>)")
     sync.add_argument("--full", action="store_true", help="read the feed from the beginning")
