@@ -117,9 +117,20 @@ def test_seed_into_a_store_that_has_people_refuses_with_a_message(pg_tmp: Path) 
 def test_commands_run_beside_the_demo_use_its_store_and_sources(pg_tmp: Path) -> None:
     data_dir = pg_tmp / "demo"
     lines: list[str] = []
-    process = start_demo(data_dir, free_port())
+    port = free_port()
+    process = start_demo(data_dir, port)
     try:
         wait_until_serving(wait_for_graphiql_line(process, lines))
+        # the demo filled its store by syncing the sandbox agencies through their guards, in
+        # this process: /metrics shows each agency's calls
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        ok_calls = {
+            line.split('source="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("cbccvc_source_calls_total{") and 'outcome="ok"' in line
+        }
+        assert len(ok_calls) > 50, metrics
+        assert all(count >= 1 for count in ok_calls.values()), ok_calls
         # a newcomer reads one line per step, not the migrations alembic narrates
         assert not [line for line in lines if "alembic" in line], "".join(lines)
         assert (data_dir / "demo.json").exists()
