@@ -24,9 +24,9 @@ from gateway.cli.common import (
 )
 from gateway.settings import Settings
 from keymaterial.sealing import KeyMaterialError
+from policies.types import TOKEN_LEVELS, Level
 
 CLI_CLIENT_ID = "cbccvc-cli"
-TOKEN_LEVELS = ("central", "ministry", "province", "commune", "unit", "self", "partner")
 
 
 def command_token(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,7 +79,11 @@ def command_token(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_command(commands: Subcommands) -> None:
     token = commands.add_parser("token", help="mint a short-lived development access token")
-    token.add_argument("--level", required=True, choices=TOKEN_LEVELS)
+    token.add_argument(
+        "--level",
+        required=True,
+        choices=[level.value for level in Level if level.value in TOKEN_LEVELS],
+    )
     token.add_argument("--org", help="the organisation's code (every level but self)")
     token.add_argument("--subject", help="the token's sub (for self: the personal ID)")
     token.add_argument("--purpose", action="append", help="a purpose (repeatable)")
