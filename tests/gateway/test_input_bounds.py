@@ -37,7 +37,8 @@ def test_each_value_the_store_cannot_hold_has_a_reason(
     if problem is None:
         assert found is None
     else:
-        assert found is not None and problem in found
+        assert found is not None
+        assert problem in found
 
 
 def _leaf_names() -> dict[str, str]:
