@@ -125,3 +125,9 @@ def make_page(request: PageRequest, rows: Sequence[T], keys: Sequence[int]) -> P
         has_next_page=more,
         has_previous_page=request.after_key is not None,
     )
+
+
+def cursor_keys(request: PageRequest) -> tuple[tuple[str, int], ...]:
+    """(argument, key) of the cursors a request was given, to check their rows exist."""
+    given = (("after", request.after_key), ("before", request.before_key))
+    return tuple((name, key) for name, key in given if key is not None)

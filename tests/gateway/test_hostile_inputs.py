@@ -214,3 +214,24 @@ async def test_an_id_of_the_right_shape_without_a_row_is_null(gql: GraphQLClient
         "query($id: ID!) { person(id: $id) { id } node(id: $id) { id } }", {"id": missing}
     )
     assert data == {"person": None, "node": None}
+
+
+@pytest.mark.parametrize("field", ["persons", "organizations"])
+async def test_a_cursor_of_the_right_shape_naming_no_row_is_a_400(
+    gql: GraphQLClient, field: str
+) -> None:
+    never = encode_cursor(2**63 - 1)
+    response = await gql.post(f'{{ {field}(first: 5, after: "{never}") {{ totalCount }} }}')
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["argument"] == "after"
+
+
+async def test_the_last_page_after_a_real_cursor_is_still_served(gql: GraphQLClient) -> None:
+    """An issued cursor with nothing after it is an empty page, not an error."""
+    last = await gql.data("{ persons(last: 1) { pageInfo { endCursor } } }")
+    cursor = last["persons"]["pageInfo"]["endCursor"]
+    data = await gql.data(
+        "query($c: String) { persons(first: 5, after: $c) { edges { cursor } } }", {"c": cursor}
+    )
+    assert data["persons"]["edges"] == []
