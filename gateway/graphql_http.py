@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from graphql import (
     ExecutionResult,
+    FragmentDefinitionNode,
     GraphQLError,
     OperationType,
     execute,
@@ -35,6 +36,7 @@ from gateway.documents import DocumentCache
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
 from gateway.limits import Limits, check_batch, check_limits, strip_suggestions
 from gateway.observability import note_operation, request_id_for
+from gateway.operation_inputs import input_problem
 from gateway.persisted import PersistedQueries, PersistedQueryError
 from gateway.refusals import Refusal, request_id_of
 from gateway.request_context import ContextFactory
@@ -265,6 +267,17 @@ class GraphQLEndpoint:
             note_operation(request.state, operation_name, "rejected")
             extensions = {**violation.extensions, "requestId": request_id}
             return 400, {"errors": [{"message": violation.message, "extensions": extensions}]}
+        fragments = {
+            d.name.value: d
+            for d in checked.document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+        problem = input_problem(self._schema._schema, operation, fragments, params.variables)
+        if problem is not None:  # a value the store cannot hold never reaches a resolver
+            note_operation(request.state, operation_name, "error")
+            error = problem.error
+            error["extensions"]["requestId"] = request_id
+            return 400 if modern else 200, {"errors": [error]}
         context = await self._contexts.create(caller, request_id, checked.requested)
         result = execute(
             self._schema._schema,

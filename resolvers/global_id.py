@@ -12,6 +12,8 @@ import binascii
 from resolvers.errors import BadUserInputError
 
 _PREFIX = "v1"
+KEY_MAX = 2**63 - 1
+"""Surrogate keys are `bigint` identities: an id beyond that was never issued."""
 
 
 def encode(type_name: str, key: int) -> str:
@@ -28,7 +30,7 @@ def decode(global_id: str, *, argument: str = "id") -> tuple[str, int]:
         if prefix != _PREFIX or not type_name.isalpha():
             raise ValueError(raw)
         number = int(key)
-        if number <= 0 or str(number) != key:
+        if not 0 < number <= KEY_MAX or str(number) != key:
             raise ValueError(raw)
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise BadUserInputError(f"{argument} is not a valid id", argument=argument) from exc
@@ -40,3 +42,10 @@ def decode_as(expected_type: str, global_id: str, *, argument: str = "id") -> in
     if type_name != expected_type:
         raise BadUserInputError(f"{argument} is not the id of a {expected_type}", argument=argument)
     return key
+
+
+def decode_key(text: str, *, argument: str = "id") -> int:
+    """A plain surrogate key given as digits (consent ids), range-checked like a global id's."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= KEY_MAX:
+        raise BadUserInputError(f"{argument} is not a valid id", argument=argument)
+    return int(text)

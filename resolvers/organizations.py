@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import fetch, fetch_scalar
-from resolvers.pagination import Direction, Page, make_page
+from resolvers.pagination import Direction, Page, cursor_keys, make_page
 from store.queries import organizations as queries
 from store.queries.organizations import OrganizationsFilter
 
@@ -64,6 +64,12 @@ async def page(
         before_key=request.before_key,
     )
     rows = await fetch(context.engine, statement)
+    if not rows:  # an empty page may hide a cursor we never issued: say so instead
+        for argument, key in cursor_keys(request):
+            if await context.loaders.organization_by_id.load(key) is None:
+                raise BadUserInputError(
+                    f"`{argument}` is not a cursor of this connection", argument=argument
+                )
     return make_page(request, rows, [row.id for row in rows])
 
 

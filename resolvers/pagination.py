@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from resolvers.errors import BadUserInputError
+from resolvers.global_id import KEY_MAX
 
 T = TypeVar("T")
 _PREFIX = "c1:"
@@ -36,8 +37,10 @@ def decode_cursor(cursor: str, *, argument: str) -> int:
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
         if not raw.startswith(_PREFIX):
             raise ValueError(raw)
-        key = int(raw[len(_PREFIX) :])
-        if key <= 0:
+        digits = raw[len(_PREFIX) :]
+        key = int(digits)
+        # only what encode_cursor makes: canonical digits of a `bigint` surrogate key
+        if not 0 < key <= KEY_MAX or str(key) != digits:
             raise ValueError(raw)
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise BadUserInputError(f"`{argument}` is not a valid cursor", argument=argument) from exc
@@ -122,3 +125,9 @@ def make_page(request: PageRequest, rows: Sequence[T], keys: Sequence[int]) -> P
         has_next_page=more,
         has_previous_page=request.after_key is not None,
     )
+
+
+def cursor_keys(request: PageRequest) -> tuple[tuple[str, int], ...]:
+    """(argument, key) of the cursors a request was given, to check their rows exist."""
+    given = (("after", request.after_key), ("before", request.before_key))
+    return tuple((name, key) for name, key in given if key is not None)

@@ -13,7 +13,7 @@ from resolvers.access import ForbiddenError, Scope
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
-from resolvers.pagination import Direction, Page, make_page
+from resolvers.pagination import Direction, Page, cursor_keys, make_page
 from store.queries import people as queries
 from store.queries.people import PeopleFilter
 from store.text import prefix_tsquery
@@ -129,6 +129,12 @@ async def directory_page(
         before_key=request.before_key,
     )
     rows = await context.visible_people(await fetch(context.engine, statement))
+    if not rows:  # an empty page may hide a cursor we never issued: say so instead
+        for argument, key in cursor_keys(request):
+            if await context.loaders.person_by_id.load(key) is None:
+                raise BadUserInputError(
+                    f"`{argument}` is not a cursor of this connection", argument=argument
+                )
     await context.prefetch_organizations(rows)
     return make_page(request, rows, [row.id for row in rows])
 

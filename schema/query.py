@@ -95,7 +95,8 @@ class Query:
             return await _person(info, key)
         if type_name == "Organization":
             return await _organization(info, key)
-        return None
+        # the right shape but no type of ours: never issued (a missing row is null instead)
+        raise BadUserInputError("id is not the id of a Person or an Organization", argument="id")
 
     @strawberry.field(description="A person by global id.")
     async def person(self, info: Info, id: strawberry.ID) -> Person | None:
@@ -222,10 +223,7 @@ class Mutation:
     @strawberry.mutation(description="As the self level: withdraw one of your consents.")
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
         person_id = await access.my_person_id(info)
-        try:
-            consent_id = int(id)
-        except ValueError:
-            raise BadUserInputError("id is not a consent id", argument="id") from None
+        consent_id = global_id.decode_key(id)
         return Consent.from_row(await access_log.revoke(info.context, person_id, consent_id))
 
     @strawberry.mutation(

@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 
 from resolvers.errors import BadUserInputError
@@ -23,7 +25,15 @@ def test_a_cursor_round_trips_and_hides_its_key_in_plain_sight_only() -> None:
     assert "12345" not in cursor
 
 
-@pytest.mark.parametrize("bad", ["", "!!!", "bm9wZQ", encode_cursor(1)[:-2] + "zz", "YzE6LTE"])
+NEVER_ISSUED = [
+    base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    for raw in (b"c1:9223372036854775808", b"c1:007", b"c1:+7", b"c1: 7", b"c1:\xd9\xa3")
+]
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "!!!", "bm9wZQ", encode_cursor(1)[:-2] + "zz", "YzE6LTE", *NEVER_ISSUED]
+)
 def test_a_cursor_we_did_not_issue_is_a_bad_user_input_naming_the_argument(bad: str) -> None:
     with pytest.raises(BadUserInputError) as raised:
         decode_cursor(bad, argument="after")
