@@ -125,8 +125,17 @@ async def test_production_mode_refuses_introspection_and_hides_suggestions(
 ) -> None:
     if reason := not_wired("validation_rules", "strip_suggestions"):
         pytest.skip(reason)
-    production = Settings(production=True, graphiql=False)
+    production = Settings(production=True)  # GraphiQL: off by default in production
     async with serving(production, seeded_store_url, engine) as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        variable_typo = await client.post(
+            "/graphql",
+            json={
+                "query": "query($f: PersonFilter) { persons(filter: $f) { totalCount } }",
+                "variables": {"f": {"organizatio": "x"}},
+            },
+            headers=HEADERS,
+        )
         introspection = await client.post(
             "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=HEADERS
         )
@@ -140,6 +149,9 @@ async def test_production_mode_refuses_introspection_and_hides_suggestions(
     assert "introspection" in introspection.json()["errors"][0]["message"]
     assert typo.status_code == 422
     assert "Did you mean" not in typo.text
+    assert "organizatio" in variable_typo.text  # the error still names the unknown field
+    assert "Did you mean" not in variable_typo.text
+    assert "graphiql" not in page.text.lower()
     assert served.status_code == 200
     async with serving(Settings(), seeded_store_url, engine) as demo:
         response = await demo.post(
