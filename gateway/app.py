@@ -35,6 +35,7 @@ from gateway.graphiql import GraphiQLPageMiddleware, static_mount
 from gateway.graphql_http import GraphQLEndpoint, graphql_refusal
 from gateway.health import ops_routes
 from gateway.limits import Limits, validation_rules
+from gateway.methods import AllowedMethodsMiddleware
 from gateway.observability import ObservabilityMiddleware
 from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimitMiddleware, RequestRateLimits
@@ -164,6 +165,7 @@ def create_app(
             settings.document_cache_size,
             rules=validation_rules(settings.production),
             max_tokens=settings.max_tokens,
+            hide_suggestions=settings.production,
         ),
         contexts,
         limits=limits,
@@ -171,7 +173,8 @@ def create_app(
         production=settings.production,
     )
     graphql_middleware = [
-        Middleware(GraphiQLPageMiddleware, enabled=settings.graphiql),
+        Middleware(AllowedMethodsMiddleware, render=graphql_refusal),
+        Middleware(GraphiQLPageMiddleware, enabled=settings.serves_graphiql),
         *guards(graphql_refusal),
     ]
 
@@ -180,8 +183,13 @@ def create_app(
 
     app = Starlette(
         routes=[
+            # the common methods reach AllowedMethodsMiddleware, which answers all but GET and
+            # POST in GraphQL's format (Starlette's own 405 is text/plain)
             Route(
-                "/graphql", endpoint.handle, methods=["GET", "POST"], middleware=graphql_middleware
+                "/graphql",
+                endpoint.handle,
+                methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+                middleware=graphql_middleware,
             ),
             Route("/", root),
             *ops_routes(resources.engine, started=lambda: resources.reference is not None),

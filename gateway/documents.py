@@ -69,6 +69,7 @@ class DocumentCache:
         *,
         rules: Sequence[type[ASTValidationRule]] = (),
         max_tokens: int | None = None,
+        hide_suggestions: bool = False,
     ) -> None:
         self._schema = schema
         self._size = size
@@ -76,6 +77,8 @@ class DocumentCache:
         self._rules = [*specified_rules, *rules] if rules else None
         # the parser stops at this many tokens: an enormous document costs no more than that
         self._max_tokens = max_tokens
+        # production: graphql-core leaves "Did you mean ...?" out of its validation messages
+        self._hide_suggestions = hide_suggestions
         self._entries: OrderedDict[str, CheckedDocument] = OrderedDict()
 
     def get(self, query: str) -> CheckedDocument:
@@ -94,7 +97,9 @@ class DocumentCache:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError as error:
             return CheckedDocument(document=None, syntax_error=error)
-        errors = validate(self._schema, document, self._rules)
+        errors = validate(
+            self._schema, document, self._rules, hide_suggestions=self._hide_suggestions
+        )
         if errors:
             return CheckedDocument(document=document, validation_errors=tuple(errors))
         return CheckedDocument(

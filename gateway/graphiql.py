@@ -132,7 +132,7 @@ class GraphiQLPageMiddleware:
         self.enabled = enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # GET only: a HEAD goes on to the endpoint, as it always has
+        # GET only (gateway/methods.py refuses HEAD before this)
         page = scope["type"] == "http" and scope["method"] == "GET" and self.enabled
         if page and wants_html(Request(scope)):
             await graphiql_page()(scope, receive, send)

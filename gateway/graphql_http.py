@@ -226,7 +226,10 @@ class GraphQLEndpoint:
                 )
             except PersistedQueryError as unknown:
                 raise RequestError(
-                    unknown.status, unknown.message, unknown.headers, {"code": unknown.code}
+                    unknown.status if modern else unknown.json_status,
+                    unknown.message,
+                    unknown.headers,
+                    {"code": unknown.code},
                 ) from unknown
         if query is None:
             raise RequestError(400, "`query` must be a non-empty string")
@@ -286,6 +289,7 @@ class GraphQLEndpoint:
             variable_values=params.variables,
             operation_name=params.operation_name,
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+            hide_suggestions=self._production,  # variables' unknown fields and enum values
             **self._executor_kwargs,
         )
         if not isinstance(result, ExecutionResult):

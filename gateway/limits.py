@@ -481,7 +481,10 @@ def check_limits(
 
 # -- production mode ------------------------------------------------------------------------
 
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+"""graphql-core's `did_you_mean` text: " Did you mean 'a', 'b', or 'c'?" (or "the enum value
+'A'?"), at the end of a message or inside one ("... unknown field 'x'. Did you mean 'y'? Found:
+{...}."). The suggested names are schema names, which cannot contain "?"."""
 
 
 def validation_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
@@ -494,5 +497,9 @@ def validation_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
 
 
 def strip_suggestions(message: str) -> str:
-    """The message without graphql-core's trailing " Did you mean 'x' or 'y'?"."""
+    """The message without graphql-core's " Did you mean 'x' or 'y'?", wherever it sits.
+
+    graphql-core leaves it out itself when asked (`hide_suggestions`, which the document cache
+    and execution pass in production); this is the net under every message that reaches a
+    client, including any a strawberry or graphql-core path builds without that flag."""
     return _SUGGESTION.sub("", message)

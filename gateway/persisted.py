@@ -2,9 +2,12 @@
 
 APQ (the `persistedQuery` extension): a client sends `{"extensions": {"persistedQuery":
 {"version": 1, "sha256Hash": H}}}` without the query; if the gateway knows H it runs that
-document, otherwise it answers PERSISTED_QUERY_NOT_FOUND (HTTP 200, as Apollo's server does:
-Apollo Client treats a 4xx as "APQ unsupported" and stops trying) and the client sends the hash
-with the query, which registers it. Registered queries are shared by every replica through the
+document, otherwise it answers PERSISTED_QUERY_NOT_FOUND and the client sends the hash with the
+query, which registers it. The miss is a 404 to `application/graphql-response+json` clients (the
+GraphQL-over-HTTP spec: a response without `data` is 4xx; Apollo Router answers 404 too) and a
+200 to `application/json` ones (the spec's legacy rule). Apollo Client retries on either: its
+persisted-query link reads the error code from a non-2xx body as well (since 3.7), and the older
+link only gave up on 400 and 500. Registered queries are shared by every replica through the
 store, and kept in a bounded in-process LRU in front of it.
 
 Safelist: a partner client registered as safelist-only (`cbccvc queries add --client ID FILE`)
@@ -43,10 +46,18 @@ class PersistedQueryError(Exception):
     """The request's persisted query cannot be run: answer `status` with this error."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        json_status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
+        self.json_status = status if json_status is None else json_status
+        """What an `application/json` client gets instead of `status` (the legacy rule)."""
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
@@ -270,7 +281,9 @@ class PersistedQueries:
         found = await self.store.text_of(decision.sha, client_id if safelist is not None else None)
         if found is None:
             metrics.PERSISTED_QUERIES.labels("miss").inc()
-            raise PersistedQueryError(200, NOT_FOUND, "PersistedQueryNotFound", NO_CACHE)
+            raise PersistedQueryError(
+                404, NOT_FOUND, "PersistedQueryNotFound", NO_CACHE, json_status=200
+            )
         metrics.PERSISTED_QUERIES.labels("hit").inc()
         self._remember(decision.sha, found)
         return found

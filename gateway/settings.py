@@ -276,8 +276,11 @@ class Settings:
         integer(),
         "parsed and validated GraphQL documents kept per process",
     )
-    graphiql: bool = setting(
-        "CBCCVC_GRAPHIQL", True, boolean, "serve GraphiQL at GET /graphql to browsers"
+    graphiql: bool | None = setting(
+        "CBCCVC_GRAPHIQL",
+        None,
+        boolean,
+        "serve GraphiQL at GET /graphql to browsers; unset: off in production, on otherwise",
     )
     statistics_min_count: int = setting(
         "CBCCVC_STATISTICS_MIN_COUNT",
@@ -452,6 +455,12 @@ class Settings:
 
     def effective_log_format(self) -> str:
         return self.log_format or ("json" if self.production else "text")
+
+    @property
+    def serves_graphiql(self) -> bool:
+        """GraphiQL only where someone asked for it: a production gateway serves it only when
+        CBCCVC_GRAPHIQL says so explicitly, since the page invites exploring the schema."""
+        return self.graphiql if self.graphiql is not None else not self.production
 
     def issuer_url(self) -> str:
         """`issuer`, or this process's address (localhost when it listens on every interface)."""

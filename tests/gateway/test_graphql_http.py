@@ -173,9 +173,19 @@ async def test_several_operations_need_an_operation_name(client: httpx.AsyncClie
     assert named.json() == {"data": {"__typename": "Query"}}
 
 
-async def test_other_methods_are_405(client: httpx.AsyncClient) -> None:
-    response = await client.put("/graphql", json={"query": DIRECTORY})
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
+async def test_other_methods_are_405_with_a_graphql_error(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    response = await client.request(
+        method, "/graphql", json={"query": DIRECTORY}, headers={"Accept": GRAPHQL_RESPONSE}
+    )
     assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    if method != "HEAD":  # a HEAD answer has no body
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+        assert method in error["message"]
 
 
 async def test_a_browser_get_shows_graphiql_from_the_gateways_own_files(

@@ -115,7 +115,8 @@ async def test_the_apq_handshake_and_a_second_replica(store_engine: AsyncEngine)
     sha = sha256_hex(STAFF)
     with pytest.raises(PersistedQueryError) as missing:
         await replica.resolve_query(None, apq(sha), None)
-    assert (missing.value.status, missing.value.code) == (200, NOT_FOUND)
+    assert (missing.value.status, missing.value.code) == (404, NOT_FOUND)
+    assert missing.value.json_status == 200  # application/json clients: the legacy rule
     assert missing.value.message == "PersistedQueryNotFound"  # what Apollo Client looks for
     assert "no-cache" in missing.value.headers["Cache-Control"]
     assert await replica.resolve_query(STAFF, apq(sha), "portal") == STAFF

@@ -58,6 +58,12 @@ def test_suggestions_are_stripped(graphql_schema: GraphQLSchema) -> None:
             "Unknown type 'Persn'. Did you mean 'Person', 'PersonEdge', or 'PersonFilter'?",
             "Unknown type 'Persn'.",
         ),
+        (  # mid-message: an unknown input-object field, in a literal or a variable
+            "Expected value of type 'PersonFilter' not to include unknown field 'nam'."
+            " Did you mean 'name'? Found: { nam: 1 }.",
+            "Expected value of type 'PersonFilter' not to include unknown field 'nam'."
+            " Found: { nam: 1 }.",
+        ),
         ("no suggestion here", "no suggestion here"),
     ],
 )

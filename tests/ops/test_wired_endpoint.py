@@ -125,8 +125,17 @@ async def test_production_mode_refuses_introspection_and_hides_suggestions(
 ) -> None:
     if reason := not_wired("validation_rules", "strip_suggestions"):
         pytest.skip(reason)
-    production = Settings(production=True, graphiql=False)
+    production = Settings(production=True)  # GraphiQL: off by default in production
     async with serving(production, seeded_store_url, engine) as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        variable_typo = await client.post(
+            "/graphql",
+            json={
+                "query": "query($f: PersonFilter) { persons(filter: $f) { totalCount } }",
+                "variables": {"f": {"organizatio": "x"}},
+            },
+            headers=HEADERS,
+        )
         introspection = await client.post(
             "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=HEADERS
         )
@@ -140,6 +149,9 @@ async def test_production_mode_refuses_introspection_and_hides_suggestions(
     assert "introspection" in introspection.json()["errors"][0]["message"]
     assert typo.status_code == 422
     assert "Did you mean" not in typo.text
+    assert "organizatio" in variable_typo.text  # the error still names the unknown field
+    assert "Did you mean" not in variable_typo.text
+    assert "graphiql" not in page.text.lower()
     assert served.status_code == 200
     async with serving(Settings(), seeded_store_url, engine) as demo:
         response = await demo.post(
@@ -155,6 +167,9 @@ async def test_automatic_persisted_queries_over_http(fresh_store_url: str) -> No
     persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
     async with serving(Settings(), make_url(fresh_store_url), None) as client:
         missing = await client.post("/graphql", json={"extensions": persisted}, headers=HEADERS)
+        missing_json = await client.post(
+            "/graphql", json={"extensions": persisted}, headers={"Accept": "application/json"}
+        )
         registered = await client.post(
             "/graphql", json={"query": query, "extensions": persisted}, headers=HEADERS
         )
@@ -162,8 +177,13 @@ async def test_automatic_persisted_queries_over_http(fresh_store_url: str) -> No
         mismatch = await client.post(
             "/graphql", json={"query": "{ __typename }", "extensions": persisted}, headers=HEADERS
         )
-    assert missing.status_code == 200
-    assert missing.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    # no `data`: 404 for graphql-response+json (the spec), 200 for application/json (legacy);
+    # Apollo Client retries with the full query on the code either way
+    assert (missing.status_code, missing_json.status_code) == (404, 200)
+    for response in (missing, missing_json):
+        assert "data" not in response.json()
+        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        assert response.json()["errors"][0]["message"] == "PersistedQueryNotFound"
     assert registered.json()["data"] == {"__typename": "Query"}
     assert by_hash.json()["data"] == {"__typename": "Query"}
     assert mismatch.status_code == 400
