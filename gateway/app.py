@@ -89,7 +89,14 @@ def create_app(
     the authorization server's state (keys, trusted issuers).
     """
     owns_engine = engine is None
-    resources = Resources(engine or create_engine(database_url, pool_size=settings.pool_size))
+    resources = Resources(
+        engine
+        or create_engine(
+            database_url,
+            pool_size=settings.pool_size,
+            statement_timeout_s=settings.request_deadline,
+        )
+    )
 
     def reference() -> Reference:
         assert resources.reference is not None, "the app has not started"

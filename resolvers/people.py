@@ -16,7 +16,7 @@ from resolvers.loaders import NestedPeopleKey, fetch, fetch_scalar
 from resolvers.pagination import Direction, Page, cursor_keys, make_page
 from store.queries import people as queries
 from store.queries.people import PeopleFilter
-from store.text import prefix_tsquery
+from store.text import prefix_tsquery, search_bound_exceeded
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ async def resolve_filter(
     _check_filter_rights(context, query, _filter_relations(context, scope_id, include_subtree))
     name_query = None
     if query.name is not None:
+        if (too_long := search_bound_exceeded(query.name)) is not None:
+            raise BadUserInputError(too_long, argument="filter.name")
         name_query = prefix_tsquery(query.name)
         if name_query is None:
             raise BadUserInputError(

@@ -47,14 +47,24 @@ def start_embedded(data_dir: Path, *, cleanup: str = "stop") -> tuple[URL, Any]:
     return url, server
 
 
-def create_engine(url: str | URL, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str | URL, *, pool_size: int = 10, statement_timeout_s: float | None = None
+) -> AsyncEngine:
+    """`statement_timeout_s`: the server cancels any statement of this engine after this long.
+
+    The gateway passes its request deadline, so no statement of a request (store, audit,
+    analytics) keeps a backend busy past the time its request could still be answered.
+    """
+    server_settings = {"application_name": "cbccvc-gateway"}
+    if statement_timeout_s is not None:
+        server_settings["statement_timeout"] = str(max(1, int(statement_timeout_s * 1000)))
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         # asyncpg prepares each statement once per connection and caches it
-        connect_args={"server_settings": {"application_name": "cbccvc-gateway"}},
+        connect_args={"server_settings": server_settings},
     )
     return engine
 

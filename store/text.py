@@ -41,6 +41,23 @@ def name_sort_key(family: str, middle: str | None, given: str) -> str:
     return " ".join(word for part in parts for word in search_words(part))
 
 
+# A name is at most a handful of words; every word of a search is one more prefix scan of the
+# GIN index ANDed with the others, so a search of thousands of words costs the backend memory
+# and time without ever finding more. Constants, not settings: no deployment needs longer names.
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 10
+
+
+def search_bound_exceeded(text: str) -> str | None:
+    """Why a search text is refused (too long, too many words), or None when it is fine."""
+    if len(text) > MAX_SEARCH_CHARS:
+        return f"a name search is at most {MAX_SEARCH_CHARS} characters (this one has {len(text)})"
+    words = len(search_words(text))
+    if words > MAX_SEARCH_WORDS:
+        return f"a name search is at most {MAX_SEARCH_WORDS} words (this one has {words})"
+    return None
+
+
 def prefix_tsquery(text: str) -> str | None:
     """A `to_tsquery('simple', ...)` text in which every word matches as a prefix.
 

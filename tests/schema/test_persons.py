@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 from sqlalchemy import text
@@ -151,6 +152,23 @@ async def test_name_search_without_a_word_is_refused(gql: Any) -> None:
     response = await gql.post(PAGE, {"filter": {"name": "--"}, "first": 1})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["argument"] == "filter.name"
+
+
+async def test_a_search_of_tens_of_thousands_of_words_is_refused_quickly(gql: Any) -> None:
+    started = time.monotonic()
+    response = await gql.post(PAGE, {"filter": {"name": "nguyen " * 30_000}, "first": 1})
+    assert time.monotonic() - started < 2, "the refusal must not wait for the database"
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == "filter.name"
+    assert "at most 200 characters" in error["message"]
+
+
+async def test_a_search_of_many_short_words_is_refused_by_its_word_count(gql: Any) -> None:
+    response = await gql.post(PAGE, {"filter": {"name": "a " * 11}, "first": 1})
+    assert response.status_code == 400
+    assert "at most 10 words" in response.json()["errors"][0]["message"]
 
 
 async def test_category_grade_and_status_filters_narrow_the_directory(
