@@ -41,7 +41,10 @@ GLOBAL_ID = TextBound(100)
 CURSOR = TextBound(100)
 """A cursor is at most 36 characters."""
 TEXT = TextBound(1000)
-"""Free text: name searches, a consent's purpose. The search path has its own, finer bound."""
+"""Free text: organisation searches, a consent's purpose."""
+NAME = TextBound(200)
+"""A person's name searched (filter.name): store/text.py's MAX_SEARCH_CHARS, refused here first
+so the message is the same wherever the name is; the search path adds its bound on words."""
 
 YEAR = IntBound(FIRST_DAY.year, LAST_DAY.year)
 """Years are `smallint` columns; the staffing quota's year was already 1900..2200."""
@@ -74,7 +77,7 @@ BOUNDS: dict[str, TextBound | IntBound] = {
     "after": CURSOR,
     "before": CURSOR,
     # free text
-    "name": TEXT,
+    "name": NAME,
     "search": TEXT,
     "purpose": TEXT,
     # integers
