@@ -25,7 +25,6 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
-    OperationType,
     SelectionSetNode,
     Undefined,
     get_named_type,
@@ -49,14 +48,6 @@ class InputProblem:
             "message": f"`{self.argument}` of `{self.field}` {self.message}",
             "extensions": {"code": "BAD_USER_INPUT", "argument": self.argument},
         }
-
-
-def _root(schema: GraphQLSchema, operation: OperationDefinitionNode) -> GraphQLObjectType | None:
-    if operation.operation is OperationType.MUTATION:
-        return schema.mutation_type
-    if operation.operation is OperationType.SUBSCRIPTION:
-        return schema.subscription_type
-    return schema.query_type
 
 
 def _fields(
@@ -139,7 +130,7 @@ def input_problem(
         return None  # execution reports the variables that do not coerce, as before
     values = coerced.coerced
     for parent, node in _fields(
-        schema, _root(schema, operation), operation.selection_set, fragments, set()
+        schema, schema.get_root_type(operation.operation), operation.selection_set, fragments, set()
     ):
         definition = parent.fields[node.name.value]
         for argument in node.arguments or ():
