@@ -54,8 +54,8 @@ from graphql import (
     print_ast,
 )
 from graphql.language import Lexer, Source, Token, TokenKind
-from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from gateway.introspection import NoSchemaIntrospection
 from gateway.settings import Settings
 
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
@@ -499,12 +499,9 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def validation_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
-    """Rules to add to graphql-core's specified ones: no introspection in production.
-
-    `__typename` stays allowed (clients need it for unions); `__schema` and `__type` fail
-    validation with "GraphQL introspection has been disabled".
-    """
-    return (NoSchemaIntrospectionCustomRule,) if production else ()
+    """Rules to add to graphql-core's specified ones: no introspection in production
+    (gateway/introspection.py: `__schema` refused, `__type` finds nothing)."""
+    return (NoSchemaIntrospection,) if production else ()
 
 
 def strip_suggestions(message: str) -> str:
