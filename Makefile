@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock clean
+.PHONY: demo test lint bench fuzz lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cbccvc-gateway needs Python 3.11 or newer, found " + sys.version.split()[0])'
@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+fuzz: $(STAMP)  ## the fuzz suites at length: 20,000 schemathesis operations (CBCCVC_FUZZ_EXAMPLES), new seed each run unless CBCCVC_FUZZ_SEED
+	CBCCVC_FUZZ_EXAMPLES=$${CBCCVC_FUZZ_EXAMPLES:-20000} CBCCVC_FUZZ_SEED=$${CBCCVC_FUZZ_SEED:-$$(date +%s)} \
+		$(BIN)/python -m pytest tests/fuzz tests/gateway/test_hostile_inputs.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.query_vs_raw

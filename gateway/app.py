@@ -35,7 +35,7 @@ from gateway.graphiql import GraphiQLPageMiddleware, static_mount
 from gateway.graphql_http import GraphQLEndpoint, graphql_refusal
 from gateway.health import ops_routes
 from gateway.limits import Limits, validation_rules
-from gateway.methods import AllowedMethodsMiddleware
+from gateway.methods import AllowedMethodsMiddleware, any_method
 from gateway.observability import ObservabilityMiddleware
 from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimitMiddleware, RequestRateLimits
@@ -190,14 +190,9 @@ def create_app(
 
     app = Starlette(
         routes=[
-            # the common methods reach AllowedMethodsMiddleware, which answers all but GET and
-            # POST in GraphQL's format (Starlette's own 405 is text/plain)
-            Route(
-                "/graphql",
-                endpoint.handle,
-                methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
-                middleware=graphql_middleware,
-            ),
+            # every method reaches AllowedMethodsMiddleware, which answers all but GET and POST
+            # in GraphQL's format (Starlette's own 405 is text/plain)
+            Route("/graphql", any_method(endpoint.handle), middleware=graphql_middleware),
             Route("/", root),
             *ops_routes(resources.engine, started=lambda: resources.reference is not None),
             *auth_routes(auth_state),

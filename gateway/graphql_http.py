@@ -40,7 +40,7 @@ from gateway.operation_inputs import input_problem
 from gateway.persisted import PersistedQueries, PersistedQueryError
 from gateway.refusals import Refusal, request_id_of
 from gateway.request_context import ContextFactory
-from schema.execution import FastExecutionContext
+from schema.execution import ClosedIntrospectionExecutionContext, FastExecutionContext
 from telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,9 @@ class GraphQLEndpoint:
         self._production = production
         self._documents = documents
         self._contexts = contexts
-        self._executor_kwargs = execution_context_class_kwargs(FastExecutionContext)
+        self._executor_kwargs = execution_context_class_kwargs(
+            ClosedIntrospectionExecutionContext if production else FastExecutionContext
+        )
 
     async def handle(self, request: Request) -> Response:
         # the observability middleware's id, or our own when mounted without it (tests)

@@ -48,13 +48,14 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_operation_ast,
     print_ast,
 )
 from graphql.language import Lexer, Source, Token, TokenKind
-from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from gateway.introspection import NoSchemaIntrospection
 from gateway.settings import Settings
 
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
@@ -250,20 +251,30 @@ class _Walk:
     # -- arguments --
 
     def _page_size(self, node: FieldNode) -> int | None:
-        """`first` or `last` of a field, from a literal or a variable; None if it has neither."""
+        """The page a field can return, from `first` and `last` (literals or variables); None if
+        it has neither. With both, the connection spec keeps at most the smaller; an argument
+        that is null (Relay nulls the other direction's count) does not bound the page."""
+        sizes: list[int] = []
         for argument in node.arguments or ():
             if argument.name.value not in ("first", "last"):
                 continue
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return max(0, int(value.value))
-            if isinstance(value, VariableNode):
-                name = value.name.value
-                given = self.variables.get(name, self.defaults.get(name))
-                # a value of the wrong type fails variable coercion later; cost it as the default
-                if isinstance(given, int) and not isinstance(given, bool):
-                    return max(0, given)
-                return self.limits.default_page_size
+            size = self._argument_size(argument.value)
+            if size is not None:
+                sizes.append(size)
+        return min(sizes) if sizes else None
+
+    def _argument_size(self, value: ValueNode) -> int | None:
+        if isinstance(value, IntValueNode):
+            return max(0, int(value.value))
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            given = self.variables.get(name, self.defaults.get(name))
+            if given is None:
+                return None
+            # a value of the wrong type fails variable coercion later; cost it as the default
+            if isinstance(given, int) and not isinstance(given, bool):
+                return max(0, given)
+            return self.limits.default_page_size
         return None
 
     # -- the walk --
@@ -488,12 +499,9 @@ _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def validation_rules(production: bool) -> tuple[type[ASTValidationRule], ...]:
-    """Rules to add to graphql-core's specified ones: no introspection in production.
-
-    `__typename` stays allowed (clients need it for unions); `__schema` and `__type` fail
-    validation with "GraphQL introspection has been disabled".
-    """
-    return (NoSchemaIntrospectionCustomRule,) if production else ()
+    """Rules to add to graphql-core's specified ones: no introspection in production
+    (gateway/introspection.py: `__schema` refused, `__type` finds nothing)."""
+    return (NoSchemaIntrospection,) if production else ()
 
 
 def strip_suggestions(message: str) -> str:

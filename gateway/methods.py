@@ -2,14 +2,19 @@
 
 Starlette's router answers an unlisted method itself, in text/plain, before the route's
 middleware runs. GraphQL over HTTP defines only GET and POST, and a client that sent PUT,
-DELETE, PATCH, OPTIONS or HEAD should learn that in the format it parses: `{"errors": [...]}`
-with `Allow`. So the route accepts every method and this middleware, outermost, refuses the
-others before the caller is checked (a 405 does not depend on who asks). Plain ASGI middleware;
-non-HTTP scopes pass straight through.
+DELETE, PATCH, OPTIONS, HEAD, TRACE or any other token should learn that in the format it
+parses: `{"errors": [...]}` with `Allow`. So the route accepts every method (`any_method`) and
+this middleware, outermost, refuses the others before the caller is checked (a 405 does not
+depend on who asks). Plain ASGI middleware; non-HTTP scopes pass straight through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.refusals import Refusal, RenderRefusal
@@ -35,3 +40,14 @@ class AllowedMethodsMiddleware:
             {"Allow": ", ".join(ALLOWED)},
         )
         await self.render(scope, refusal)(scope, receive, send)
+
+
+class any_method:  # noqa: N801 - reads as what it does at the route: Route(path, any_method(f))
+    """A request handler as an ASGI app, so that Starlette's Route lets every method through
+    (Route limits a plain function to the methods it lists, answering the rest in text/plain)."""
+
+    def __init__(self, handle: Callable[[Request], Awaitable[Response]]) -> None:
+        self._app = request_response(handle)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)

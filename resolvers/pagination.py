@@ -49,17 +49,26 @@ def decode_cursor(cursor: str, *, argument: str) -> int:
 
 @dataclass(frozen=True)
 class PageRequest:
-    """What one connection field asks for, checked: a direction, a size and a start key."""
+    """What one connection field asks for, checked: a direction, a size and a start key.
+
+    `keep_last` is Relay's `last` when it comes with `first`: the connection spec then takes the
+    first `size` edges between the cursors and keeps the last `keep_last` of them.
+    """
 
     direction: Direction
     size: int
     after_key: int | None = None
     before_key: int | None = None
+    keep_last: int | None = None
 
     @property
     def limit(self) -> int:
-        """How many rows to fetch: one more than the page, to learn if there is another."""
-        return self.size + 1
+        """How many rows to fetch: one more than the page, to learn if there is another.
+
+        With `first` and `last` together, one more than the larger, so that both "is there a next
+        page" (more than `first`) and "is there a previous one" (more than `last`) are known.
+        """
+        return max(self.size, self.keep_last or 0) + 1
 
 
 def page_request(
@@ -71,9 +80,12 @@ def page_request(
     default_size: int,
     max_size: int,
 ) -> PageRequest:
-    """Check Relay's arguments; BadUserInputError names the argument that is wrong."""
-    if first is not None and last is not None:
-        raise BadUserInputError("use either `first` or `last`, not both", argument="last")
+    """Check Relay's arguments; BadUserInputError names the argument that is wrong.
+
+    `first` and `last` together follow the Relay connection spec's pagination algorithm (the
+    cursors, then `first`, then `last`), which Relay clients send when a fragment's default
+    count stays beside the count of the other direction.
+    """
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= max_size:
             raise BadUserInputError(
@@ -81,6 +93,8 @@ def page_request(
             )
     after_key = decode_cursor(after, argument="after") if after is not None else None
     before_key = decode_cursor(before, argument="before") if before is not None else None
+    if first is not None and last is not None:
+        return PageRequest(Direction.FORWARD, first, after_key, before_key, keep_last=last)
     if last is not None or (first is None and before is not None and after is None):
         size = last if last is not None else default_size
         return PageRequest(Direction.BACKWARD, size, after_key, before_key)
@@ -111,6 +125,8 @@ def make_page(request: PageRequest, rows: Sequence[T], keys: Sequence[int]) -> P
     paging forward from `after` implies rows before it exist.
     """
     more = len(rows) > request.size
+    if request.keep_last is not None:
+        return _first_then_last(request, rows, keys)
     rows, keys = rows[: request.size], keys[: request.size]
     if request.direction is Direction.BACKWARD:
         return Page(
@@ -124,6 +140,22 @@ def make_page(request: PageRequest, rows: Sequence[T], keys: Sequence[int]) -> P
         keys=keys,
         has_next_page=more,
         has_previous_page=request.after_key is not None,
+    )
+
+
+def _first_then_last(request: PageRequest, rows: Sequence[T], keys: Sequence[int]) -> Page[T]:
+    """The spec's algorithm for `first` + `last`: of the rows between the cursors (fetched
+    forward, at most `limit`), the first `size`, then the last `keep_last` of those."""
+    keep = request.keep_last or 0
+    window = len(rows)
+    start = max(min(window, request.size) - keep, 0)
+    end = min(window, request.size)
+    return Page(
+        items=list(rows[start:end]),
+        keys=list(keys[start:end]),
+        # with `first` (or `last`) set, the spec decides by the count alone
+        has_next_page=window > request.size,
+        has_previous_page=window > keep,
     )
 
 

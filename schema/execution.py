@@ -44,6 +44,25 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return shortcut
 
 
+class ClosedIntrospectionExecutionContext(FastExecutionContext):
+    """Production's executor: `__type(name:)` finds no type, whatever the name
+    (gateway/introspection.py says why it answers rather than refuses)."""
+
+    def execute_field(
+        self,
+        parent_type: Any,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any | UndefinedType:
+        if field_details_list[0].node.name.value == "__type":
+            return None
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+
 def _read(read: LeafRead, source: Any, field_name: str) -> Any:
     """The serialised value, or Undefined when the standard path must decide."""
     if read.masked:

@@ -1,6 +1,8 @@
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolvers.errors import BadUserInputError
 from resolvers.pagination import (
@@ -55,10 +57,10 @@ def test_last_and_before_page_backward() -> None:
         ({"first": 101}, "first"),
         ({"last": 500}, "last"),
         ({"first": -1}, "first"),
-        ({"first": 1, "last": 1}, "last"),
+        ({"first": 1, "last": -1}, "last"),
     ],
 )
-def test_sizes_beyond_the_cap_or_both_directions_are_refused(
+def test_sizes_beyond_the_cap_or_below_zero_are_refused(
     arguments: dict[str, object], argument: str
 ) -> None:
     with pytest.raises(BadUserInputError) as raised:
@@ -89,3 +91,59 @@ def test_an_empty_page_has_no_cursors() -> None:
     assert list(page.items) == []
     assert page.start_cursor is None
     assert page.has_next_page
+
+
+def test_first_and_last_together_keep_the_last_of_the_first() -> None:
+    asked = request(first=3, last=2)
+    assert asked == PageRequest(Direction.FORWARD, 3, keep_last=2)
+    assert asked.limit == 4  # one more than the larger of the two
+    page = make_page(asked, ["a", "b", "c", "d"], [1, 2, 3, 4])
+    assert list(page.items) == ["b", "c"]
+    assert page.has_next_page  # more than `first` between the cursors
+    assert page.has_previous_page  # more than `last` between the cursors
+
+
+def spec_page(
+    keys: list[int], first: int | None, after: int | None, last: int | None, before: int | None
+) -> tuple[list[int], bool, bool]:
+    """The Relay connection spec's algorithm, read from the spec: ApplyCursorsToEdges, then
+    `first`, then `last`; HasNextPage and HasPreviousPage by the counts when those are set."""
+    edges = [k for k in keys if (after is None or k > after) and (before is None or k < before)]
+    between = len(edges)
+    if first is not None:
+        edges = edges[:first]
+    if last is not None:
+        edges = edges[len(edges) - last :] if last < len(edges) else edges
+    has_next = first is not None and between > first
+    has_previous = last is not None and between > last
+    return edges, has_next, has_previous
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    total=st.integers(0, 30),
+    first=st.integers(0, 12),
+    last=st.integers(0, 12),
+    after=st.one_of(st.none(), st.integers(1, 30)),
+    before=st.one_of(st.none(), st.integers(1, 31)),
+)
+def test_first_with_last_follows_the_connection_spec(
+    total: int, first: int, last: int, after: int | None, before: int | None
+) -> None:
+    keys = list(range(1, total + 1))
+    asked = request(
+        first=first,
+        last=last,
+        after=encode_cursor(after) if after else None,
+        before=encode_cursor(before) if before else None,
+    )
+    # what the keyset statement returns for a forward request: rows between the cursors
+    fetched = [k for k in keys if (after is None or k > after) and (before is None or k < before)]
+    fetched = fetched[: asked.limit]
+    page = make_page(asked, fetched, fetched)
+    edges, has_next, has_previous = spec_page(keys, first, after, last, before)
+    assert (list(page.keys), page.has_next_page, page.has_previous_page) == (
+        edges,
+        has_next,
+        has_previous,
+    )

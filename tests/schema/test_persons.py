@@ -253,3 +253,52 @@ async def test_a_person_carries_typed_grade_salary_and_education(gql: Any) -> No
         }
         assert len(node["provenance"]["contentHash"]) == 64
         assert node["provenance"]["source"].startswith("VN:GOV:")
+
+
+RELAY_REFETCH = """
+query($filter: PersonFilter, $count: Int = 10, $cursor: String, $last: Int, $before: String) {
+  persons(filter: $filter, first: $count, after: $cursor, last: $last, before: $before) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id } }
+  }
+}
+"""
+
+
+async def test_relays_pagination_fragment_pages_backward_with_its_default_count(
+    gql: Any,
+) -> None:
+    """Relay's usePaginationFragment keeps one `$count` for `first` and sends `last` beside it:
+    `loadPrevious` nulls the forward count, a kept default sends both, and either way the page
+    is what the Relay connection spec defines, never an error."""
+    province = await a_province(gql)
+    everyone = [node["id"] for node in await walk(gql, {"organization": province}, size=50)]
+    assert len(everyone) > 30
+
+    # loadPrevious(7) from the end: {count: null, cursor: null, last: 7, before: <start>}
+    collected: list[str] = []
+    before = None
+    while True:
+        variables = {"filter": {"organization": province}, "count": None, "cursor": None}
+        variables |= {"last": 7, "before": before}
+        connection = (await gql.data(RELAY_REFETCH, variables))["persons"]
+        collected = [edge["node"]["id"] for edge in connection["edges"]] + collected
+        if not connection["pageInfo"]["hasPreviousPage"]:
+            break
+        before = connection["pageInfo"]["startCursor"]
+    assert collected == everyone
+
+    # the default count kept beside `last`: the first 10 before the cursor, then the last 4
+    cursor_row = 25
+    pivot = await gql.data(
+        RELAY_REFETCH, {"filter": {"organization": province}, "count": cursor_row}
+    )
+    before = pivot["persons"]["pageInfo"]["endCursor"]  # stands at everyone[cursor_row - 1]
+    both = (
+        await gql.data(
+            RELAY_REFETCH, {"filter": {"organization": province}, "last": 4, "before": before}
+        )
+    )["persons"]
+    assert [edge["node"]["id"] for edge in both["edges"]] == everyone[6:10]
+    assert both["pageInfo"]["hasNextPage"] is True  # 24 between the cursors, more than 10
+    assert both["pageInfo"]["hasPreviousPage"] is True  # more than 4

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
+from graphql_client import CENTRAL, token_for
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.app import create_app
+from gateway.settings import Settings
 from store.database import create_engine
 
 # a statement that is genuinely slow: a cross join counted row by row, no sleep
@@ -30,7 +35,8 @@ async def test_a_statement_past_the_deadline_is_cancelled_by_the_server(
             running = await conn.scalar(
                 text(
                     "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE state = 'active' AND query LIKE '%generate_series(1, 100000) a%' "
+                    "WHERE state = 'active' AND datname = current_database() "
+                    "AND query LIKE '%generate_series(1, 100000) a%' "
                     "AND pid <> pg_backend_pid()"
                 )
             )
@@ -65,6 +71,7 @@ async def _running(url: URL) -> int:
                 await conn.scalar(
                     text(
                         "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                        "AND datname = current_database() "
                         "AND query LIKE '%generate_series(1, 100000) a%' "
                         "AND pid <> pg_backend_pid()"
                     )
@@ -72,3 +79,42 @@ async def _running(url: URL) -> int:
             )
     finally:
         await watcher.dispose()
+
+
+async def test_after_a_504_no_backend_still_works_for_the_request(
+    seeded_store_url: URL, engine: AsyncEngine
+) -> None:
+    """Through the whole gateway: a lock held elsewhere makes the directory's statement wait;
+    the deadline answers 504, and the request's backend is neither waiting nor running after it.
+    The gateway's engine here has no statement_timeout (a shared test pool), so what stops the
+    statement is the request's end itself."""
+    app = create_app(Settings(request_deadline=0.5), seeded_store_url, engine=engine)
+    blocker = create_engine(seeded_store_url, pool_size=1)
+    marker = "directory_page_under_lock"
+    query = f"query {marker} {{ persons(first: 5) {{ edges {{ node {{ fullName }} }} }} }}"
+    try:
+        async with app.router.lifespan_context(app), blocker.connect() as lock:
+            await lock.execute(text("LOCK TABLE person IN ACCESS EXCLUSIVE MODE"))
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                response = await client.post(
+                    "/graphql",
+                    json={"query": query},
+                    headers={"Authorization": f"Bearer {token_for(app, CENTRAL)}"},
+                )
+            assert response.status_code == 504
+            assert response.json()["errors"][0]["extensions"]["code"] == "DEADLINE_EXCEEDED"
+            for _ in range(40):  # the cancel request is asynchronous: poll for up to 2 s
+                waiting = await lock.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                        "AND datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                if waiting == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert waiting == 0, "a backend still waits for the request that was answered 504"
+            await lock.rollback()
+    finally:
+        await blocker.dispose()
