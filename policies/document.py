@@ -21,7 +21,7 @@ DIRECTORY = Path(__file__).parent
 SECTIONS = frozenset({"classes", "grants", "consent", "filters", "partners"})
 ROW_TYPES = frozenset(
     {"Person", "Education", "Membership", "Performance", "Provenance", "Salary", "Organization",
-     "AgencyScorecard"}
+     "AgencyScorecard"}  # fmt: skip
 )
 """Types whose objects are masked row by row; every other type may hold public fields only."""
 
