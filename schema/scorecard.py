@@ -48,6 +48,7 @@ class RuleRejects:
     rule: str
     title_vi: str
     title_en: str
+    expected: str = strawberry.field(description="The form the standard expects (Vietnamese).")
     records: int
     rate: float | None = strawberry.field(description="records / (people held + rejected records)")
 
@@ -99,6 +100,7 @@ class AgencyScorecard:
         description="Share of coded values that have no mapping in the national code lists."
     )
     breaches: list[Breach]
+    sources: list[str] | None = strawberry.field(description="Its sources' ids.")
     people: int | None
     failed_runs: int | None = strawberry.field(description="Failed runs in the last 30 days.")
     changes: int | None = strawberry.field(description="Stamped changes in the last 30 days.")
@@ -154,6 +156,7 @@ class AgencyScorecard:
             reject_rate=_float(row.reject_rate),
             unmapped_share=_float(row.unmapped_share),
             breaches=[BREACHES[b] for b in row.breaches],
+            sources=list(detail.get("sources", [])),
             people=row.people,
             failed_runs=row.failed_runs,
             changes=row.changes,
@@ -169,6 +172,7 @@ class AgencyScorecard:
                     rule=rule,
                     title_vi=title(rule).vi,
                     title_en=title(rule).en,
+                    expected=title(rule).expected,
                     records=entry["records"],
                     rate=_float(entry["rate"]),
                 )
