@@ -25,7 +25,7 @@ WINDOW_DAYS = 30  # the changes and runs a snapshot looks back on
 class Breach(StrEnum):
     """A threshold an agency fails, named after MOHA's yardstick."""
 
-    NEVER_CONNECTED = "never_connected"  # sống: no sync run ever
+    NEVER_CONNECTED = "never_connected"  # sống: no successful sync ever (no source, or it fails)
     STALE = "stale"  # sống: no successful run within the deadline
     LATE = "late"  # sống: changes arriving after 3 working days, or still outstanding past it
     INCOMPLETE = "incomplete"  # đủ
@@ -66,7 +66,7 @@ class AgencyFacts:
     level: str
     sources: tuple[str, ...]
     runs: Sequence[Run]  # in the window, newest first
-    ever_ran: bool
+    ever_ran: bool  # any run at all, even failed ones
     last_success_at: datetime | None
     arrivals: Sequence[tuple[datetime, datetime]]  # (changed at source, arrived) in the window
     outstanding: Sequence[datetime]  # change stamps of versions held back by an open reject
@@ -161,7 +161,7 @@ def score(
     oldest_reject = _age(calendar, facts.oldest_reject_seen, day)
 
     breaches: list[Breach] = []
-    if not facts.ever_ran:
+    if facts.last_success_at is None:
         breaches.append(Breach.NEVER_CONNECTED)
     elif success_age is None or success_age > DEADLINE_WORKING_DAYS:
         breaches.append(Breach.STALE)
@@ -182,6 +182,7 @@ def score(
 
     detail: dict[str, object] = {
         "sources": list(facts.sources),
+        "ever_ran": facts.ever_ran,
         "lag_histogram": _histogram(lags),
         "complete_by_group": {
             str(group): _share_text(share(facts.complete_by_group.get(group, 0), facts.people))
@@ -208,7 +209,7 @@ def score(
         agency_code=facts.agency_code,
         organization_id=facts.organization_id,
         level=facts.level,
-        connected=facts.ever_ran,
+        connected=facts.last_success_at is not None,
         last_success_at=facts.last_success_at,
         failed_runs=failed,
         changes=len(lags),

@@ -85,7 +85,9 @@ class AgencyScorecard:
     successor_code: str | None = strawberry.field(
         description="Where a merged agency's people went."
     )
-    connected: bool = strawberry.field(description="Whether any of its sources ever synced.")
+    connected: bool = strawberry.field(
+        description="Whether any of its sources ever synced successfully."
+    )
     last_success_at: datetime | None
     within_deadline_share: float | None = strawberry.field(
         description="Share of the last 30 days' changes that arrived within 3 working days."
