@@ -97,7 +97,7 @@ SELECT {_AGENCY.format(column="r.source_id")} AS agency, min(a.changed_at) AS ch
 _REJECTS = text(
     f"""
 SELECT {_AGENCY.format(column="source_id")} AS agency, rule,
-       count(DISTINCT source_record_id) AS records,
+       count(DISTINCT source_id || chr(31) || source_record_id) AS records,
        count(*) FILTER (WHERE field = ANY(:coded)) AS coded
   FROM sync_reject WHERE resolved_at IS NULL GROUP BY 1, 2"""
 )
