@@ -29,6 +29,8 @@ from sync.organizations import sync_organizations
 from sync.pipeline import change_feed_sources, sync_source
 
 log = logging.getLogger(__name__)
+SNAPSHOT_EVERY_S = 3600.0
+"""A snapshot reads every person once: at most hourly, however often the sources sync."""
 
 
 async def _snapshot(engine: AsyncEngine) -> None:
@@ -53,6 +55,7 @@ async def run_scheduler(
     sources = change_feed_sources(registry)
     due = dict.fromkeys((s.id for s in sources), 0.0)
     every = {s.id: (intervals or {}).get(s.id, interval_s) for s in sources}
+    last_snapshot = -SNAPSHOT_EVERY_S
     while not stop_event.is_set():
         now = time.monotonic()
         ready = [s for s in sources if due[s.id] <= now]
@@ -71,8 +74,9 @@ async def run_scheduler(
             except Exception:
                 log.exception("sync of %s failed", source.id)
             due[source.id] = time.monotonic() + every[source.id]
-        if ready:
+        if ready and time.monotonic() - last_snapshot >= SNAPSHOT_EVERY_S:
             await _snapshot(engine)
+            last_snapshot = time.monotonic()
         wait = max(0.0, min(due.values(), default=now + interval_s) - time.monotonic())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop_event.wait(), timeout=wait or 0.01)
