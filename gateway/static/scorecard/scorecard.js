@@ -81,7 +81,9 @@
         COLUMNS.forEach(function (c) {
           var bad = c[1].some(function (b) { return a.breaches.indexOf(b) >= 0; });
           var text = c[2] === "share" ? share(a[c[0]]) : when(a[c[0]]);
-          cell(tr, text, a[c[0]], "num " + (bad ? "bad" : "good")).dataset.field = c[0];
+          // red when its breach is on, green when measured and fine, plain when not measured
+          var known = a[c[0]] !== null && a[c[0]] !== undefined;
+          cell(tr, text, a[c[0]], "num" + (bad ? " bad" : known ? " good" : "")).dataset.field = c[0];
         });
         cell(tr, a.breaches.map(function (b) { return BREACH_VI[b] || b; }).join(", "), a.breaches.join(","));
         tbody.appendChild(tr);
