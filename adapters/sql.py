@@ -25,7 +25,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -231,6 +231,17 @@ def is_deleted(rule: PersonRule, row: Mapping[str, Any], column: str | None = No
     return flag is not None if rule.deletion.not_null else flag in rule.deletion.values
 
 
+# a legacy timestamp without a zone is the agency's wall clock, which in Viet Nam is UTC+7
+_AGENCY_CLOCK = timezone(timedelta(hours=7))
+
+
+def _changed_at(rule: PersonRule, value: Any) -> datetime | None:
+    """The record's change time when the change column is a timestamp (not a counter)."""
+    if rule.change_type != "timestamp" or not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=_AGENCY_CLOCK)
+
+
 def person_record(rule: PersonRule, row: Mapping[str, Any]) -> SourceRecord:
     key, change = keyset(rule)
     mapped = map_row(rule, row)
@@ -240,6 +251,7 @@ def person_record(rule: PersonRule, row: Mapping[str, Any]) -> SourceRecord:
         fields=mapped.fields,
         deleted=is_deleted(rule, row),
         problems=mapped.problems,
+        changed_at=_changed_at(rule, row[change]),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,9 @@ class Org:
     depth: int
     province: str | None
     """The code of the province organisation this one is in (itself, if it is one)."""
+    status: str = "active"
+    successor_code: str | None = None
+    """Where a merged organisation's people went (the 2025 reorganisation)."""
 
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part]
@@ -40,17 +44,18 @@ class OrgIndex:
             self.children.setdefault(org.parent_id, []).append(org)
 
     @classmethod
-    def build(cls, rows: list[tuple[int, str, str, str, int | None, str, int]]) -> OrgIndex:
+    def build(cls, rows: list[tuple[Any, ...]]) -> OrgIndex:
+        """Rows of (id, code, name, level, parent id, path, depth[, status, successor code])."""
         raw = {r[0]: r for r in rows}
         orgs = []
-        for id_, code, name, level, parent_id, path, depth in rows:
+        for id_, code, name, level, parent_id, path, depth, *standing in rows:
             province = None
             for ancestor in reversed([int(p) for p in path.strip("/").split("/") if p]):
                 found = raw.get(ancestor)
                 if found is not None and found[3] == "province":
                     province = found[1]
                     break
-            orgs.append(Org(id_, code, name, level, parent_id, path, depth, province))
+            orgs.append(Org(id_, code, name, level, parent_id, path, depth, province, *standing))
         return cls(orgs)
 
     def subtree(self, root: Org) -> list[Org]:
@@ -81,9 +86,13 @@ async def org_index(engine: AsyncEngine, *, fresh: bool = False) -> OrgIndex:
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
-                text("SELECT id, code, name, level, parent_id, path, depth FROM organization")
+                text(
+                    "SELECT o.id, o.code, o.name, o.level, o.parent_id, o.path, o.depth,"
+                    " o.status, s.code FROM organization o"
+                    " LEFT JOIN organization s ON s.id = o.successor_id"
+                )
             )
         ).all()
-    index = OrgIndex.build([(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows])
+    index = OrgIndex.build([tuple(r) for r in rows])
     _CACHE[key] = (now, index)
     return index

@@ -41,6 +41,7 @@ from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimitMiddleware, RequestRateLimits
 from gateway.refusals import RenderRefusal, json_refusal
 from gateway.request_context import ContextFactory
+from gateway.scorecard_export import export_scorecard_routes
 from gateway.settings import Settings
 from gateway.sources import source_wiring
 from gateway.tracing import configure_tracing
@@ -198,6 +199,7 @@ def create_app(
             *auth_routes(auth_state),
             *dashboard_routes(),
             *export_routes(contexts, guards(json_refusal)),
+            *export_scorecard_routes(contexts, guards(json_refusal)),
             static_mount(),
         ],
         lifespan=lifespan,

@@ -9,6 +9,7 @@ origin only, and runs no inline script.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from gateway.graphiql import STATIC_DIR
 
 INDEX_HTML = STATIC_DIR / "dashboard" / "index.html"
+SCORECARD_HTML = STATIC_DIR / "scorecard" / "index.html"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,13 +37,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 @cache
-def _page() -> str:
-    return INDEX_HTML.read_text(encoding="utf-8")
+def _page(path: Path = INDEX_HTML) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 async def dashboard(request: Request) -> Response:
+    return _html(_page())
+
+
+async def scorecard(request: Request) -> Response:
+    """MOHA's scorecard: the national table, an agency's page (?agency=CODE) and the clerk's
+    page of an agency's own staff (?clerk=CODE), from the same files and policy."""
+    return _html(_page(SCORECARD_HTML))
+
+
+def _html(page: str) -> Response:
     return HTMLResponse(
-        _page(),
+        page,
         headers={
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             "X-Content-Type-Options": "nosniff",
@@ -53,4 +65,7 @@ async def dashboard(request: Request) -> Response:
 
 def dashboard_routes() -> list[BaseRoute]:
     """The page; its assets are served by the existing ``/static`` mount."""
-    return [Route("/dashboard", dashboard, methods=["GET"])]
+    return [
+        Route("/dashboard", dashboard, methods=["GET"]),
+        Route("/dashboard/scorecard", scorecard, methods=["GET"]),
+    ]

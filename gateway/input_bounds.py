@@ -87,6 +87,7 @@ BOUNDS: dict[str, TextBound | IntBound] = {
     "referenceYear": YEAR,
     "months": COUNT,
     "maxDepth": COUNT,
+    "days": COUNT,
     "civilServants": COUNT,
     "publicEmployees": COUNT,
     "contractStaff": COUNT,

@@ -20,7 +20,16 @@ from policies.types import FieldClass, Level, Relation
 DIRECTORY = Path(__file__).parent
 SECTIONS = frozenset({"classes", "grants", "consent", "filters", "partners"})
 ROW_TYPES = frozenset(
-    {"Person", "Education", "Membership", "Performance", "Provenance", "Salary", "Organization"}
+    {
+        "Person",
+        "Education",
+        "Membership",
+        "Performance",
+        "Provenance",
+        "Salary",
+        "Organization",
+        "AgencyScorecard",
+    }
 )
 """Types whose objects are masked row by row; every other type may hold public fields only."""
 

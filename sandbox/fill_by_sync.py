@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 from adapters.base import Source
 from adapters.registry import SourceRegistry
-from sandbox.agencies import SandboxAgencies, start_agencies
-from store.database import ensure_database, sync_free_dsn
+from analytics.scorecard import VIETNAM
+from analytics.scorecard_store import take_snapshot
+from sandbox.agencies import AgencyKind, SandboxAgencies, start_agencies
+from sandbox.services.faults import ADMIN_PATH
+from store.database import create_engine, ensure_database, sync_free_dsn
 from store.prepare import prepare_store
 from sync.organizations import sync_organizations
 from sync.pipeline import Progress, RunResult, sync_all
@@ -110,6 +115,22 @@ async def copy_organization_register(truth_dsn: str, store_dsn: str) -> int:
     return added
 
 
+async def disconnect_one_agency(sandbox: SandboxAgencies) -> str:
+    """The connector's agency with the last code answers 503 to everything from now on; its
+    code. A standing fault of the sandbox (sandbox/services/faults.py), not a missing source:
+    the agency is registered, MOHA calls it, and it has never answered."""
+    code = max(c for c, kind in sandbox.kinds.items() if kind is AgencyKind.EXCHANGE)
+    connector = sandbox.services["connector"]
+    async with httpx.AsyncClient(timeout=5) as client:
+        answer = await client.post(
+            f"{connector.url}{ADMIN_PATH}",
+            json={"failure_rate": 1.0, "path_prefix": f"/agencies/{code}"},
+        )
+        answer.raise_for_status()
+    log.info("agency %s does not answer (the demo's never-connected agency)", code)
+    return code
+
+
 async def fill_store_from_sandbox(
     store_url: str,
     server_url: str,
@@ -119,13 +140,18 @@ async def fill_store_from_sandbox(
     seed: int = 2026,
     truth_name: str = TRUTH_DATABASE,
     progress: Progress | None = None,
+    unconnected: bool = False,
     **agency_options: Any,
 ) -> tuple[SandboxAgencies, list[RunResult]]:
     """Seeds the truth (if needed), starts the sandbox agencies from it, syncs them into the
-    migrated store at `store_url`. The caller closes the sandbox (`await sandbox.aclose()`)."""
+    migrated store at `store_url`. The caller closes the sandbox (`await sandbox.aclose()`).
+    `unconnected`: one connector agency refuses every call (the demo's never-connected agency
+    on the scorecard; its people are then missing from the store, as they would be)."""
     truth_url = await prepare_truth(server_url, truth_name, people, seed)
     sandbox = await start_agencies(truth_url, server_url, workdir, seed=seed, **agency_options)
     try:
+        if unconnected:
+            await disconnect_one_agency(sandbox)
         registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
         try:
             results = await sync_store(store_url, registry, truth_url, progress=progress)
@@ -144,13 +170,20 @@ async def sync_store(
     *,
     progress: Progress | None = None,
 ) -> list[RunResult]:
-    """Trees, then the register for what no tree named, then every change feed."""
+    """Trees, then the register for what no tree named, then every change feed; then the
+    day's scorecard snapshot."""
     dsn = sync_free_dsn(store_url)
     await sync_organizations(dsn, sources)
     if truth_url is not None:
         added = await copy_organization_register(sync_free_dsn(truth_url), dsn)
         log.info("%d organisations taken from the register (no source publishes them)", added)
-    return await sync_all(dsn, sources, progress=progress, organizations=False)
+    results = await sync_all(dsn, sources, progress=progress, organizations=False)
+    engine = create_engine(store_url, pool_size=1)
+    try:
+        await take_snapshot(engine, datetime.now(VIETNAM).date())
+    finally:
+        await engine.dispose()
+    return results
 
 
 def fill_store_from_sandbox_blocking(

@@ -135,6 +135,10 @@ class StaffingLine:
     parent_code: str | None
     level: str
     depth: int
+    status: str = strawberry.field(description="active, merged or dissolved.")
+    successor_code: str | None = strawberry.field(
+        description="Where a merged organisation's people went."
+    )
     quota: QuotaCounts | None
     headcount: QuotaCounts
     vacancies: QuotaCounts | None = strawberry.field(
@@ -158,6 +162,8 @@ class StaffingLine:
             parent_code=parent_code,
             level=line.org.level,
             depth=line.org.depth,
+            status=line.org.status,
+            successor_code=line.org.successor_code,
             quota=QuotaCounts.of(line.quota),
             headcount=_counts(line.headcount),
             vacancies=QuotaCounts.of(line.vacancies),

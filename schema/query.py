@@ -15,6 +15,7 @@ from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access, analytics
+from schema import scorecard as scorecard_schema
 from schema import sync as sync_schema
 from schema.access import AccessRecord, Consent, Me
 from schema.connection import Connection, connection_of
@@ -42,6 +43,15 @@ class Query:
     sync_sources: list[sync_schema.SyncSource] = strawberry.field(
         resolver=sync_schema.sync_sources,
         description="Per source: last run, open rejects, conflicts, identity mismatches.",
+    )
+    agency_scorecards: list[scorecard_schema.AgencyScorecard] = strawberry.field(
+        resolver=scorecard_schema.agency_scorecards,
+        description="MOHA's scorecard (đúng – đủ – sạch – sống – thống nhất) of every source "
+        "agency on the latest snapshot day; 3-working-day breachers first.",
+    )
+    agency_scorecard: scorecard_schema.AgencyScorecard | None = strawberry.field(
+        resolver=scorecard_schema.agency_scorecard,
+        description="One agency's latest scorecard by its electronic code, with its trend.",
     )
 
     @strawberry.field(

@@ -12,6 +12,7 @@ import store.models_analytics
 import store.models_auth
 import store.models_exchange
 import store.models_ops
+import store.models_scorecard
 import store.models_sync
 from store.cubes import trigger_statements
 from store.models import ORGANIZATION_PATH_TRIGGER, Base

@@ -37,6 +37,7 @@ import asyncpg
 from adapters.base import Source
 from exchange.approval import record_digest
 from store.person_row import CONTENT_COLUMNS, PERSON_COLUMNS, content_hash
+from sync.arrivals import record_arrivals
 from sync.normalise import (
     DATE_FIELDS,
     Failure,
@@ -411,6 +412,7 @@ async def _apply_batch(conn: Any, records: Sequence[SourceRecord], batch: _Batch
 
     for record in records:
         batch.handle(record)
+    await record_arrivals(conn, source_id, records)
 
     if batch.history:
         await conn.execute(

@@ -81,6 +81,9 @@ class SourceRecord:
     fields: Mapping[str, Any]
     deleted: bool = False
     problems: tuple[str, ...] = ()
+    changed_at: datetime | None = None
+    """When the source says the record changed (its own stamp), if it keeps one: the start of
+    Decree 27/2026's 3 working days, which the scorecard measures the arrival against."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def command_demo(args: argparse.Namespace, settings: Settings) -> int:
             settings.data_dir / "sandbox",
             people=args.people,
             seed=args.seed,
+            unconnected=True,  # the scorecard's never-connected agency (docs/analytics.md)
         )
         synced = sum(r.counts.inserted + r.counts.updated for r in results)
         rejected = sum(r.counts.rejected for r in results)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 from typing import Any
 
 from gateway.cli.common import Subcommands, prepare_store, store_url
@@ -123,6 +124,7 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
                 )
                 failed += result.status == "failed"
                 progress.advance(overall)
+        await _scorecard(dsn)
         if args.reconcile:
             from sync.reconcile import reconcile
 
@@ -135,6 +137,21 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await registry.aclose()
     return 1 if failed else 0
+
+
+async def _scorecard(dsn: str) -> None:
+    """Today's scorecard snapshot, from what the sync just wrote."""
+    from analytics.scorecard import VIETNAM
+    from analytics.scorecard_store import take_snapshot
+    from store.database import create_engine
+
+    engine = create_engine(dsn, pool_size=1)
+    try:
+        cards = await take_snapshot(engine, datetime.now(VIETNAM).date())
+    finally:
+        await engine.dispose()
+    breaching = sum(1 for card in cards if card.breaches)
+    print(f"scorecard: {len(cards)} agencies, {breaching} breaching a threshold")
 
 
 def command_sync(args: argparse.Namespace, settings: Settings) -> int:

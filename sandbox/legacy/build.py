@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,26 @@ async def build_legacy_agency(
     finally:
         await conn.close()
     return len(people)
+
+
+async def restamp_changes(legacy_url: str, schema: str, latest: datetime) -> None:
+    """Move a Vietnamese-schema agency's change stamps (`ngay_cap_nhat`, the agency's wall clock)
+    so that its rows changed one second apart, the newest at `latest`; order is kept. The demo
+    stamps some agencies days before it serves them, so the scorecard has late agencies to show.
+    """
+    conn = await asyncpg.connect(sync_free_dsn(legacy_url))
+    try:
+        await conn.execute(
+            f"""UPDATE {_identifier("schema", schema)}.can_bo c
+                   SET ngay_cap_nhat = $1::timestamp - (o.n - o.rn) * interval '1 second'
+                  FROM (SELECT ma_can_bo, row_number() OVER (ORDER BY ngay_cap_nhat, ma_can_bo)
+                               AS rn, count(*) OVER () AS n
+                          FROM {_identifier("schema", schema)}.can_bo) o
+                 WHERE o.ma_can_bo = c.ma_can_bo""",
+            latest.replace(tzinfo=None),
+        )
+    finally:
+        await conn.close()
 
 
 async def drop_legacy_agency(legacy_url: str, schema: str, reader_role: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import pytest_asyncio
+from scorecard_scenario import scored  # noqa: F401 - the scorecard's shared scenario
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette

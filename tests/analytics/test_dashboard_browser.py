@@ -119,9 +119,10 @@ async def test_dashboard_draws_the_apis_figures_drills_down_and_stays_on_the_mac
             assert "connect-src 'self'" in csp
             await _until(page, "Number(document.body.dataset.identities) > 0")
 
-            # central: the quota chart shows the API's own figures
-            await page.select_option("#identity", "central")
+            # the demo opens on the central identity by itself: the quota chart shows the
+            # API's own figures, for the 34 provinces that exist
             await _loaded(page, 1)
+            assert await page.input_value("#identity") == "central"
             assert await page.evaluate("document.body.dataset.errors") == "0", (
                 await page.inner_text("#status")
             )
@@ -135,7 +136,7 @@ async def test_dashboard_draws_the_apis_figures_drills_down_and_stays_on_the_mac
                     {
                         "query": "query($o: String, $y: Int!) { staffing(orgCode: $o, year: $y,"
                         " maxDepth: 1) { organization { depth } lines { organizationCode depth"
-                        " level"
+                        " level status successorCode"
                         " subtreeHeadcount { total } subtreeQuota { total } } } }",
                         "variables": {"o": org or None, "y": year},
                     }
@@ -153,15 +154,17 @@ async def test_dashboard_draws_the_apis_figures_drills_down_and_stays_on_the_mac
                 if line["depth"] == staffing["organization"]["depth"] + 1
                 and line["level"] == "province"  # the first chart: by province
             ]
-            assert len(children) > 30
+            active = [line for line in children if line["status"] == "active"]
+            assert len(active) == 34
+            assert len(children) > len(active)  # the merged ones exist, behind the toggle
             shown = await page.evaluate(
                 "(() => { const c = Chart.getChart('quota-chart');"
                 " return [c.data.datasets[0].data, c.data.datasets[1].data,"
                 " c.canvas.dataset.codes.split(',')]; })()"
             )
-            assert shown[0] == [line["subtreeHeadcount"]["total"] for line in children]
-            assert shown[1] == [line["subtreeQuota"]["total"] for line in children]
-            assert shown[2] == [line["organizationCode"] for line in children]
+            assert shown[0] == [line["subtreeHeadcount"]["total"] for line in active]
+            assert shown[1] == [line["subtreeQuota"]["total"] for line in active]
+            assert shown[2] == [line["organizationCode"] for line in active]
             assert sum(shown[0]) > 0
             ages = await page.evaluate("Chart.getChart('age-chart').data.datasets[1].data")
             assert sum(ages) > 0
@@ -172,17 +175,28 @@ async def test_dashboard_draws_the_apis_figures_drills_down_and_stays_on_the_mac
             assert await rows.count() > 0
             await page.screenshot(path=str(ARTIFACTS / "dashboard-central.png"), full_page=True)
 
+            # the toggle brings the merged provinces back, each with its successor
+            await page.check("#merged")
+            await _until(page, "document.body.dataset.loads === '2'")
+            labels = await page.evaluate("Chart.getChart('quota-chart').data.labels")
+            assert len(labels) == len(children)
+            merged = [line for line in children if line["status"] != "active"]
+            assert sum(1 for label in labels if "→" in label) == len(merged)
+            assert all(line["successorCode"] for line in merged if line["status"] == "merged")
+            await page.uncheck("#merged")
+            await _until(page, "document.body.dataset.loads === '3'")
+
             # drill down: a click on an organisation over quota
             target = await rows.first.locator("td").first.inner_text()
             await rows.first.click()
-            await _loaded(page, 2)
+            await _loaded(page, 4)
             assert await page.input_value("#org") == target
             assert await page.locator("#trail a").count() == 2
             await page.screenshot(path=str(ARTIFACTS / "dashboard-drilldown.png"), full_page=True)
 
             # the public: refusals, not numbers
             await page.select_option("#identity", "public")
-            await _loaded(page, 3)
+            await _loaded(page, 5)
             assert int(await page.evaluate("document.body.dataset.errors")) > 0
             assert "FORBIDDEN" not in await page.inner_text("#status")
             # nothing of the central identity's figures is left on screen
@@ -190,6 +204,12 @@ async def test_dashboard_draws_the_apis_figures_drills_down_and_stays_on_the_mac
                 assert await page.evaluate(f"Chart.getChart('{chart}') === undefined"), chart
             assert await page.locator("#over-quota tbody tr").count() == 0
             await page.screenshot(path=str(ARTIFACTS / "dashboard-public.png"), full_page=True)
+
+            # the identity follows the viewer to the scorecard and back
+            await page.click("nav.pages a")
+            await page.wait_for_url("**/dashboard/scorecard")
+            await _until(page, "Number(document.body.dataset.loads) >= 1")
+            assert await page.input_value("#identity") == "public"
         finally:
             await context.close()
 

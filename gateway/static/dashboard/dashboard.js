@@ -7,6 +7,7 @@
   var trail = [];
   var token = "";
   var loads = 0;
+  var IDENTITY_KEY = "cbccvc.identity";
   var CATEGORY_NAMES = {
     cadre: "Cán bộ", civil_servant: "Công chức",
     public_employee: "Viên chức", contract_worker: "Người lao động"
@@ -58,7 +59,7 @@
 
   var STAFFING = "query($org: String, $year: Int!) { staffing(orgCode: $org, year: $year, maxDepth: 1) {" +
     " organization { organizationCode organizationName level depth subtreeQuota { total } subtreeHeadcount { total } }" +
-    " lines { organizationCode organizationName level depth subtreeQuota { total } subtreeHeadcount { total } }" +
+    " lines { organizationCode organizationName level depth status successorCode subtreeQuota { total } subtreeHeadcount { total } }" +
     " overQuota { organizationCode organizationName quota { total } headcount { total } vacancies { total } } } }";
   var STATISTICS = "query($groupBy: [StatisticsDimension!]!, $filter: StatisticsFilter) {" +
     " statistics(groupBy: $groupBy, filter: $filter) { cells { keys labels count suppressed } total minimumCount } }";
@@ -69,7 +70,9 @@
     var chart = draw(id, {
       type: "bar",
       data: {
-        labels: lines.map(function (l) { return l.organizationName; }),
+        labels: lines.map(function (l) {
+          return l.status === "active" ? l.organizationName : l.organizationName + " → " + (l.successorCode || l.status);
+        }),
         datasets: [
           { label: "Thực tế / headcount", data: lines.map(function (l) { return l.subtreeHeadcount.total; }), backgroundColor: "#3a6fb0" },
           { label: "Biên chế / quota", data: lines.map(function (l) { return l.subtreeQuota.total; }), backgroundColor: "#e3a33b" }
@@ -88,7 +91,12 @@
   function loadQuota(org, year) {
     return gql(STAFFING, { org: org || null, year: year }).then(function (data) {
       var s = data.staffing;
-      var children = s.lines.filter(function (l) { return l.depth === s.organization.depth + 1; });
+      // the organisations merged or dissolved in 2025 are history: behind the toggle, with
+      // their successor, never as empty bars beside the ones that exist
+      var merged = $("merged").checked;
+      var children = s.lines.filter(function (l) {
+        return l.depth === s.organization.depth + 1 && (merged || l.status === "active");
+      });
       if (!children.length) children = [s.organization];  // a leaf: its own bar
       var provinces = children.filter(function (l) { return l.level === "province"; });
       var others = children.filter(function (l) { return l.level !== "province"; });
@@ -254,6 +262,7 @@
   }
 
   function chooseIdentity(key) {
+    sessionStorage.setItem(IDENTITY_KEY, key);  // kept for the tab: the scorecard pages read it
     if (!key) { token = ""; return Promise.resolve(); }
     // fetched again on every choice, so the token is fresh (they live minutes)
     return identities().then(function (list) {
@@ -276,6 +285,7 @@
     });
     $("export-csv").addEventListener("click", function () { download("csv"); });
     $("export-xlsx").addEventListener("click", function () { download("xlsx"); });
+    $("merged").addEventListener("change", function () { load(false); });
     $("identity").addEventListener("change", function (event) {
       chooseIdentity(event.target.value).catch(function (error) { status(error.message, false); });
     });
@@ -287,6 +297,14 @@
         $("identity").appendChild(option);
       });
       document.body.dataset.identities = String(list.length);
+      // a newcomer meets a meaningful view: the identity kept for this tab, else (in the demo)
+      // the central one; without demo identities, a prompt to bring a token
+      var kept = sessionStorage.getItem(IDENTITY_KEY);
+      var offered = function (key) { return list.some(function (i) { return i.key === key; }); };
+      var start = kept !== null && (kept === "" || offered(kept)) ? kept : (offered("central") ? "central" : "");
+      if (!list.length) { status("Dán mã truy cập (token) rồi bấm Xem / paste a token and press show", false); return; }
+      $("identity").value = start;
+      if (start) chooseIdentity(start).catch(function (error) { status(error.message, false); });
     });
   });
 })();

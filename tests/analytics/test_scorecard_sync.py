@@ -1,0 +1,123 @@
+"""The scorecard over real sync runs: a legacy agency database (the Vietnamese schema, whose
+`ngay_cap_nhat` stamps every change) synced into a fresh store, then scored and read through
+GraphQL. Every expectation is counted from the rows this test wrote at the agency, not from the
+store: three changes stamped 30 days before they are served, three records broken on purpose.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from graphql_client import GraphQLClient
+from scorecard_scenario import LATE, MISSING_GENDER, REJECTED_LATE, UNKNOWN_RELIGION
+
+from analytics.scorecard import VIETNAM, Breach, local_day
+from gateway.app import create_app
+from gateway.settings import Settings
+from policies.types import Caller, Level
+from vocabulary.working_days import vietnam_calendar
+
+GROUP_1 = ("so_dinh_danh", "ho_ten", "gioi_tinh", "ngay_sinh", "noi_sinh", "que_quan",
+           "ma_dan_toc", "ton_giao", "thuong_tru", "cho_o_hien_nay")  # fmt: skip
+
+
+async def test_each_measure_matches_the_agencys_own_rows(scored: dict[str, Any]) -> None:
+    rows, card = scored["rows"], scored["cards"][scored["code"]]
+    n = len(rows)
+    rejected = {REJECTED_LATE, MISSING_GENDER, UNKNOWN_RELIGION}
+    stored = [row for index, row in enumerate(rows) if index not in rejected]
+    # sống: one run ok, one failed; every row is a change served now, three stamped 30 days ago
+    assert card.connected
+    assert card.last_success_at is not None
+    assert card.failed_runs == 1
+    assert card.changes == n
+    assert card.within_deadline_share == round(Decimal(n - len(LATE)) / n, 4)
+    calendar = vietnam_calendar()
+    late_days = calendar.working_days_between(
+        local_day(scored["late_stamp"].replace(tzinfo=VIETNAM)), scored["today"]
+    )
+    assert late_days > 3
+    assert card.oldest_outstanding_days == late_days  # the late record is also rejected
+    assert card.detail["lag_histogram"]["4+"] == len(LATE)
+    # đủ: the Vietnamese schema has no general education nor state management (group 5)
+    assert card.people == len(stored)
+    assert card.complete_share == Decimal("0.0000")
+    assert card.detail["complete_by_group"]["5"] == "0.0000"
+    group_1 = sum(1 for row in stored if all(row[c] is not None for c in GROUP_1))
+    assert card.detail["complete_by_group"]["1"] == str(round(Decimal(group_1) / len(stored), 4))
+    # đúng: three records rejected, two for a missing gender, one for an unknown religion
+    assert card.open_rejects == 3
+    assert card.reject_rate == round(Decimal(3) / n, 4)
+    rules = card.detail["rejects_by_rule"]
+    assert isinstance(rules, dict)
+    assert {rule: entry["records"] for rule, entry in rules.items()} == {
+        "mandatory": 2,
+        "code_unknown": 1,
+    }
+    assert card.cross_field_violations == 0
+    assert card.identity_mismatches == 0
+    # sạch: no conflicts; the rejects are minutes old
+    assert card.open_conflicts == 0
+    assert card.oldest_reject_days == 0
+    # thống nhất: one religion without a mapping among the coded values held
+    coded = sum(2 + (row["ngach"] is not None) + (row["chuc_vu"] is not None) for row in stored)
+    assert card.unmapped_share == round(Decimal(1) / (coded + 1), 4)
+    assert Breach.LATE in card.breaches
+    assert Breach.INCORRECT in card.breaches  # 3 of a few dozen is over 2 %
+    assert Breach.INCOMPLETE in card.breaches
+    assert Breach.STALE not in card.breaches
+
+
+async def test_agencies_that_never_synced_are_on_the_card(scored: dict[str, Any]) -> None:
+    others = [c for code, c in scored["cards"].items() if code != scored["code"]]
+    assert others
+    assert all(c.breaches == (Breach.NEVER_CONNECTED,) for c in others)
+
+
+QUERY = """query($code: String!) {
+  agencyScorecard(code: $code) {
+    agencyCode connected withinDeadlineShare completeShare rejectRate unmappedShare breaches
+    openRejects failedRuns oldestOutstandingDays
+    rejectsByRule { rule titleVi titleEn records }
+    trend(days: 7) { day withinDeadlineShare }
+  }
+  agencyScorecards(breached: [LATE]) { agencyCode breaches }
+}"""
+
+
+async def test_the_api_gives_the_snapshot_and_the_policy_masks_the_breakdowns(
+    scored: dict[str, Any],
+) -> None:
+    code, card = scored["code"], scored["cards"][scored["code"]]
+    app = create_app(Settings(max_page_size=100, default_page_size=20), scored["store_url"])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            central = GraphQLClient(http, app)
+            data = await central.data(QUERY, {"code": code})
+            own = Caller(Level.PROVINCE, organization=code, client_id="test-portal")
+            mine = await GraphQLClient(http, app, own).data(QUERY, {"code": code})
+            public = (await GraphQLClient(http, app, None).post(QUERY, {"code": code})).json()
+    one = data["agencyScorecard"]
+    assert one["withinDeadlineShare"] == float(card.within_deadline_share or 0)
+    assert one["rejectRate"] == float(card.reject_rate or 0)
+    assert one["openRejects"] == 3
+    assert one["failedRuns"] == 1
+    assert one["breaches"] == [b.name for b in card.breaches]
+    assert {r["rule"] for r in one["rejectsByRule"]} >= {"mandatory"}
+    mandatory = next(r for r in one["rejectsByRule"] if r["rule"] == "mandatory")
+    assert mandatory["titleVi"] == "Thiếu trường bắt buộc"
+    assert one["trend"] == [{"day": scored["today"].isoformat(), "withinDeadlineShare": one[
+        "withinDeadlineShare"]}]  # fmt: skip
+    assert data["agencyScorecards"] == [{"agencyCode": code, "breaches": one["breaches"]}]
+    assert mine["agencyScorecard"] == one  # the province sees its own breakdowns
+    # the public sees the league table's headline, not the breakdowns
+    shown = public["data"]["agencyScorecard"]
+    assert shown["withinDeadlineShare"] == one["withinDeadlineShare"]
+    assert shown["openRejects"] is None
+    assert shown["rejectsByRule"] is None
+    forbidden = {tuple(e["path"]) for e in public["errors"]}
+    assert ("agencyScorecard", "openRejects") in forbidden
+    assert all(e["extensions"]["code"] == "FORBIDDEN" for e in public["errors"])

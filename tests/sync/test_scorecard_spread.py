@@ -1,0 +1,62 @@
+"""The sandbox gives the scorecard a spread to show (issue 16): synced as the demo syncs it,
+some agencies are late (the Vietnamese-schema ministry's changes were stamped a week before they
+are served), some dirty (the legacy databases' deliberate defects), some clean (the connector's
+agencies), and one agency that never answers is scored as never connected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import httpx
+from sqlalchemy.engine import URL
+
+from adapters.registry import SourceRegistry
+from analytics.scorecard import VIETNAM, Breach
+from analytics.scorecard_store import national
+from sandbox.agencies import AgencyKind, SandboxAgencies
+from sandbox.fill_by_sync import disconnect_one_agency, sync_store
+from sandbox.services.faults import ADMIN_PATH
+from store.database import create_engine
+
+
+async def test_the_demo_shows_late_dirty_clean_and_unconnected_agencies(
+    fresh_store_url: str,
+    registry: SourceRegistry,
+    seeded_store_url: URL,
+    sync_sandbox: SandboxAgencies,
+) -> None:
+    unconnected = await disconnect_one_agency(sync_sandbox)
+    try:
+        await sync_store(fresh_store_url, registry, seeded_store_url.render_as_string(False))
+    finally:
+        async with httpx.AsyncClient(timeout=5) as client:
+            connector = sync_sandbox.services["connector"].url
+            (await client.delete(f"{connector}{ADMIN_PATH}")).raise_for_status()
+    engine = create_engine(fresh_store_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            rows = await national(conn, datetime.now(VIETNAM).date())
+    finally:
+        await engine.dispose()
+    by_code = {row.agency_code: row for row in rows}
+    kinds = sync_sandbox.kinds
+    late_ministry = next(
+        code for code, kind in kinds.items()
+        if kind is AgencyKind.SQL_VI and not code.rsplit(".", 1)[-1].startswith("H")
+    )  # fmt: skip
+    on_time_province = next(
+        code for code, kind in kinds.items()
+        if kind is AgencyKind.SQL_VI and code.rsplit(".", 1)[-1].startswith("H")
+    )  # fmt: skip
+    assert Breach.LATE.value in by_code[late_ministry].breaches
+    assert by_code[late_ministry].within_deadline_share == 0
+    assert by_code[on_time_province].within_deadline_share == 1
+    assert Breach.LATE.value not in by_code[on_time_province].breaches
+    counts = Counter(b for row in rows if row.status == "active" for b in row.breaches)
+    assert by_code[unconnected].breaches == (Breach.NEVER_CONNECTED.value,)
+    assert not by_code[unconnected].connected
+    assert [code for code, row in by_code.items() if not row.connected and row.status == "active"
+            and row.agency_code in kinds] == [unconnected]  # fmt: skip
+    assert counts[Breach.INCORRECT.value] >= 1  # the legacy defects
+    assert any(not row.breaches for row in rows if row.status == "active" and row.connected)
