@@ -124,7 +124,7 @@ async def _isolate(
                 return
             except (*REFUSED, *FAULTY) as again:
                 exc = again
-        if isinstance(exc, FAULTY):
+        if isinstance(exc, FAULTY) and not isinstance(exc, REFUSED):
             log.warning("sync of %s: a record failed (%s)", context.source_id,
                         type(exc).__name__)  # fmt: skip
         refused = _refused(part[0], exc)

@@ -33,6 +33,7 @@ UNPROCESSABLE = "record_unprocessable"
 REFUSED: tuple[type[BaseException], ...] = (
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.DataError,
+    OverflowError,  # asyncpg encoding an integer too large for a smallint column
 )
 """What the database says about a record's values (not about itself or the connection)."""
 FAULTY: tuple[type[BaseException], ...] = (ValueError, TypeError, KeyError, ArithmeticError)
@@ -76,7 +77,8 @@ def refusal_problem(exc: BaseException, values: Mapping[str, Any] | None) -> Pro
         rule = STORE_CHECK
     elif isinstance(exc, asyncpg.NotNullViolationError):
         rule, field = STORE_MANDATORY, getattr(exc, "column_name", None) or field
-    elif isinstance(exc, asyncpg.DataError):
+    elif isinstance(exc, asyncpg.DataError | OverflowError):
+        # OverflowError: the driver's own refusal of an integer too large for its column
         rule = STORE_VALUE
         field = field or misfit_field(values)
     else:
