@@ -7,6 +7,7 @@ the duplicates a store already holds before it makes the rule the database's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
@@ -40,6 +41,7 @@ async def test_a_personal_id_corrected_at_the_source_updates_its_row(
     agency, other_agency = await two_agencies(connector)
     corrected, shared = await active_people(connector, agency, 2)
     store = await asyncpg.connect(dsn)
+    undo: list[tuple[str, tuple[Any, ...]]] = []  # the sandbox is the session's: put it back
     try:
         record = corrected["staff_no"]
         source = agency_source(registry, agency).id
@@ -52,6 +54,13 @@ async def test_a_personal_id_corrected_at_the_source_updates_its_row(
 
         # the agency fixes a mistyped personal ID; two runs, so a second look changes nothing
         await simulate_update(connector, agency, corrected["personal_id"], {"personal_id": new_pid})
+        undo.append(
+            (
+                "UPDATE hrm.staff SET profile = profile || $1::jsonb WHERE staff_no = $2"
+                " AND agency_code = $3",
+                (json.dumps({"personal_id": corrected["personal_id"]}), record, agency),
+            )
+        )
         first = await sync_source(dsn, agency_source(registry, agency))
         again = await sync_source(dsn, agency_source(registry, agency))
         assert (first.status, first.counts.updated, first.counts.inserted) == ("ok", 1, 0)
@@ -76,6 +85,8 @@ async def test_a_personal_id_corrected_at_the_source_updates_its_row(
 
         # the same personal ID at a second agency is a conflict, not a second row
         await hire(connector, other_agency, shared, 1)
+        undo.append(("DELETE FROM hrm.staff WHERE agency_code = $1 AND staff_no = $2",
+                     (other_agency, "NV-9000001")))  # fmt: skip
         result = await sync_source(dsn, agency_source(registry, other_agency))
         assert (result.status, result.counts.conflicts, result.counts.inserted) == ("ok", 1, 0)
         assert (
@@ -89,6 +100,8 @@ async def test_a_personal_id_corrected_at_the_source_updates_its_row(
         with pytest.raises(asyncpg.UniqueViolationError):
             await _copy_as_duplicate(store, row_id)
     finally:
+        for statement, args in undo:
+            await connector.execute(statement, *args)
         await store.close()
 
 

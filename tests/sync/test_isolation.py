@@ -188,7 +188,24 @@ async def test_no_record_stops_a_source_and_no_error_names_a_person(
         # -- the connector: the religion, and values too long or too large for the store
         code = (await two_agencies(connector))[1]  # a large one (the largest: test_pipeline's)
         source = agency_source(registry, code)
-        staff = await active_people(connector, code, 4)
+        # every active record of the agency is in the store, a reject or a conflict: none lost
+        held_here = {r["source_record_id"] for r in await _held_records(store, source.id, 10_000)}
+        candidates = await active_people(connector, code, 50)
+        for person in candidates:
+            if person["staff_no"] in held_here:
+                continue
+            accounted = await store.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM sync_reject WHERE source_id = $1"
+                " AND source_record_id = $2 AND resolved_at IS NULL)"
+                " OR EXISTS (SELECT 1 FROM sync_conflict WHERE other_source_id = $1"
+                " AND other_record_id = $2 AND resolved_at IS NULL)"
+                " OR EXISTS (SELECT 1 FROM person WHERE personal_id = $3 AND source_id <> $1)",
+                source.id,
+                person["staff_no"],
+                person["personal_id"],
+            )
+            assert accounted, ("silently absent", source.id, person["staff_no"])
+        staff = [p for p in candidates if p["staff_no"] in held_here][:4]
         changes = [
             {"religion_code": lagging},
             {"general_education": "12/12 hệ chính quy"},
