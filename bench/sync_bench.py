@@ -158,6 +158,7 @@ async def _changes(connector_dsn: str, count: int) -> int:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     server = args.database_url
     people = args.people
+    load_before = os.getloadavg()[0]  # the machine is shared: the figures mean little without it
     print(f"truth: {people:,} people (seeded once, kept)", flush=True)
     truth_url = await prepare_truth(server, f"cbccvc_bench_truth_{people}", people, 2026)
     truth_dsn = sync_free_dsn(truth_url)
@@ -232,6 +233,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "changes": changed,
         "incremental_updated": updated,
         "incremental_s": round(incremental, 2),
+        "load_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs,"
         f" Python {platform.python_version()}",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -229,6 +229,15 @@ class Person(Base):
         Index("ix_person_order", "name_sort", "id"),
         # a source's record by its own id (the sync finds tombstones, which carry no personal ID)
         Index("ix_person_source_record", "source_id", "source_record_id"),
+        # one active row per source record: a personal ID corrected at the source updates that
+        # row, it never adds a second one (migration 0010)
+        Index(
+            "uq_person_source_record_active",
+            "source_id",
+            "source_record_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_person_org_order", "organization_id", "name_sort", "id"),
         # diacritic- and case-insensitive name search with prefix matching, in core PostgreSQL
         Index(

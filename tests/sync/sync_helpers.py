@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
+
+from adapters.registry import SourceRegistry
 
 
 async def store_checksum(dsn: str) -> dict[str, Any]:
@@ -34,3 +37,44 @@ async def store_checksum(dsn: str) -> dict[str, Any]:
         )
     finally:
         await conn.close()
+
+
+async def two_agencies(connector: Any) -> tuple[str, str]:
+    """The two agencies behind the connector with the most people."""
+    rows = await connector.fetch(
+        "SELECT agency_code FROM hrm.staff GROUP BY agency_code ORDER BY count(*) DESC, 1 LIMIT 2"
+    )
+    return rows[0]["agency_code"], rows[1]["agency_code"]
+
+
+async def active_people(connector: Any, agency: str, count: int) -> list[asyncpg.Record]:
+    return list(
+        await connector.fetch(
+            """SELECT personal_id, staff_no, profile::text AS profile FROM hrm.staff
+                WHERE agency_code = $1 AND NOT deleted AND profile->>'status' = 'active'
+                ORDER BY staff_no LIMIT $2""",
+            agency,
+            count,
+        )
+    )
+
+
+async def hire(connector: Any, agency: str, person: asyncpg.Record, number: int) -> None:
+    """The person appears at another agency (its own record number and organisation)."""
+    org = await connector.fetchval(
+        "SELECT code FROM hrm.organization WHERE agency_code = $1 ORDER BY position LIMIT 1",
+        agency,
+    )
+    profile = json.loads(person["profile"]) | {"organization_code": org}
+    await connector.execute(
+        "INSERT INTO hrm.staff (agency_code, staff_no, personal_id, profile)"
+        " VALUES ($1, $2, $3, $4::jsonb)",
+        agency,
+        f"NV-9{number:06d}",
+        person["personal_id"],
+        json.dumps(profile, ensure_ascii=False),
+    )
+
+
+def agency_source(registry: SourceRegistry, agency: str) -> Any:
+    return registry[f"VN:GOV:{agency}:HRM"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL
-from sync_helpers import store_checksum
+from sync_helpers import active_people, agency_source, hire, store_checksum, two_agencies
 
 from adapters.registry import SourceRegistry
 from sandbox.agencies import SandboxAgencies
@@ -108,47 +108,6 @@ async def test_full_sync_is_complete_and_idempotent(
     assert await store_checksum(dsn) == before
 
 
-async def _two_agencies(connector: Any) -> tuple[str, str]:
-    """The two agencies behind the connector with the most people."""
-    rows = await connector.fetch(
-        "SELECT agency_code FROM hrm.staff GROUP BY agency_code ORDER BY count(*) DESC, 1 LIMIT 2"
-    )
-    return rows[0]["agency_code"], rows[1]["agency_code"]
-
-
-async def _active_people(connector: Any, agency: str, count: int) -> list[asyncpg.Record]:
-    return list(
-        await connector.fetch(
-            """SELECT personal_id, staff_no, profile::text AS profile FROM hrm.staff
-                WHERE agency_code = $1 AND NOT deleted AND profile->>'status' = 'active'
-                ORDER BY staff_no LIMIT $2""",
-            agency,
-            count,
-        )
-    )
-
-
-async def _hire(connector: Any, agency: str, person: asyncpg.Record, number: int) -> None:
-    """The person appears at another agency (its own record number and organisation)."""
-    org = await connector.fetchval(
-        "SELECT code FROM hrm.organization WHERE agency_code = $1 ORDER BY position LIMIT 1",
-        agency,
-    )
-    profile = json.loads(person["profile"]) | {"organization_code": org}
-    await connector.execute(
-        "INSERT INTO hrm.staff (agency_code, staff_no, personal_id, profile)"
-        " VALUES ($1, $2, $3, $4::jsonb)",
-        agency,
-        f"NV-9{number:06d}",
-        person["personal_id"],
-        json.dumps(profile, ensure_ascii=False),
-    )
-
-
-def _source(registry: SourceRegistry, agency: str) -> Any:
-    return registry[f"VN:GOV:{agency}:HRM"]
-
-
 async def test_changes_at_the_agencies(
     fresh_store_url: str,
     registry: SourceRegistry,
@@ -158,10 +117,10 @@ async def test_changes_at_the_agencies(
 ) -> None:
     dsn = sync_free_dsn(fresh_store_url)
     await sync_store(fresh_store_url, registry, seeded_store_url.render_as_string(False))
-    a, b = await _two_agencies(connector)
-    src_a, src_b = _source(registry, a), _source(registry, b)
+    a, b = await two_agencies(connector)
+    src_a, src_b = agency_source(registry, a), agency_source(registry, b)
     p_update, p_reject, p_delete, p_conflict, p_transfer, p_concurrent = [
-        row for row in await _active_people(connector, a, 6)
+        row for row in await active_people(connector, a, 6)
     ]
 
     async def person(pid: str) -> asyncpg.Record:
@@ -217,7 +176,7 @@ async def test_changes_at_the_agencies(
     assert await history(p_delete["personal_id"]) == ["deleted"]
 
     # active at two agencies: a conflict, the first owner keeps the record ...
-    await _hire(connector, b, p_conflict, 1)
+    await hire(connector, b, p_conflict, 1)
     result = await sync_source(dsn, src_b)
     assert result.counts.conflicts == 1
     assert (await person(p_conflict["personal_id"]))["source_id"] == src_a.id
@@ -244,7 +203,7 @@ async def test_changes_at_the_agencies(
     # a transfer in the usual order: leaves A, then appears at B
     await simulate_departure(connector, a, p_transfer["personal_id"])
     await sync_source(dsn, src_a)
-    await _hire(connector, b, p_transfer, 2)
+    await hire(connector, b, p_transfer, 2)
     result = await sync_source(dsn, src_b)
     assert (result.counts.updated, result.counts.conflicts) == (1, 0)
     moved = await person(p_transfer["personal_id"])
@@ -261,7 +220,7 @@ async def test_changes_at_the_agencies(
         )
     finally:
         await conn.close()
-    await _hire(connector, b, p_concurrent, 3)
+    await hire(connector, b, p_concurrent, 3)
     result = await sync_source(dsn, src_b)
     assert result.counts.conflicts == 0
     assert (await person(p_concurrent["personal_id"]))["source_id"] == src_a.id

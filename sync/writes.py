@@ -1,0 +1,158 @@
+"""The database writes of one page's decisions, inside the caller's transaction.
+
+    await write_page(conn, source_id, work)
+
+History first (the old version of each replaced row, copied from the store before it changes),
+then the rows (COPY into a temporary table, one INSERT ... SELECT and one UPDATE ... FROM), the
+digests for the approval manifests, the rejects opened and resolved, the conflicts opened and
+resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.person_row import PERSON_COLUMNS
+from sync.decisions import PersonRow
+from sync.normalise import row_tuple
+from vocabulary.problems import Problem
+
+_STAGE = "sync_stage"
+_STAGE_COLUMNS = ("id", *PERSON_COLUMNS)
+_SET = ", ".join(f"{c} = s.{c}" for c in PERSON_COLUMNS)
+_SEP = "\x1f"
+
+
+@dataclass
+class Writes:
+    """Everything one page (or part of one) writes, gathered before any of it is written."""
+
+    rows: list[PersonRow] = field(default_factory=list)
+    history: list[tuple[int, str]] = field(default_factory=list)  # (person id, change)
+    rejects: list[tuple[str, str, str | None, tuple[Problem, ...]]] = field(default_factory=list)
+    """(source record id, version, personal ID, problems)."""
+    settled: list[str] = field(default_factory=list)  # record ids whose open rejects close
+    digests: list[tuple[str, str, str]] = field(default_factory=list)
+    """(source record id, version, record digest) of every record that passed."""
+    conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(personal ID, owner source, record id, pending record as JSON)."""
+    resolved_conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def prepare(conn: Any) -> None:
+    """The staging table of the connection (emptied at every commit)."""
+    columns = ", ".join(_STAGE_COLUMNS)
+    await conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS"
+        f" AS SELECT {columns} FROM person WITH NO DATA"
+    )
+
+
+def _stage_record(row: PersonRow) -> tuple[Any, ...]:
+    return (
+        row.id,
+        *row_tuple(row.values),
+        row.source_id,
+        row.source_record_id,
+        row.source_version,
+        row.hash,
+    )
+
+
+async def write_page(conn: Any, source_id: str, work: Writes) -> None:
+    if work.history:
+        await conn.execute(
+            """INSERT INTO person_history (person_id, valid_from, source_id, change, content)
+               SELECT p.id, p.synced_at, p.source_id, h.change, to_jsonb(p) - 'id'
+                 FROM unnest($1::bigint[], $2::text[]) AS h(id, change)
+                 JOIN person p ON p.id = h.id""",
+            [h[0] for h in work.history],
+            [h[1] for h in work.history],
+        )
+    if work.rows:
+        await _write_rows(conn, work.rows)
+    if work.digests:
+        await conn.executemany(
+            """INSERT INTO record_digest (source_id, source_record_id, version, digest)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (source_id, source_record_id)
+               DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
+                             recorded_at = now()""",
+            [(source_id, rid, version, digest) for rid, version, digest in work.digests],
+        )
+    if work.settled:
+        await conn.execute(
+            "UPDATE sync_reject SET resolved_at = now() WHERE source_id = $1"
+            " AND source_record_id = ANY($2::text[]) AND resolved_at IS NULL",
+            source_id,
+            work.settled,
+        )
+    if work.rejects:
+        await _write_rejects(conn, source_id, work.rejects)
+    if work.resolved_conflicts:
+        await conn.executemany(
+            "UPDATE sync_conflict SET resolved_at = now()"
+            " WHERE personal_id = $1 AND other_source_id = $2 AND resolved_at IS NULL",
+            work.resolved_conflicts,
+        )
+    if work.conflicts:
+        await conn.executemany(
+            """INSERT INTO sync_conflict
+                   (personal_id, owner_source_id, other_source_id, other_record_id, pending)
+               VALUES ($1, $2, $3, $4, $5::jsonb)
+               ON CONFLICT (personal_id, other_source_id) WHERE resolved_at IS NULL
+               DO UPDATE SET pending = EXCLUDED.pending,
+                             other_record_id = EXCLUDED.other_record_id,
+                             owner_source_id = EXCLUDED.owner_source_id""",
+            [(pid, owner, source_id, rid, pending) for pid, owner, rid, pending in work.conflicts],
+        )
+
+
+async def _write_rows(conn: Any, rows: Sequence[PersonRow]) -> None:
+    await conn.copy_records_to_table(
+        _STAGE, records=[_stage_record(row) for row in rows], columns=_STAGE_COLUMNS
+    )
+    columns = ", ".join(PERSON_COLUMNS)
+    await conn.execute(
+        f"INSERT INTO person ({columns}) SELECT {columns} FROM {_STAGE} WHERE id IS NULL"
+        " ORDER BY personal_id"
+    )
+    await conn.execute(
+        f"UPDATE person p SET {_SET}, synced_at = now() FROM {_STAGE} s WHERE s.id = p.id"
+    )
+    await conn.execute(f"TRUNCATE {_STAGE}")
+
+
+async def _write_rejects(
+    conn: Any, source_id: str, rejects: Sequence[tuple[str, str, str | None, tuple[Problem, ...]]]
+) -> None:
+    # the record's open rejects that this version no longer breaks are resolved
+    await conn.executemany(
+        "UPDATE sync_reject SET resolved_at = now() WHERE source_id = $1"
+        " AND source_record_id = $2 AND resolved_at IS NULL"
+        " AND NOT (field || chr(31) || rule = ANY($3::text[]))",
+        [
+            (source_id, rid, [f"{_field(p)}{_SEP}{p.rule}" for p in problems])
+            for rid, _version, _pid, problems in rejects
+        ],
+    )
+    await conn.executemany(
+        """INSERT INTO sync_reject
+               (source_id, source_record_id, source_version, personal_id, field, rule, value)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (source_id, source_record_id, field, rule)
+               WHERE resolved_at IS NULL
+           DO UPDATE SET last_seen = now(), source_version = EXCLUDED.source_version,
+                         value = EXCLUDED.value, personal_id = EXCLUDED.personal_id""",
+        [
+            (source_id, rid, version, pid, _field(p), p.rule, p.value)
+            for rid, version, pid, problems in rejects
+            for p in problems
+        ],
+    )
+
+
+def _field(problem: Problem) -> str:
+    return problem.field or "record"
