@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -44,8 +44,10 @@ from sync.normalise import (
     normalise,
     row_tuple,
 )
-from sync.validate import MANDATORY, validate
+from sync.validate import validate
 from telemetry.metrics import SYNC_RUNS, record_sync, record_sync_reject
+from vocabulary.declarations import NATIONAL, SourceDeclarations
+from vocabulary.problems import Problem
 from vocabulary.sources import Capability, ChangePage, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -54,13 +56,6 @@ BATCH_SIZE = 1000
 DEPARTED_STATUS = "transferred"
 OUTCOMES = ("inserted", "updated", "unchanged", "rejected", "deleted", "conflicts")
 _SEP = "\x1f"
-# fields this pass normalises and checks itself: an adapter's problem with one of them stands
-# only if the value fails here too (its mapping may expect one date format, we read them all)
-RECHECKED = frozenset(
-    {*DATE_FIELDS, *MANDATORY, "organization_code", "religion_code", "grade_code",
-     "position_code", "status", "professional_level", "political_theory", "state_management",
-     "performance_rating", "salary_step", "salary_coefficient", "salary_scale_code"}
-)  # fmt: skip
 
 Progress = Callable[[str, int], None]
 """Called with (source id, records processed) after each batch."""
@@ -193,15 +188,10 @@ def _from_pending(text: str | Mapping[str, Any], standard: Standard) -> _Row | N
 # --- one batch ----------------------------------------------------------------------------------
 
 
-def _problems(record: SourceRecord) -> list[Failure]:
-    """The adapter's own problems ("field: reason") as failures."""
-    failures = []
-    for problem in record.problems:
-        name, _, reason = problem.partition(": ")
-        rule = "mandatory" if "missing" in reason else "unmapped"
-        value = record.fields.get(name)
-        failures.append(Failure(name or "record", rule, None if value is None else str(value)))
-    return failures
+def _problems(record: SourceRecord) -> list[Problem]:
+    """The adapter's own problems, every one of them: what it could not read is never guessed
+    again here (a problem about the whole record is filed under the field "record")."""
+    return [p if p.field is not None else replace(p, field="record") for p in record.problems]
 
 
 @dataclass
@@ -211,10 +201,14 @@ class _Batch:
     source_id: str
     standard: Standard
     today: date
+    declarations: SourceDeclarations = NATIONAL
     counts: Counts = field(default_factory=Counts)
     people: dict[str, _Row] = field(default_factory=dict)
     history: list[tuple[int, str]] = field(default_factory=list)  # (person id, change)
     rejects: list[tuple[str, str, str | None, list[Failure]]] = field(default_factory=list)
+    locations: dict[str, str] = field(default_factory=dict)  # record id -> "<file>#<row>"
+    corrections: list[tuple[str, str, Problem]] = field(default_factory=list)
+    """(source record id, version, correction) of every record stored with a repair."""
     resolved_records: list[str] = field(default_factory=list)
     digests: list[tuple[str, str, str]] = field(default_factory=list)
     """(source record id, version, record digest) of every record that passed."""
@@ -239,9 +233,9 @@ class _Batch:
         if record.deleted:
             self._deleted(record)
             return
-        norm = normalise(record.fields, self.standard, self.source_id)
+        norm = normalise(record.fields, self.standard, self.declarations)
         failures = _merge(
-            [f for f in _problems(record) if f.field not in RECHECKED],
+            _problems(record),
             norm.failures,
             validate(norm.values, self.today, norm.organization_code),
         )
@@ -249,10 +243,13 @@ class _Batch:
             self.rejects.append(
                 (record.source_record_id, record.version, norm.values.get("personal_id"), failures)
             )
+            if record.location is not None:
+                self.locations[record.source_record_id] = record.location
             self.counts.rejected += 1
             self.reject_rules += [f.rule for f in failures]
             return
         self.resolved_records.append(record.source_record_id)
+        self.corrections += [(record.source_record_id, record.version, c) for c in norm.corrections]
         # what an agency's monthly approval manifest lists (exchange/approval.py)
         self.digests.append(
             (
@@ -346,7 +343,7 @@ class _Batch:
 def _merge(*groups: Iterable[Failure]) -> list[Failure]:
     """One failure per field: the first found (a value normalise could not read is not also
     reported missing by validate)."""
-    out: dict[str, Failure] = {}
+    out: dict[str | None, Failure] = {}
     for group in groups:
         for failure in group:
             out.setdefault(failure.field, failure)
@@ -461,17 +458,38 @@ async def _apply_batch(conn: Any, records: Sequence[SourceRecord], batch: _Batch
         )
         await conn.executemany(
             """INSERT INTO sync_reject
-                   (source_id, source_record_id, source_version, personal_id, field, rule, value)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   (source_id, source_record_id, source_version, personal_id, field, rule, value,
+                    expected, location)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                ON CONFLICT (source_id, source_record_id, field, rule)
                    WHERE resolved_at IS NULL
                DO UPDATE SET last_seen = now(), source_version = EXCLUDED.source_version,
-                             value = EXCLUDED.value, personal_id = EXCLUDED.personal_id""",
+                             value = EXCLUDED.value, personal_id = EXCLUDED.personal_id,
+                             expected = EXCLUDED.expected, location = EXCLUDED.location""",
             [
-                (source_id, rid, version, pid, f.field, f.rule, f.value)
+                (
+                    source_id,
+                    rid,
+                    version,
+                    pid,
+                    f.field,
+                    f.rule,
+                    f.value,
+                    f.expected,
+                    batch.locations.get(rid),
+                )
                 for rid, version, pid, failures in batch.rejects
                 for f in failures
             ],
+        )
+    if batch.corrections:
+        await conn.executemany(
+            """INSERT INTO sync_correction (source_id, source_record_id, field, rule,
+                                            source_version)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (source_id, source_record_id, field, rule)
+               DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now()""",
+            [(source_id, rid, version, c.field, c.rule) for rid, version, c in batch.corrections],
         )
     if batch.resolved_conflicts:
         await conn.executemany(
@@ -504,11 +522,12 @@ async def _commit_batch(
     today: date,
     next_cursor: str | None,
     run_id: int | None,
+    declarations: SourceDeclarations = NATIONAL,
 ) -> _Batch:
     """One page and the bookmark after it, in one transaction. Retried when another source's
     sync inserted the same person meanwhile (the retry reads it and decides again)."""
     for attempt in range(ATTEMPTS):
-        batch = _Batch(source_id, standard, today)
+        batch = _Batch(source_id, standard, today, declarations)
         try:
             async with conn.transaction():
                 await _apply_batch(conn, records, batch)
@@ -626,7 +645,14 @@ async def _run(
                 asyncio.ensure_future(source.changes(next_cursor, batch_size)) if more else None
             )
             batch = await _commit_batch(
-                conn, page.records, source_id, standard, today, next_cursor, result.run_id
+                conn,
+                page.records,
+                source_id,
+                standard,
+                today,
+                next_cursor,
+                result.run_id,
+                source.declarations,
             )
             result.counts.add(batch.counts)
             for name in OUTCOMES:

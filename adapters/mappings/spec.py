@@ -33,9 +33,9 @@ from typing import Any, Literal
 import yaml
 
 from store.codelists import CodeListError, load_code_list
-from store.models import Person
 from store.text import fold, nfc
 from vocabulary.sources import DetailPart, OrganizationRecord
+from vocabulary.standard_record import standard_record
 
 DIRECTORY = Path(__file__).parent
 
@@ -43,13 +43,9 @@ ValueType = Literal["text", "name", "date", "integer", "decimal"]
 VALUE_TYPES: tuple[ValueType, ...] = ("text", "name", "date", "integer", "decimal")
 ChangeType = Literal["timestamp", "integer"]
 
-# The standard names a person field may map to: the store's columns, except what the store
-# computes or records itself, plus the organisation's code (the store keeps an id).
-_STORE_OWN = {"id", "name_search", "name_sort", "organization_id", "synced_at", "content_hash"}
-_PROVENANCE = {"source_id", "source_record_id", "source_version"}
-PERSON_FIELDS: frozenset[str] = frozenset(
-    {column.name for column in Person.__table__.columns} - _STORE_OWN - _PROVENANCE
-) | {"organization_code"}
+# The standard names a person field may map to: the standard record's (the organisation goes
+# by its code; the store keeps an id).
+PERSON_FIELDS: frozenset[str] = frozenset(standard_record().names)
 ORGANIZATION_FIELDS: frozenset[str] = frozenset(OrganizationRecord.__dataclass_fields__)
 
 
