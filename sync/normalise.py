@@ -129,7 +129,7 @@ def parse_date(value: object, date_format: str | None = None) -> date | None:
                 raise NormaliseError("date_invalid", expected) from None
     if date_format is not None:
         try:
-            return datetime.strptime(text, date_format.lower()).date()
+            return datetime.strptime(nfc(str(value)), date_format).date()
         except ValueError:
             if _right_shape(text, date_format):
                 raise NormaliseError("date_invalid", expected) from None
@@ -145,8 +145,8 @@ def _date_expected(date_format: str | None) -> str:
 
 def _right_shape(text: str, date_format: str) -> bool:
     """Whether the text has the declared form's shape (digits where the form has them)."""
-    shape = re.escape(date_format.lower())
-    for directive, digits in (("%y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}")):
+    shape = re.escape(date_format)
+    for directive, digits in (("%Y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}")):
         shape = shape.replace(re.escape(directive), digits)
     return re.fullmatch(shape, text) is not None
 

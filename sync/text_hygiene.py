@@ -100,6 +100,14 @@ def clean_text(value: object) -> Cleaned:
         return Cleaned(None)
     text = str(value)
     corrections: list[str] = []
+    # invisible characters outside Latin-1 first (zero-width space, joiners, BOM, direction
+    # marks): they stand in the way of undoing a double decoding. Those inside it (the soft
+    # hyphen, C1 controls) may be letters of a legacy font or bytes of a double decoding, so
+    # they wait until both are undone.
+    wide = "".join(char for char in text if not (ord(char) > 0xFF and _invisible(char)))
+    if wide != text:
+        corrections.append(INVISIBLE_REMOVED)
+        text = wide
     for _ in range(2):  # decoded twice over is seen too (a file re-saved twice)
         if not _MOJIBAKE.search(text):
             break
@@ -119,10 +127,11 @@ def clean_text(value: object) -> Cleaned:
             text = converted
             corrections.append(LEGACY_ENCODING_CONVERTED)
         elif not readable(" ".join(text.split())):
-            return Cleaned(None, tuple(corrections), UNREADABLE)
+            refused = DOUBLE_DECODED if _MOJIBAKE.search(text) else UNREADABLE
+            return Cleaned(None, tuple(corrections), refused)
 
     visible = "".join(char for char in text if not _invisible(char))
-    if visible != text:
+    if visible != text and INVISIBLE_REMOVED not in corrections:
         corrections.append(INVISIBLE_REMOVED)
     text = " ".join(unicodedata.normalize("NFC", visible).split())
     if _MOJIBAKE.search(text):
