@@ -22,10 +22,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.text_hygiene import clean_text as hygienic_text
 from store.codelists import load_code_list
 from store.person_row import CONTENT_COLUMNS
 from store.text import fold, name_search_key, name_sort_key, nfc
-from sync.text_hygiene import clean_text as hygienic_text
 from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.problems import Problem
 from vocabulary.standard_record import FieldType, standard_record

@@ -49,13 +49,20 @@ PERSON_FIELDS: frozenset[str] = frozenset(standard_record().names)
 ORGANIZATION_FIELDS: frozenset[str] = frozenset(OrganizationRecord.__dataclass_fields__)
 
 
+def spelling_key(value: str) -> str:
+    """What two spellings of one name share: folded, letters and digits only ("Ê-đê", "Ê Đê"
+    and "e de" -> "ede"), as sync/normalise.py matches names."""
+    return "".join(char for char in fold(value) if char.isalnum())
+
+
 class MappingError(ValueError):
     """A mapping file is malformed; the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
 class CodeMap:
-    """Source values -> standard codes, matched as written (NFC) or, failing that, folded."""
+    """Source values -> standard codes, matched as written (NFC) or, failing that, by their
+    spelling key (case, marks, spaces, hyphens and apostrophes aside)."""
 
     name: str
     values: Mapping[str, str]
@@ -63,7 +70,7 @@ class CodeMap:
 
     def lookup(self, value: str) -> str | None:
         exact = self.values.get(nfc(value))
-        return exact if exact is not None else self.folded.get(fold(value))
+        return exact if exact is not None else self.folded.get(spelling_key(value))
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,12 @@ class _Reader:
             elif "names_of" in spec:
                 listed = load_code_list(str(spec["names_of"]))
                 pairs = [(entry["name"], entry["code"]) for entry in listed.entries]
+                # the official spelling variants the list records (store/codelists/README.md)
+                pairs += [
+                    (variant["name"], entry["code"])
+                    for entry in listed.entries
+                    for variant in entry.get("variants", ())
+                ]
             else:
                 lists = self.keys(
                     f"{where}.by_name", spec["by_name"], {"from", "to"}, {"from", "to"}
@@ -224,7 +237,7 @@ class _Reader:
         folded: dict[str, str] = {}
         for source, standard in pairs:
             exact[nfc(source)] = standard
-            key = fold(source)
+            key = spelling_key(source)
             if folded.get(key, standard) != standard:
                 raise self.fail(where, f"{source!r} folds to the same text as another value")
             folded[key] = standard

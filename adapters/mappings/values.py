@@ -14,8 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.encodings import detect_and_convert, readable
+from adapters.encodings import detect_and_convert
 from adapters.mappings.spec import FieldRule, RecordRule
+from adapters.text_hygiene import LEGACY_ENCODING_CONVERTED, clean_text
 from store.text import nfc
 from vocabulary.problems import Problem
 
@@ -38,8 +39,8 @@ class _Unmapped(Exception):
 def map_row(rule: RecordRule, row: Mapping[str, Any], date_format: str | None = None) -> Mapped:
     """Standard fields of one row (a dict, an asyncpg Record); absent columns count as empty.
 
-    `date_format` is the source's declared form of dates (strptime), for date fields whose rule
-    names none; without either, dates are ISO or refused.
+    `date_format` is the source's declared form of dates (strptime); it takes precedence over
+    the mapping's (a template many agencies share); without either, dates are ISO or refused.
     """
     fields: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -87,7 +88,8 @@ def standard_value(rule: FieldRule, raw: Any, date_format: str | None = None) ->
             raise _Unmapped("code_unknown", f"a value of the code map {rule.codes.name}")
         return code
     if rule.type == "date":
-        return _date(raw, rule.format or date_format).isoformat()
+        # the source's own declaration is more specific than a mapping many sources share
+        return _date(raw, date_format or rule.format).isoformat()
     if rule.type == "integer":
         return _integer(raw)
     if rule.type == "decimal":
@@ -98,9 +100,16 @@ def standard_value(rule: FieldRule, raw: Any, date_format: str | None = None) ->
 def _text(raw: Any, strict: bool) -> str:
     if isinstance(raw, bytes):
         raise _Unmapped("text_binary", "text")
+    if strict:
+        # a name: refused here only if no certain repair reads it (text hygiene); the repair
+        # itself is the sync's, which records it as a correction of the record
+        cleaned = clean_text(str(raw))
+        if cleaned.refused is not None:
+            raise _Unmapped(cleaned.refused, "Vietnamese text in Unicode, TCVN3 or VNI")
+        if set(cleaned.corrections) - {LEGACY_ENCODING_CONVERTED}:
+            return str(raw)
+        return cleaned.text or ""
     text, _encoding = detect_and_convert(str(raw))
-    if strict and not readable(text):
-        raise _Unmapped("text_unreadable", "Vietnamese text in Unicode, TCVN3 or VNI")
     return nfc(text)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from sync import text_hygiene
+from adapters import text_hygiene
 from vocabulary.reject_catalogue import Lang, RuleKind, reject_catalogue, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from adapters.encodings import to_tcvn3, to_vni
-from sync.text_hygiene import clean_text
+from adapters.text_hygiene import clean_text
 
 NAMES = (
     "Nguyễn Văn Ánh", "Trần Thị Hoà", "Đặng Hữu Phúc", "Lê Quỳnh Anh", "Hoàng Ánh Dương",
