@@ -23,6 +23,7 @@ agency can fix its own copy.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -60,11 +61,48 @@ class Cleaned:
     refused: str | None = None
 
 
+_NOTHING = Cleaned(None)
+_ABOVE_LATIN1 = re.compile(r"[^\x00-\xff]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@functools.cache
+def _invisible_pattern() -> re.Pattern[str]:
+    """Every invisible character (as `_invisible` says) in one class, built once: a regex scan
+    is what keeps hygiene cheap on millions of records."""
+    # format and control characters live in the BMP and planes 1 and 14; private use is the
+    # three ranges below, whole
+    scanned = (*range(0xE000), *range(0xF900, 0x20000), *range(0xE0000, 0xE1000))
+    chars = [chr(c) for c in scanned if not 0xD800 <= c <= 0xDFFF and _invisible(chr(c))]
+    ranges: list[str] = []
+    start = previous = None
+    for char in chars:
+        code = ord(char)
+        if previous is not None and code == previous + 1:
+            previous = code
+            continue
+        if start is not None and previous is not None:
+            ranges.append(_range(start, previous))
+        start = previous = code
+    if start is not None and previous is not None:
+        ranges.append(_range(start, previous))
+    private_use = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+    return re.compile("[" + "".join(ranges) + private_use + "]")
+
+
+def _range(first: int, last: int) -> str:
+    return (
+        re.escape(chr(first))
+        if first == last
+        else f"{re.escape(chr(first))}-{re.escape(chr(last))}"
+    )
+
+
 def _invisible(char: str) -> bool:
-    # Cc: controls (tab and newline included: they have no place inside a field); Cf: format
+    # Cc: controls (tab and newline aside: whitespace, collapsed to a space); Cf: format
     # characters (zero-width space U+200B, joiners U+200C/D, BOM U+FEFF, soft hyphen U+00AD,
-    # direction marks); Co/Cn: private use and unassigned, which no font shows the same way
-    return unicodedata.category(char) in ("Cc", "Cf", "Co", "Cn") and char not in "\t\n\r"
+    # direction marks); Co: private use, which no two fonts show the same way
+    return unicodedata.category(char) in ("Cc", "Cf", "Co") and char not in "\t\n\r"
 
 
 def _bytes_as_read(text: str, page: str) -> bytes:
@@ -97,14 +135,26 @@ def _repair_double_decoding(text: str) -> str | None:
 
 def clean_text(value: object) -> Cleaned:
     if value is None:
-        return Cleaned(None)
-    text = str(value)
+        return _NOTHING
+    return _clean(str(value))
+
+
+# records repeat most of their texts (codes, categories, "Không", place names): remembered
+@functools.lru_cache(maxsize=1 << 16)
+def _clean(text: str) -> Cleaned:
+    if text.isascii():  # no double decoding, no legacy font: control characters at most
+        if _ASCII_CONTROL.search(text):
+            return Cleaned(
+                " ".join(_ASCII_CONTROL.sub("", text).split()) or None, (INVISIBLE_REMOVED,)
+            )
+        return Cleaned(" ".join(text.split()) or None)
+    invisible = _invisible_pattern()
     corrections: list[str] = []
     # invisible characters outside Latin-1 first (zero-width space, joiners, BOM, direction
     # marks): they stand in the way of undoing a double decoding. Those inside it (the soft
     # hyphen, C1 controls) may be letters of a legacy font or bytes of a double decoding, so
     # they wait until both are undone.
-    wide = "".join(char for char in text if not (ord(char) > 0xFF and _invisible(char)))
+    wide = invisible.sub(lambda m: "" if ord(m[0]) > 0xFF else m[0], text)
     if wide != text:
         corrections.append(INVISIBLE_REMOVED)
         text = wide
@@ -121,7 +171,7 @@ def clean_text(value: object) -> Cleaned:
     # legacy fonts first: TCVN3 writes "ư" as the soft hyphen's byte, which is no invisible
     # character there
     text = _SPACES.sub(" ", text)
-    if legacy_looking(text):
+    if _ABOVE_LATIN1.search(text) is None and legacy_looking(text):
         converted, encoding = detect_and_convert(text)
         if encoding is not None:
             text = converted
@@ -130,7 +180,7 @@ def clean_text(value: object) -> Cleaned:
             refused = DOUBLE_DECODED if _MOJIBAKE.search(text) else UNREADABLE
             return Cleaned(None, tuple(corrections), refused)
 
-    visible = "".join(char for char in text if not _invisible(char))
+    visible = invisible.sub("", text)
     if visible != text and INVISIBLE_REMOVED not in corrections:
         corrections.append(INVISIBLE_REMOVED)
     text = " ".join(unicodedata.normalize("NFC", visible).split())

@@ -281,7 +281,12 @@ class _Reader:
         self.out[name] = None
 
     def text(self, name: str) -> str | None:
-        cleaned = hygienic_text(self.fields.get(name))
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        cleaned = hygienic_text(value)
+        if cleaned.refused is None and not cleaned.corrections:
+            return cleaned.text
         self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
         if cleaned.refused is not None:
             self.fail(name, cleaned.refused, "Vietnamese text in Unicode (UTF-8)")
