@@ -3,8 +3,7 @@ connector's change feed (parsed by the exchange protocol), each synced into its 
 store. The run fails on any silent outcome: a stored value that differs from the expected one,
 a record stored that should have been refused, or a record absent without a reject.
 
-Not carried here yet: the two legacy SQL schemas (their rows need the sandbox's legacy
-databases; the mappings' own fault cases are in tests/adapters/test_sql.py).
+The two legacy SQL schemas carry the corpus in test_legacy_sql.py.
 """
 
 from __future__ import annotations
