@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import ClassVar
 
 from adapters.errors import SourceError, UnsupportedOperation
+from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -39,11 +40,18 @@ class Source(ABC):
 
     kind: ClassVar[SourceKind]
     capabilities: ClassVar[frozenset[Capability]]
+    # how its values are written (the sources file's `values`); the national lists and ISO dates
+    # for a source that declares nothing
+    declarations: SourceDeclarations = NATIONAL
 
     def __init__(self, source_id: str, owner: str | None) -> None:
         parse_source_id(source_id)
         self.id = source_id
         self.owner = owner
+
+    def declare(self, declarations: SourceDeclarations) -> None:
+        """Take the source's declarations from the sources file (before the first read)."""
+        self.declarations = declarations
 
     def _unsupported(self, capability: Capability) -> UnsupportedOperation:
         return UnsupportedOperation(

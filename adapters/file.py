@@ -10,9 +10,12 @@ a re-dropped identical file yield nothing, while a changed file is a new version
 Drops must appear atomically (write elsewhere, then rename): a half-written file is a new
 version too.
 
-Text: UTF-8 with or without BOM; anything else is read byte for byte (Latin-1) so that TCVN3 and
-VNI letters survive to `adapters.encodings`, which converts each cell it recognises; NFD becomes
-NFC. A file that cannot be opened at all becomes one record with a problem, never a silent gap.
+Text: the encoding the source declares (`values.encoding` in the sources file: utf-8, cp1258,
+cp1252, tcvn3, vni), strictly; undeclared, UTF-8 with or without BOM, and anything else byte for
+byte (Latin-1) so that TCVN3 and VNI letters survive to `adapters.encodings`, which converts the
+cells of a file it recognises; NFD becomes NFC. Dates in text are read in the declared
+`values.date_format`, or ISO. A file that cannot be opened at all becomes one record with a
+problem, never a silent gap.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
 from adapters.mappings import MappingSpec, load_mapping, map_row
 from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
+from vocabulary.problems import Problem
 from vocabulary.sources import Capability, ChangePage, Health, SourceKind, SourceRecord
 
 SUFFIXES = (".csv", ".xlsx")
@@ -95,27 +99,42 @@ class DroppedFile:
     name: str
     sha256: str
     rows: tuple[Mapping[str, Any], ...]  # heading (folded) -> cell
-    problem: str | None = None  # the whole file could not be read
+    problem: Problem | None = None  # the whole file could not be read
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM; otherwise byte for byte, for the legacy-encoding detector."""
+_LEGACY = ("tcvn3", "vni")  # font encodings: bytes read as Latin-1, then converted cell by cell
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> str:
+    """The text of a CSV drop. Declared: that encoding, strictly (UnicodeDecodeError otherwise).
+    Undeclared: UTF-8 with or without BOM; otherwise byte for byte, for the legacy detector."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    if encoding in _LEGACY:
+        return data.decode("latin-1")
+    if encoding is not None:
+        return data.decode(encoding)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
 
-def _rows(headings: Sequence[Any], records: Any) -> tuple[Mapping[str, Any], ...]:
-    """Rows keyed by folded headings, legacy-encoded cells converted file-wide."""
+def _rows(
+    headings: Sequence[Any], records: Any, declared: str | None = None
+) -> tuple[Mapping[str, Any], ...]:
+    """Rows keyed by folded headings; legacy-encoded cells converted file-wide (every cell when
+    the source declares TCVN3 or VNI, else only when the detector is sure of the file)."""
     table = [list(headings)]
     for record in records:
         values = list(record)
         if any(value not in (None, "") for value in values):
             table.append(values)  # blank lines and rows that were only formatted are skipped
-    encoding = detect_encoding(cell for row in table for cell in row if isinstance(cell, str))
+    if declared in _LEGACY:
+        table = [[convert(c, declared) if isinstance(c, str) else c for c in row] for row in table]
+        encoding = None
+    else:
+        encoding = detect_encoding(c for row in table for c in row if isinstance(c, str))
     if encoding is not None:
         table = [
             [convert(cell, encoding) if isinstance(cell, str) and legacy_looking(cell) else cell
@@ -129,17 +148,17 @@ def _rows(headings: Sequence[Any], records: Any) -> tuple[Mapping[str, Any], ...
     )
 
 
-def parse_csv(data: bytes) -> tuple[Mapping[str, Any], ...]:
-    text = decode_text(data)
+def parse_csv(data: bytes, encoding: str | None = None) -> tuple[Mapping[str, Any], ...]:
+    text = decode_text(data, encoding)
     first_line = text.split("\n", 1)[0]
     # Excel in a Vietnamese locale separates with ';' (the decimal mark is ',')
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headings = next(reader, [])
-    return _rows(headings, reader)
+    return _rows(headings, reader, encoding)
 
 
-def parse_xlsx(data: bytes) -> tuple[Mapping[str, Any], ...]:
+def parse_xlsx(data: bytes, encoding: str | None = None) -> tuple[Mapping[str, Any], ...]:
     from openpyxl import load_workbook  # imported here: only XLSX drops need it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -147,17 +166,23 @@ def parse_xlsx(data: bytes) -> tuple[Mapping[str, Any], ...]:
         sheet = workbook.worksheets[0]
         records = sheet.iter_rows(values_only=True)
         headings = next(records, ())
-        return _rows(headings, records)
+        return _rows(headings, records, encoding)
     finally:
         workbook.close()
 
 
-def parse_file(name: str, data: bytes) -> DroppedFile:
+def parse_file(name: str, data: bytes, encoding: str | None = None) -> DroppedFile:
     sha = hashlib.sha256(data).hexdigest()
     try:
-        rows = parse_xlsx(data) if name.lower().endswith(".xlsx") else parse_csv(data)
-    except (BadZipFile, KeyError, ValueError, OSError, csv.Error) as exc:
-        return DroppedFile(name, sha, (), f"file: {name} is not a readable spreadsheet ({exc})")
+        if name.lower().endswith(".xlsx"):
+            rows = parse_xlsx(data, encoding)
+        else:
+            rows = parse_csv(data, encoding)
+    except UnicodeDecodeError:
+        problem = Problem(None, "file_encoding", None, f"a file in the declared {encoding}")
+        return DroppedFile(name, sha, (), problem)
+    except (BadZipFile, KeyError, ValueError, OSError, csv.Error):
+        return DroppedFile(name, sha, (), Problem(None, "file_unreadable", None, "CSV or XLSX"))
     return DroppedFile(name, sha, rows)
 
 
@@ -256,13 +281,22 @@ class FileSource(Source):
         if dropped.problem is not None:
             if start > 0:
                 return []
-            return [SourceRecord(dropped.name, version, {}, problems=(dropped.problem,))]
+            record = SourceRecord(
+                dropped.name, version, {}, problems=(dropped.problem,), location=dropped.name
+            )
+            return [record]
         out = []
+        date_format = self.declarations.date_format
         for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
-            mapped = map_row(self._rule, _FoldedRow(row))
+            mapped = map_row(self._rule, _FoldedRow(row), date_format)
             personal_id = mapped.fields.get("personal_id")
-            record_id = str(personal_id) if personal_id else f"{dropped.name}#{number}"
-            out.append(SourceRecord(record_id, version, mapped.fields, problems=mapped.problems))
+            location = f"{dropped.name}#{number}"
+            record_id = str(personal_id) if personal_id else location
+            out.append(
+                SourceRecord(
+                    record_id, version, mapped.fields, problems=mapped.problems, location=location
+                )
+            )
         return out
 
     def _listing(self) -> list[tuple[str, str]]:
@@ -300,7 +334,8 @@ class FileSource(Source):
                 raise SourceUnavailable(
                     f"{self.id}: cannot read {name}: {exc}", source_id=self.id
                 ) from exc
-            dropped = await asyncio.to_thread(parse_file, name, data)
+            encoding = self.declarations.encoding
+            dropped = await asyncio.to_thread(parse_file, name, data, encoding)
             if dropped.sha256 != sha:  # replaced between listing and reading: read it next time
                 raise SourceUnavailable(f"{self.id}: {name} changed while read", source_id=self.id)
             self._parsed[sha] = dropped

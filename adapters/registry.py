@@ -11,15 +11,20 @@
         retries: 2
         concurrency: 8
         circuit: {consecutive_failures: 5, cool_down_s: 30}
+        values:                         # how its values are written (vocabulary/declarations.py)
+          code_lists: {ethnicity_code: {list: ethnic_groups_alt, version: "2026.1"}}
+          date_format: "%d/%m/%Y"
       - id: VN:GOV:000.00.00.H33:DROP
         kind: file
         owner: 000.00.00.H33
         folder: /srv/drops/h33
 
-Every entry has `id`, `kind` and `owner` (null for national databases); the rest belongs to the
-kind. Each kind's factory lives in `adapters.<kind>` and is imported only when a config names
-that kind, so a gateway without HTTP sources never imports httpx. A module either registers its
-factory in KIND_FACTORIES when imported, or defines `from_settings(settings, wiring) -> Source`.
+Every entry has `id`, `kind` and `owner` (null for national databases), and may have the guard's
+keys and `values` (what lists and forms its values are written in; nothing declared: national
+code lists and ISO dates); the rest belongs to the kind. Each kind's factory lives in
+`adapters.<kind>` and is imported only when a config names that kind, so a gateway without HTTP
+sources never imports httpx. A module either registers its factory in KIND_FACTORIES when
+imported, or defines `from_settings(settings, wiring) -> Source`.
 The factory receives the entry without the guard's keys and what the gateway hands every source
 (adapters/wiring.py: the `${NAME}` values, the key-encryption key); it raises (FatalSourceError,
 ValueError) on missing or malformed settings. Every problem of every entry is reported at
@@ -43,7 +48,10 @@ from adapters.errors import SourceError
 from adapters.mappings import MappingError
 from adapters.resilience import GuardedSource, GuardPolicy, SourceStats
 from adapters.wiring import NO_WIRING, SourceWiring
+from store.codelists import CodeListError, load_code_list
+from vocabulary.declarations import SourceDeclarations, parse_declarations
 from vocabulary.sources import SourceKind, parse_source_id
+from vocabulary.standard_record import standard_record
 
 SourceFactory = Callable[[Mapping[str, Any], SourceWiring], Source]
 
@@ -57,6 +65,7 @@ KIND_MODULES: dict[SourceKind, str] = {
     SourceKind.POPULATION: "adapters.population",
     SourceKind.INSURANCE: "adapters.insurance",
 }
+VALUES_KEY = "values"  # how the source writes its values (vocabulary/declarations.py)
 GUARD_KEYS = frozenset(
     {"deadline_s", "retries", "concurrency", "backoff_base_s", "backoff_max_s", "circuit"}
 )
@@ -162,13 +171,46 @@ def build_source(entry: object, index: int, wiring: SourceWiring = NO_WIRING) ->
         raise RegistryError(f"{where}: {exc} (kinds: {known})") from exc
     expanded: dict[str, Any] = _expand(entry, where, wiring.variables)
     policy = guard_policy(expanded, where)
-    settings = {key: value for key, value in expanded.items() if key not in GUARD_KEYS}
+    declarations = value_declarations(expanded.get(VALUES_KEY), where)
+    settings = {
+        key: value for key, value in expanded.items() if key not in GUARD_KEYS and key != VALUES_KEY
+    }
     factory = factory_for(kind)
     try:
         source = factory(settings, wiring)
     except (SourceError, MappingError, ValueError, TypeError) as exc:
         raise RegistryError(f"{where}: {exc}") from exc
+    source.declare(declarations)
     return GuardedSource(source, policy)
+
+
+def value_declarations(document: object, where: str) -> SourceDeclarations:
+    """An entry's `values` (vocabulary/declarations.py), each declared code list checked: it
+    exists, its version is the one shipped, and it is the field's national list or one of its
+    variants (`<national list>_<name>`, e.g. ethnic_groups_alt for ethnicity_code)."""
+    try:
+        declarations = parse_declarations(document, where)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from exc
+    national = standard_record().code_lists
+    for name, declared in declarations.code_lists.items():
+        field_list = national.get(name)
+        if field_list is None:
+            raise RegistryError(f"{where}: values.code_lists.{name}: not a coded field")
+        if declared.list != field_list and not declared.list.startswith(f"{field_list}_"):
+            raise RegistryError(
+                f"{where}: values.code_lists.{name}: {declared.list} is not a list of {field_list}"
+            )
+        try:
+            shipped = load_code_list(declared.list).version
+        except CodeListError as exc:
+            raise RegistryError(f"{where}: values.code_lists.{name}: {exc}") from exc
+        if shipped != declared.version:
+            raise RegistryError(
+                f"{where}: values.code_lists.{name}: {declared.list} version {declared.version}"
+                f" is declared, the gateway has version {shipped}"
+            )
+    return declarations
 
 
 class SourceRegistry(Mapping[str, GuardedSource]):

@@ -40,6 +40,7 @@ from adapters.errors import (
     SourceTimeout,
 )
 from telemetry.metrics import record_source_call, set_circuit_state
+from vocabulary.declarations import SourceDeclarations
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -169,6 +170,7 @@ class GuardedSource(Source):
     ) -> None:
         super().__init__(inner.id, inner.owner)
         self.inner = inner
+        self.declarations = inner.declarations
         self.policy = policy or GuardPolicy()
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
@@ -179,6 +181,10 @@ class GuardedSource(Source):
         self._calls = self._failures = self._rejected = self._retries = 0
         self._last_error: LastError | None = None
         self._closed = False
+
+    def declare(self, declarations: SourceDeclarations) -> None:
+        self.inner.declare(declarations)
+        self.declarations = declarations
 
     # -- the contract, each method through the guard --
 

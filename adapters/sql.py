@@ -242,9 +242,11 @@ def _changed_at(rule: PersonRule, value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=_AGENCY_CLOCK)
 
 
-def person_record(rule: PersonRule, row: Mapping[str, Any]) -> SourceRecord:
+def person_record(
+    rule: PersonRule, row: Mapping[str, Any], date_format: str | None = None
+) -> SourceRecord:
     key, change = keyset(rule)
-    mapped = map_row(rule, row)
+    mapped = map_row(rule, row, date_format)
     return SourceRecord(
         source_record_id=str(row[key]),
         version=_version(row[change]),
@@ -421,7 +423,7 @@ class SqlSource(Source):
             return ChangePage((), cursor, False)
         key, change = keyset(rule)
         return ChangePage(
-            tuple(person_record(rule, row) for row in page),
+            tuple(person_record(rule, row, self.declarations.date_format) for row in page),
             encode_cursor(page[-1][change], page[-1][key]),
             len(rows) > limit,
         )
@@ -447,7 +449,7 @@ class SqlSource(Source):
                     mapped = map_row(detail_rule, row)
                     entry = dict(mapped.fields)
                     if mapped.problems:
-                        entry["problems"] = mapped.problems
+                        entry["problems"] = [p.describe() for p in mapped.problems]
                     entries[people[row["__person_key"]]][part].append(entry)
             return {
                 pid: PersonDetail(pid, {part: tuple(found) for part, found in by_part.items()})

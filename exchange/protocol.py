@@ -41,6 +41,7 @@ from typing import Any
 import orjson
 
 from exchange.payload import PayloadError, Reader
+from vocabulary.problems import Problem
 from vocabulary.sources import (
     ChangePage,
     DetailPart,
@@ -48,6 +49,8 @@ from vocabulary.sources import (
     PersonDetail,
     SourceRecord,
 )
+from vocabulary.standard_record import FieldType as StandardType
+from vocabulary.standard_record import standard_record
 
 PROTOCOL = "moha-exchange"
 VERSION = "1.0"
@@ -72,49 +75,22 @@ class FieldType(Enum):
     DECIMAL = "decimal"
 
 
-# The person fields the change feed carries: the store's columns (data groups 1, 4, 5, 6, 7),
-# except the store's own keys, search keys and provenance; the organisation goes by its code.
+# The person fields the change feed carries: the standard record's fields (data groups 1, 4, 5,
+# 6, 7; vocabulary/standard_record.py), on the wire as text, dates, integers or decimals.
+_WIRE_TYPES: Mapping[StandardType, FieldType] = {
+    StandardType.DATE: FieldType.DATE,
+    StandardType.INTEGER: FieldType.INTEGER,
+    StandardType.DECIMAL: FieldType.DECIMAL,
+}
 PERSON_FIELDS: Mapping[str, FieldType] = {
-    "personal_id": FieldType.TEXT,
-    "full_name": FieldType.TEXT,
-    "family_name": FieldType.TEXT,
-    "middle_name": FieldType.TEXT,
-    "given_name": FieldType.TEXT,
-    "other_names": FieldType.TEXT,
-    "gender": FieldType.TEXT,
-    "birth_date": FieldType.DATE,
-    "birth_place": FieldType.TEXT,
-    "home_town": FieldType.TEXT,
-    "ethnicity_code": FieldType.TEXT,
-    "religion_code": FieldType.TEXT,
-    "permanent_address": FieldType.TEXT,
-    "current_address": FieldType.TEXT,
-    "category": FieldType.TEXT,
-    "status": FieldType.TEXT,
-    "status_since": FieldType.DATE,
-    "recruited_on": FieldType.DATE,
-    "position_code": FieldType.TEXT,
-    "position_since": FieldType.DATE,
-    "general_education": FieldType.TEXT,
-    "professional_level": FieldType.TEXT,
-    "field_of_study": FieldType.TEXT,
-    "political_theory": FieldType.TEXT,
-    "state_management": FieldType.TEXT,
-    "foreign_language": FieldType.TEXT,
-    "it_skill": FieldType.TEXT,
-    "organization_code": FieldType.TEXT,
-    "job_position": FieldType.TEXT,
-    "grade_code": FieldType.TEXT,
-    "salary_scale_code": FieldType.TEXT,
-    "salary_step": FieldType.INTEGER,
-    "salary_coefficient": FieldType.DECIMAL,
-    "salary_since": FieldType.DATE,
-    "performance_rating": FieldType.TEXT,
-    "performance_year": FieldType.INTEGER,
-    "party_joined_on": FieldType.DATE,
-    "party_official_on": FieldType.DATE,
-    "trade_union_joined_on": FieldType.DATE,
-    "youth_union_joined_on": FieldType.DATE,
+    f.name: _WIRE_TYPES.get(f.type, FieldType.TEXT) for f in standard_record().fields
+}
+# a field value of the wrong type: the reject catalogue's rule and the form expected
+_WIRE_RULES: Mapping[FieldType, tuple[str, str]] = {
+    FieldType.TEXT: ("text_type", "text"),
+    FieldType.DATE: ("date_format", "a date of the form yyyy-mm-dd"),
+    FieldType.INTEGER: ("not_integer", "a whole number"),
+    FieldType.DECIMAL: ("not_decimal", "a number such as 4.98"),
 }
 
 
@@ -316,23 +292,32 @@ def _parse_record(item: Reader) -> SourceRecord:
     version = item.field("version").text(max_length=200)
     deleted = item.field("deleted").flag()
     fields: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for name, value in item.field("fields").members():
         kind = PERSON_FIELDS.get(name)
         if kind is None:
             continue  # a later minor version may add fields; this client does not know them
         try:
             fields[name] = None if value.value is None else _field_value(value, kind)
-        except PayloadError as error:
-            problems.append(str(error).removeprefix(f"{item.path}.fields."))
-            if isinstance(value.value, str | int | float):
-                fields[name] = value.value
+        except PayloadError:
+            raw = value.value if isinstance(value.value, str | int | float) else None
+            if raw is not None:
+                fields[name] = raw
+            rule, expected = _WIRE_RULES[kind]
+            problems.append(Problem(name, rule, None if raw is None else str(raw), expected))
     if not deleted:
         personal_id = fields.get("personal_id")
         if not isinstance(personal_id, str) or not PERSONAL_ID.match(personal_id):
-            problems.append(f"personal_id: expected a 12-digit personal ID, got {personal_id!r}")
+            problems.append(
+                Problem(
+                    "personal_id",
+                    "personal_id_format",
+                    None if personal_id is None else str(personal_id),
+                    "12 digits",
+                )
+            )
         if not fields.get("full_name"):
-            problems.append("full_name: missing")
+            problems.append(Problem("full_name", "mandatory", None, "a value (mandatory field)"))
     return SourceRecord(source_record_id, version, fields, deleted, tuple(problems))
 
 

@@ -12,29 +12,58 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, select
 
-from policies.types import Caller, Level
+from policies.types import Caller, Level, Relation
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.loaders import fetch
 from resolvers.newest_first import newest_first
 from resolvers.pagination import Page
-from store.models import table_of
+from store.models import Organization, table_of
 from store.models_sync import Reconciliation, SyncConflict, SyncReject, SyncRun
+from vocabulary.sources import parse_source_id
 
 sync_run = table_of(SyncRun)
 sync_reject = table_of(SyncReject)
 sync_conflict = table_of(SyncConflict)
 reconciliation = table_of(Reconciliation)
+organization = table_of(Organization)
 
-# fields whose rejected value is personal data: the value is not shown, only field and rule
-PERSONAL_FIELDS = frozenset(
-    {
-        "personal_id", "full_name", "family_name", "middle_name", "given_name", "other_names",
-        "gender", "birth_date", "birth_place", "home_town", "ethnicity_code", "religion_code",
-        "permanent_address", "current_address", "salary_coefficient", "salary_step",
-        "party_joined_on", "party_official_on",
-    }
-)  # fmt: skip
+# A rejected value is shown exactly when the caller may see that field of that person: the
+# standard field's place in the schema, asked of the same policy engine as a Person query.
+# Fields not listed are camelCase on Person; a field the policy does not class stays hidden.
+_SCHEMA_FIELD: dict[str, tuple[str, str]] = {
+    "ethnicity_code": ("Person", "ethnicity"),
+    "religion_code": ("Person", "religion"),
+    "grade_code": ("Person", "grade"),
+    "position_code": ("Person", "position"),
+    "organization_code": ("Person", "organization"),
+    "salary_scale_code": ("Salary", "scale"),
+    "salary_step": ("Salary", "step"),
+    "salary_coefficient": ("Salary", "coefficient"),
+    "salary_since": ("Person", "salary"),
+    "performance_rating": ("Performance", "rating"),
+    "performance_year": ("Performance", "year"),
+    "general_education": ("Education", "generalEducation"),
+    "professional_level": ("Education", "professionalLevel"),
+    "field_of_study": ("Education", "fieldOfStudy"),
+    "political_theory": ("Education", "politicalTheory"),
+    "state_management": ("Education", "stateManagement"),
+    "foreign_language": ("Education", "foreignLanguage"),
+    "it_skill": ("Education", "itSkill"),
+    "party_joined_on": ("Membership", "partyJoinedOn"),
+    "party_official_on": ("Membership", "partyOfficialOn"),
+    "trade_union_joined_on": ("Membership", "tradeUnionJoinedOn"),
+    "youth_union_joined_on": ("Membership", "youthUnionJoinedOn"),
+}
+
+
+def schema_field(field: str) -> tuple[str, str]:
+    """(type, GraphQL field) where a standard field of a person is shown."""
+    found = _SCHEMA_FIELD.get(field)
+    if found is not None:
+        return found
+    head, *rest = field.split("_")
+    return "Person", head + "".join(part.title() for part in rest)
 
 
 def source_scope(caller: Caller) -> str | None:
@@ -131,5 +160,36 @@ async def _count(context: Context, column: Any, scope: str, resolved: Any) -> di
     return {row[0]: int(row[1]) for row in rows}
 
 
-def shown_value(field: str, value: str | None) -> str | None:
-    return None if field in PERSONAL_FIELDS else value
+async def agency_relations(context: Context, source_ids: set[str]) -> dict[str, Relation]:
+    """How each source's agency stands to the caller (same unit, subtree, outside): a reject's
+    person is one of that agency's people, so the agency's relation is the person's."""
+    codes: dict[str, str] = {}
+    for source_id in source_ids:
+        try:
+            codes[source_id] = parse_source_id(source_id)[0]
+        except ValueError:
+            continue
+    found = {
+        row.code: row.id
+        for row in await fetch(
+            context.engine,
+            select(organization.c.code, organization.c.id).where(
+                organization.c.code.in_(sorted(set(codes.values())))
+            ),
+        )
+    }
+    access = context.access
+    return {
+        source_id: access.organization_relation(found[code])
+        if code in found and access.caller.level not in (Level.SELF, Level.PARTNER, Level.PUBLIC)
+        else Relation.OUTSIDE
+        for source_id, code in codes.items()
+    }
+
+
+def shown(context: Context, relation: Relation, field: str, text: str | None) -> str | None:
+    """A reject's value or expected form, when the caller may see that field of that person."""
+    if text is None:
+        return None
+    type_name, field_name = schema_field(field)
+    return text if context.access.view.allows(type_name, field_name, relation) else None

@@ -36,6 +36,10 @@ class Query:
     rejects: Connection[sync_schema.SyncReject] = strawberry.field(
         resolver=sync_schema.rejects, description="Open sync rejects: source record, field, rule."
     )
+    reject_rules: list[sync_schema.RejectRule] = strawberry.field(
+        resolver=sync_schema.reject_rules,
+        description="The reject catalogue: every rule, its title, explanation and expected form.",
+    )
     conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
         resolver=sync_schema.conflicts,
         description="Open conflicts: one person active at two sources.",

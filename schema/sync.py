@@ -1,27 +1,33 @@
 """GraphQL types of the sync's state, and the root fields' functions (the Query root calls them).
 
     syncRuns(source, first, after)           runs, newest first, counts by outcome
-    rejects(source, rule, first, after)      open rejects: source record, field, rule (the value
-                                             only when it is not personal data)
+    rejects(source, rule, first, after, lang) open rejects: source record and where to find it,
+                                             field, rule and its title; the value and the form
+                                             expected for callers who may see that field
+    rejectRules(lang)                        the reject catalogue, Vietnamese or English
     conflicts(source, first, after)          open conflicts: both sources, since when
     syncSources                              per source: last run, open rejects and conflicts,
                                              identity mismatches against the population database
 
 Central callers see every source; ministry and province callers their own agency's sources
-(resolvers/sync.py). These types never carry a personal ID or a person's data.
+(resolvers/sync.py). A reject's value and expected form are shown through the policy engine,
+as that field of a person of the source's agency would be; nothing else here is personal.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
 from sqlalchemy import Row
 
+from policies.types import Relation
 from resolvers import sync as sync_resolvers
 from resolvers.context import Context
 from schema.connection import Connection, connection_of
+from vocabulary.reject_catalogue import reject_catalogue
 
 Info = strawberry.Info[Context, None]
 
@@ -59,31 +65,45 @@ class SyncRun:
         )
 
 
+@strawberry.enum(description="The language of a text a clerk reads (Vietnamese first).")
+class Language(Enum):
+    VI = "vi"
+    EN = "en"
+
+
 @strawberry.type(description="A rule a source record breaks; open until a new version passes.")
 class SyncReject:
     source_id: str
-    source_record_id: str
+    source_record_id: str = strawberry.field(
+        description="The record's key at the source (SQL, connector; a drop's row key)."
+    )
     source_version: str
+    location: str | None = strawberry.field(
+        description="Where the agency finds the record when its key does not say: a file "
+        "drop's '<file name>#<row>' (row 1 under the headings)."
+    )
     field: str
     rule: str
+    title: str = strawberry.field(description="The rule's title in the language asked for.")
     value: str | None = strawberry.field(
-        description="The value as the source wrote it; null for personal fields."
+        description="The value as the source wrote it, for callers who may see that field of "
+        "that person (the owning agency's staff); null for everyone else."
+    )
+    expected: str | None = strawberry.field(
+        description="The form the standard expects, shown to the same callers as the value."
     )
     first_seen: datetime
     last_seen: datetime
 
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> SyncReject:
-        return cls(
-            source_id=row.source_id,
-            source_record_id=row.source_record_id,
-            source_version=row.source_version,
-            field=row.field,
-            rule=row.rule,
-            value=sync_resolvers.shown_value(row.field, row.value),
-            first_seen=row.first_seen,
-            last_seen=row.last_seen,
-        )
+
+@strawberry.type(description="A rule of the reject catalogue (docs/rejects.md).")
+class RejectRule:
+    id: str
+    kind: str = strawberry.field(description="reject (not stored) or correction (stored, repaired)")
+    field: str = strawberry.field(description="The standard field, or * for any.")
+    title: str
+    explanation: str
+    expected: str
 
 
 @strawberry.type(description="A person active at two sources (no concurrent appointment).")
@@ -132,10 +152,48 @@ async def rejects(
     rule: str | None = None,
     first: int | None = None,
     after: str | None = None,
+    lang: Language = Language.VI,
 ) -> Connection[SyncReject]:
-    caller = info.context.access.caller
-    page = await sync_resolvers.rejects_page(info.context, caller, source, rule, first, after)
-    return connection_of(page, SyncReject.from_row)
+    context = info.context
+    page = await sync_resolvers.rejects_page(
+        context, context.access.caller, source, rule, first, after
+    )
+    relations = await sync_resolvers.agency_relations(
+        context, {row.source_id for row in page.items}
+    )
+    catalogue = reject_catalogue()
+
+    def node(row: Row[Any]) -> SyncReject:
+        relation = relations.get(row.source_id, Relation.OUTSIDE)
+        return SyncReject(
+            source_id=row.source_id,
+            source_record_id=row.source_record_id,
+            source_version=row.source_version,
+            location=row.location,
+            field=row.field,
+            rule=row.rule,
+            title=catalogue.title(row.rule, lang.value),
+            value=sync_resolvers.shown(context, relation, row.field, row.value),
+            expected=sync_resolvers.shown(context, relation, row.field, row.expected),
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+        )
+
+    return connection_of(page, node)
+
+
+def reject_rules(lang: Language = Language.VI) -> list[RejectRule]:
+    return [
+        RejectRule(
+            id=rule.id,
+            kind=rule.kind.value,
+            field=rule.field,
+            title=rule.title(lang.value),
+            explanation=rule.explanation(lang.value),
+            expected=rule.expected(lang.value),
+        )
+        for rule in reject_catalogue().rules.values()
+    ]
 
 
 async def conflicts(

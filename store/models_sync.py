@@ -89,9 +89,24 @@ class SyncReject(Base):
     field: Mapped[str] = mapped_column(Text)
     rule: Mapped[str] = mapped_column(Text)
     value: Mapped[str | None] = mapped_column(Text)
+    # the form the standard expects, and where the agency finds the record ("<file>#<row>")
+    expected: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyncCorrection(Base):
+    """A repair the sync made to a value it stored (rule per field), for the agency to see."""
+
+    __tablename__ = "sync_correction"
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_record_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    field: Mapped[str] = mapped_column(Text, primary_key=True)
+    rule: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_version: Mapped[str] = mapped_column(Text)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class SyncConflict(Base):

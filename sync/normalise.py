@@ -1,37 +1,42 @@
 """A source record's fields -> one person row of the store, to the standard. Pure.
 
 Adapters already standardise what their mappings know; this is the second, uniform pass every
-record takes whatever its kind: NFC text with collapsed whitespace, names in title case and split
-into family / middle / given names, every date format the sources use, gender words, code lists
-mapped per source (a code of the source's own list, or a name), organisation codes to store ids.
-A value that cannot be normalised stays as written and becomes a Failure (field, rule, value).
+record takes whatever its kind: text cleaned (sync/text_hygiene.py: double decoding and legacy
+fonts repaired with certainty, invisible characters removed, NFC), names in title case and split
+into family / middle / given names with the search form built from the cleaned text, dates read
+strictly (ISO, or the form the source declares), gender words, codes read only in the code list
+the source declares (the national list when it declares none) or by a name of that list,
+organisation codes to store ids. Nothing is guessed: a value that cannot be read with certainty
+is not stored, and becomes a Problem (field, rule, value as written, form expected).
+
+The fields read, and how, come from the standard record (vocabulary/standard_record.py).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.text_hygiene import clean_text as hygienic_text
 from store.codelists import load_code_list
 from store.person_row import CONTENT_COLUMNS
 from store.text import fold, name_search_key, name_sort_key, nfc
+from vocabulary.declarations import NATIONAL, SourceDeclarations
+from vocabulary.problems import Problem
+from vocabulary.standard_record import FieldType, standard_record
 
-DATE_FIELDS = frozenset(
-    {
-        "birth_date", "status_since", "recruited_on", "position_since", "salary_since",
-        "party_joined_on", "party_official_on", "trade_union_joined_on", "youth_union_joined_on",
-    }
-)  # fmt: skip
-TEXT_FIELDS = frozenset(
-    {
-        "birth_place", "home_town", "permanent_address", "current_address", "job_position",
-        "field_of_study", "foreign_language", "it_skill", "general_education", "other_names",
-    }
-)  # fmt: skip
+_RECORD = standard_record()
+DATE_FIELDS = frozenset(_RECORD.of_type(FieldType.DATE))
+_NAME_PARTS = ("family_name", "middle_name", "given_name")
+TEXT_FIELDS = frozenset(_RECORD.of_type(FieldType.TEXT)) - {"personal_id", "organization_code"}
+CHOICE_FIELDS = frozenset(_RECORD.of_type(FieldType.CHOICE)) - {"gender"}
+INTEGER_FIELDS = frozenset(_RECORD.of_type(FieldType.INTEGER))
+CODED_FIELDS: Mapping[str, str] = _RECORD.code_lists  # field -> its national code list
 # closed sets the source may leave out: what the store records when it does
 DEFAULTS: Mapping[str, str] = {
     "status": "active",
@@ -40,20 +45,15 @@ DEFAULTS: Mapping[str, str] = {
     "state_management": "none",
 }
 
-
-@dataclass(frozen=True)
-class Failure:
-    """One rule a record breaks: which field, which rule, the value as the source wrote it."""
-
-    field: str
-    rule: str
-    value: str | None
+Failure = Problem  # the name sync/pipeline.py knows it by; a Problem is what it is
+ISO_DATE = "a date of the form yyyy-mm-dd"
 
 
 class NormaliseError(ValueError):
-    def __init__(self, rule: str) -> None:
+    def __init__(self, rule: str, expected: str | None = None) -> None:
         super().__init__(rule)
         self.rule = rule
+        self.expected = expected
 
 
 # --- text and names ----------------------------------------------------------------------------
@@ -90,21 +90,22 @@ def split_name(full: str) -> tuple[str, str | None, str]:
 
 # --- dates -------------------------------------------------------------------------------------
 
-_DATE_PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), ("y", "m", "d")),
-    (re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"), ("d", "m", "y")),
-    (re.compile(r"^(?:ngày\s*)?(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})$"), ("d", "m", "y")),
+# forms that name the day and the month in words, or put the year first: nobody's order differs
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?$"
 )
-_EXCEL_EPOCH = date(1899, 12, 30)
+_IN_WORDS = re.compile(r"^(?:ngày\s*)?(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})$")
 
 
-def parse_date(value: object) -> date | None:
-    """Every date form the sources use: date/datetime, ISO, dd/mm/yyyy (also '.' and '-'),
-    yyyymmdd, yyyy/mm/dd, 'ngày 5 tháng 3 năm 1980', Excel serial numbers (as numbers).
+def parse_date(value: object, date_format: str | None = None) -> date | None:
+    """A date as the store keeps it, read with certainty: a date/datetime; ISO text
+    (yyyy-mm-dd, a time after it allowed); 'ngày 5 tháng 3 năm 1980'; or text in the form the
+    source declares (`date_format`, strptime). Day-first or month-first text, Excel serial
+    numbers and every other form are refused unless the source declares them: "03/04/1980" is
+    the 3rd of April to one agency and the 4th of March to another.
 
-    NormaliseError("date_format") when it is none of those or not a real date.
+    NormaliseError("date_format") when it is none of those, ("date_invalid") when the form is
+    right but no such day exists.
     """
     if value is None:
         return None
@@ -112,32 +113,53 @@ def parse_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    expected = _date_expected(date_format)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        serial = int(value)
-        if 20_000 <= serial <= 80_000:  # 1954 .. 2119
-            return _EXCEL_EPOCH + timedelta(days=serial)
-        raise NormaliseError("date_format")
+        raise NormaliseError("date_format", expected)
     text = nfc(str(value)).lower()
     if not text:
         return None
-    for pattern, order in _DATE_PATTERNS:
+    for pattern, order in ((_ISO, (0, 1, 2)), (_IN_WORDS, (2, 1, 0))):
         match = pattern.match(text)
         if match:
-            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+            parts = [int(match.group(i + 1)) for i in order]
             try:
-                return date(parts["y"], parts["m"], parts["d"])
+                return date(parts[0], parts[1], parts[2])
             except ValueError:
-                raise NormaliseError("date_invalid") from None
-    raise NormaliseError("date_format")
+                raise NormaliseError("date_invalid", expected) from None
+    if date_format is not None:
+        try:
+            return datetime.strptime(nfc(str(value)), date_format).date()
+        except ValueError:
+            if _right_shape(text, date_format):
+                raise NormaliseError("date_invalid", expected) from None
+    raise NormaliseError("date_format", expected)
+
+
+def _date_expected(date_format: str | None) -> str:
+    if date_format is None:
+        return ISO_DATE
+    words = date_format.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
+    return f"a date of the form {words} (or yyyy-mm-dd)"
+
+
+def _right_shape(text: str, date_format: str) -> bool:
+    """Whether the text has the declared form's shape (digits where the form has them)."""
+    shape = re.escape(date_format)
+    for directive, digits in (("%Y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}")):
+        shape = shape.replace(re.escape(directive), digits)
+    return re.fullmatch(shape, text) is not None
 
 
 # --- gender ------------------------------------------------------------------------------------
 
+# words only: a digit means male to one system and female to another (1/0, 1/2), so a number is
+# read only through a source's own mapping file, never here
 _GENDERS = {
-    "male": "male", "m": "male", "nam": "male", "1": "male", "trai": "male",
-    "female": "female", "f": "female", "nu": "female", "0": "female", "2": "female",
-    "gai": "female",
+    "male": "male", "m": "male", "nam": "male", "trai": "male",
+    "female": "female", "f": "female", "nu": "female", "gai": "female",
 }  # fmt: skip
+GENDER_EXPECTED = "Nam or Nữ (male or female)"
 
 
 def parse_gender(value: object) -> str | None:
@@ -149,80 +171,81 @@ def parse_gender(value: object) -> str | None:
     try:
         return _GENDERS[text]
     except KeyError:
-        raise NormaliseError("gender_unknown") from None
+        raise NormaliseError("gender_unknown", GENDER_EXPECTED) from None
 
 
 # --- code lists --------------------------------------------------------------------------------
 
 
+def name_key(name: str) -> str:
+    """What two spellings of one code-list name share: folded, letters and digits only
+    ("Ê-đê", "Ê Đê" and "ê đê" -> "ede")."""
+    return "".join(char for char in fold(name) if char.isalnum())
+
+
 @dataclass(frozen=True)
 class CodeMap:
-    """A store code list, read either by code of a source's own list or by name (folded)."""
+    """A code list as a source's values are read against it: by one of its codes, or by a name
+    (or an official spelling variant, `variants` in the list's file) of an entry."""
 
     name: str
+    version: str
     codes: frozenset[str]
-    by_name: Mapping[str, str]
+    by_name: Mapping[str, str]  # name_key -> code
+    names: Mapping[str, str]  # code -> name
 
     @classmethod
     def of(cls, list_name: str) -> CodeMap:
-        entries = load_code_list(list_name).entries
-        return cls(
-            list_name,
-            frozenset(e["code"] for e in entries),
-            {fold(e["name"]): e["code"] for e in entries},
-        )
+        return _code_map(list_name)
 
-    def lookup(self, value: object, source_list: Mapping[str, str] | None = None) -> str | None:
-        """Our code for a value: a code of the source's own list (translated by name), a code
-        of ours, or a name. NormaliseError("code_unknown") otherwise."""
+    def lookup(self, value: object, declared: CodeMap | None = None) -> str | None:
+        """This (national) list's code for a value of a source that writes `declared` (None:
+        this list). A code is read only in the declared list, then carried over to this one
+        by its name; a name is read by name. NormaliseError("code_unknown") otherwise."""
         if value is None:
             return None
-        text = clean_text(value)
-        if text is None:
+        text = nfc(str(value))
+        if not text:
             return None
-        if source_list is not None and text in source_list:
-            text = source_list[text]  # their code -> its name in their list
-        if source_list is None and text in self.codes:
-            return text
-        code = self.by_name.get(fold(text))
-        if code is None:
-            if source_list is not None and text in self.codes:
+        source = declared or self
+        if text in source.codes:
+            if source is self:
                 return text
-            raise NormaliseError("code_unknown")
-        return code
+            carried = self.by_name.get(name_key(source.names[text]))
+            if carried is not None:
+                return carried
+        else:
+            code = self.by_name.get(name_key(text))
+            if code is not None:
+                return code
+        raise NormaliseError("code_unknown", source.expected())
+
+    def expected(self) -> str:
+        return f"a code of the list {self.name} (version {self.version}) or a name in it"
 
 
-def source_code_list(list_name: str) -> dict[str, str]:
-    """A source's own code list as code -> name (e.g. ethnic_groups_alt)."""
-    return {e["code"]: e["name"] for e in load_code_list(list_name).entries}
+@functools.cache
+def _code_map(list_name: str) -> CodeMap:
+    code_list = load_code_list(list_name)
+    by_name: dict[str, str] = {}
+    for entry in code_list.entries:
+        by_name[name_key(entry["name"])] = entry["code"]
+        for variant in entry.get("variants", ()):
+            by_name.setdefault(name_key(variant["name"]), entry["code"])
+    return CodeMap(
+        list_name,
+        code_list.version,
+        frozenset(code_list.codes),
+        by_name,
+        {entry["code"]: entry["name"] for entry in code_list.entries},
+    )
 
 
 @dataclass(frozen=True)
 class Standard:
-    """The code lists and organisations records are normalised against.
-
-    `source_lists` names, per source id and field, the source's own code list, e.g.
-    {"VN:GOV:...:HRM": {"ethnicity_code": "ethnic_groups_alt"}}.
-    """
+    """The organisations records are normalised against (code -> store id)."""
 
     organizations: Mapping[str, int]
-    ethnic: CodeMap = field(default_factory=lambda: CodeMap.of("ethnic_groups"))
-    religions: CodeMap = field(default_factory=lambda: CodeMap.of("religions"))
-    grades: CodeMap = field(default_factory=lambda: CodeMap.of("grades"))
-    positions: CodeMap = field(default_factory=lambda: CodeMap.of("positions"))
-    source_lists: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    def own_list(self, source_id: str, column: str) -> dict[str, str] | None:
-        name = self.source_lists.get(source_id, {}).get(column)
-        return source_code_list(name) if name else None
-
-
-_CODED = {
-    "ethnicity_code": "ethnic",
-    "religion_code": "religions",
-    "grade_code": "grades",
-    "position_code": "positions",
-}
 
 
 # --- the record --------------------------------------------------------------------------------
@@ -230,103 +253,166 @@ _CODED = {
 
 @dataclass(frozen=True)
 class Normalised:
-    """A person row in CONTENT_COLUMNS order (organization_id resolved) plus the organisation
-    code it was resolved from, or the failures that keep it out."""
+    """A person row in CONTENT_COLUMNS order (organization_id resolved), the organisation code
+    it was resolved from, the problems that keep it out, and the corrections made to it (a
+    rule per field: the record is stored, the correction recorded with it)."""
 
     values: dict[str, Any]
     organization_code: str | None
-    failures: tuple[Failure, ...]
+    failures: tuple[Problem, ...]
+    corrections: tuple[Problem, ...] = ()
 
 
 def _raw(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def normalise(fields: Mapping[str, Any], standard: Standard, source_id: str = "") -> Normalised:
-    """The store's row for a record's fields; values that fail stay as written, with a Failure."""
-    out: dict[str, Any] = {}
-    failures: list[Failure] = []
+class _Reader:
+    """One record's reading: what it stores and what it found wrong or repaired."""
 
-    def fail(name: str, rule: str) -> None:
-        failures.append(Failure(name, rule, _raw(fields.get(name))))
-        out[name] = None
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self.fields = fields
+        self.out: dict[str, Any] = {}
+        self.failures: list[Problem] = []
+        self.corrections: list[Problem] = []
 
-    pid = clean_text(fields.get("personal_id"))
+    def fail(self, name: str, rule: str, expected: str | None = None) -> None:
+        self.failures.append(Problem(name, rule, _raw(self.fields.get(name)), expected))
+        self.out[name] = None
+
+    def text(self, name: str) -> str | None:
+        value = self.fields.get(name)
+        if value is None:
+            return None
+        cleaned = hygienic_text(value)
+        if cleaned.refused is None and not cleaned.corrections:
+            return cleaned.text
+        self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
+        if cleaned.refused is not None:
+            self.fail(name, cleaned.refused, "Vietnamese text in Unicode (UTF-8)")
+        return cleaned.text
+
+
+def normalise(
+    fields: Mapping[str, Any],
+    standard: Standard,
+    declarations: SourceDeclarations = NATIONAL,
+) -> Normalised:
+    """The store's row for a record's fields; a value that fails is not stored (None), and the
+    record carries a Problem for it."""
+    read = _Reader(fields)
+    out = read.out
+
+    pid = read.text("personal_id")
     out["personal_id"] = pid.replace(" ", "").replace(".", "") if pid else None
 
-    full = clean_text(fields.get("full_name"))
-    if full is None:
-        parts = [clean_text(fields.get(k)) for k in ("family_name", "middle_name", "given_name")]
-        full = " ".join(p for p in parts if p) or None
-    if full is not None:
-        full = name_case(full)
-        family, middle, given = split_name(full)
-        stated = [clean_text(fields.get(k)) for k in ("family_name", "middle_name", "given_name")]
-        if stated[0] and stated[2]:
-            parts = [name_case(p) if p else None for p in stated]
-            if " ".join(p for p in parts if p) == full:  # the source's split, when it adds up
-                family, middle, given = parts[0] or family, parts[1], parts[2] or given
-        out["full_name"] = full
-        out["family_name"] = family
-        out["middle_name"] = middle
-        out["given_name"] = given
-        out["name_search"] = name_search_key(full)
-        out["name_sort"] = name_sort_key(family, middle, given)
-    else:
-        for name in ("full_name", "family_name", "middle_name", "given_name"):
-            out[name] = None
-        out["name_search"] = out["name_sort"] = None
+    _names(read)
 
     for name in TEXT_FIELDS:
-        out[name] = clean_text(fields.get(name))
+        if name not in _NAME_PARTS:
+            out[name] = read.text(name)
 
     try:
-        out["gender"] = parse_gender(fields.get("gender"))
+        out["gender"] = parse_gender(read.text("gender"))
     except NormaliseError as exc:
-        fail("gender", exc.rule)
+        read.fail("gender", exc.rule, exc.expected)
 
     for name in DATE_FIELDS:
         try:
-            out[name] = parse_date(fields.get(name))
+            out[name] = parse_date(fields.get(name), declarations.date_format)
         except NormaliseError as exc:
-            fail(name, exc.rule)
+            read.fail(name, exc.rule, exc.expected)
 
-    for name, attribute in _CODED.items():
-        code_map: CodeMap = getattr(standard, attribute)
+    for name, national in CODED_FIELDS.items():
+        code_map = CodeMap.of(national)
+        declared = declarations.code_list(name, national)
         try:
-            out[name] = code_map.lookup(fields.get(name), standard.own_list(source_id, name))
+            out[name] = code_map.lookup(
+                read.text(name), None if declared == national else CodeMap.of(declared)
+            )
         except NormaliseError as exc:
-            fail(name, exc.rule)
+            read.fail(name, exc.rule, exc.expected)
 
-    for name in (
-        "category", "status", "professional_level", "political_theory", "state_management",
-        "performance_rating", "salary_scale_code",
-    ):  # fmt: skip
-        value = clean_text(fields.get(name))
+    for name in CHOICE_FIELDS:
+        value = read.text(name)
         out[name] = value if value is not None else DEFAULTS.get(name)
 
-    for name in ("salary_step", "performance_year"):
+    for name in INTEGER_FIELDS:
         value = fields.get(name)
         try:
-            out[name] = None if value in (None, "") else int(str(value).strip())
+            out[name] = _integer(value)
         except ValueError:
-            fail(name, "not_integer")
-    coefficient = fields.get("salary_coefficient")
+            read.fail(name, "not_integer", "a whole number")
     try:
-        out["salary_coefficient"] = (
-            None
-            if coefficient in (None, "")
-            else Decimal(str(coefficient).strip().replace(",", ".")).quantize(Decimal("0.01"))
-        )
-    except InvalidOperation:
-        fail("salary_coefficient", "not_decimal")
+        out["salary_coefficient"] = _coefficient(fields.get("salary_coefficient"))
+    except ValueError:
+        read.fail("salary_coefficient", "not_decimal", "a number with two decimals, e.g. 4.98")
 
-    org_code = clean_text(fields.get("organization_code"))
+    org_code = read.text("organization_code")
     org_code = org_code.upper() if org_code else None
     out["organization_id"] = standard.organizations.get(org_code) if org_code else None
     if org_code is not None and out["organization_id"] is None:
-        failures.append(Failure("organization_code", "reference_unknown", org_code))
-    return Normalised(out, org_code, tuple(failures))
+        read.failures.append(
+            Problem("organization_code", "reference_unknown", org_code, "a known agency code")
+        )
+    return Normalised(out, org_code, tuple(read.failures), tuple(read.corrections))
+
+
+def _names(read: _Reader) -> None:
+    """The full name and its parts, from the cleaned text; the search and sort forms from them."""
+    out = read.out
+    full = read.text("full_name")
+    stated = [read.text(k) for k in _NAME_PARTS]
+    if full is None and "full_name" not in {f.field for f in read.failures}:
+        full = " ".join(p for p in stated if p) or None
+    if full is None:
+        for name in ("full_name", *_NAME_PARTS, "name_search", "name_sort"):
+            out[name] = None
+        return
+    full = name_case(full)
+    family, middle, given = split_name(full)
+    if stated[0] and stated[2]:
+        parts = [name_case(p) if p else None for p in stated]
+        if " ".join(p for p in parts if p) == full:  # the source's split, when it adds up
+            family, middle, given = parts[0] or family, parts[1], parts[2] or given
+    out["full_name"] = full
+    out["family_name"] = family
+    out["middle_name"] = middle
+    out["given_name"] = given
+    out["name_search"] = name_search_key(full)
+    out["name_sort"] = name_sort_key(family, middle, given)
+
+
+def _integer(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(value)
+    return int(text)
+
+
+_CENT = Decimal("0.01")
+
+
+def _coefficient(value: object) -> Decimal | None:
+    """Two decimals exactly: 4,98 and 4.98 read alike; 4.985 is refused, never rounded."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    try:
+        number = Decimal(text.replace(",", ".") if "." not in text else text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite() or number != number.quantize(_CENT):
+        raise ValueError(value)
+    return number.quantize(_CENT)
 
 
 def row_tuple(values: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -31,8 +31,9 @@ class OrgCounts:
 
 
 def _problems(org: OrganizationRecord) -> list[tuple[str, str, str | None]]:
+    # the adapter's own problems, each with its rule (a whole-record one is the code's)
     out: list[tuple[str, str, str | None]] = [
-        (p.partition(": ")[0], "unmapped", None) for p in org.problems
+        (p.field or "code", p.rule, p.value) for p in org.problems
     ]
     if org.level not in {v.value for v in OrgLevel}:
         out.append(("level", "code_unknown", org.level))

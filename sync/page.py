@@ -29,7 +29,8 @@ from sync.decisions import Decision, Incoming, Outcome, PersonRow, decide
 from sync.held import View, pending_json, read_view
 from sync.normalise import Standard
 from sync.refusals import FAULTY, REFUSED, UNPROCESSABLE, refusal_problem
-from sync.writes import Writes, write_page
+from sync.writes import Reject, Writes, write_page
+from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.problems import Problem
 from vocabulary.sources import SourceRecord
 
@@ -63,6 +64,7 @@ class Context:
     source_id: str
     standard: Standard
     today: date
+    declarations: SourceDeclarations = NATIONAL  # the source's code lists, dates, encodings
 
 
 @dataclass
@@ -96,7 +98,9 @@ async def apply_page(conn: Any, records: Sequence[SourceRecord], context: Contex
 
 def _assess(record: SourceRecord, context: Context) -> Assessed:
     try:
-        return assess(record, context.standard, context.source_id, context.today)
+        return assess(
+            record, context.standard, context.source_id, context.today, context.declarations
+        )
     except FAULTY as exc:
         log.warning("sync of %s: a record could not be read (%s)", context.source_id,
                     type(exc).__name__)  # fmt: skip
@@ -171,9 +175,16 @@ def _record(
     incoming = assessed.incoming
     if decision.outcome == "rejected":
         work.rejects.append(
-            (incoming.record_id, incoming.version, incoming.personal_id, decision.problems)
+            Reject(
+                incoming.record_id,
+                incoming.version,
+                incoming.personal_id,
+                decision.problems,
+                assessed.location,
+            )
         )
         return
+    work.corrections += [(incoming.record_id, incoming.version, c) for c in assessed.corrections]
     if decision.settles_record:
         work.settled.append(incoming.record_id)
     if assessed.digest is not None:

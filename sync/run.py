@@ -168,7 +168,7 @@ async def _run(
         full,
     )
     await prepare(conn)
-    context = Context(source_id, await load_standard(conn), today)
+    context = Context(source_id, await load_standard(conn), today, source.declarations)
     cursor = (
         None
         if full

@@ -25,14 +25,26 @@ _SET = ", ".join(f"{c} = s.{c}" for c in PERSON_COLUMNS)
 _SEP = "\x1f"
 
 
+@dataclass(frozen=True)
+class Reject:
+    """A record the store does not take, with what is wrong and where to find it."""
+
+    record_id: str
+    version: str
+    personal_id: str | None
+    problems: tuple[Problem, ...]
+    location: str | None = None  # a drop's "<file>#<row>"
+
+
 @dataclass
 class Writes:
     """Everything one page (or part of one) writes, gathered before any of it is written."""
 
     rows: list[PersonRow] = field(default_factory=list)
     history: list[tuple[int, str]] = field(default_factory=list)  # (person id, change)
-    rejects: list[tuple[str, str, str | None, tuple[Problem, ...]]] = field(default_factory=list)
-    """(source record id, version, personal ID, problems)."""
+    rejects: list[Reject] = field(default_factory=list)
+    corrections: list[tuple[str, str, Problem]] = field(default_factory=list)
+    """(source record id, version, repair) of every record stored with a repair."""
     settled: list[str] = field(default_factory=list)  # record ids whose open rejects close
     digests: list[tuple[str, str, str]] = field(default_factory=list)
     """(source record id, version, record digest) of every record that passed."""
@@ -91,6 +103,15 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
         )
     if work.rejects:
         await _write_rejects(conn, source_id, work.rejects)
+    if work.corrections:
+        await conn.executemany(
+            """INSERT INTO sync_correction (source_id, source_record_id, field, rule,
+                                            source_version)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (source_id, source_record_id, field, rule)
+               DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now()""",
+            [(source_id, rid, version, _field(c), c.rule) for rid, version, c in work.corrections],
+        )
     if work.resolved_conflicts:
         await conn.executemany(
             "UPDATE sync_conflict SET resolved_at = now()"
@@ -125,31 +146,41 @@ async def _write_rows(conn: Any, rows: Sequence[PersonRow]) -> None:
     await conn.execute(f"TRUNCATE {_STAGE}")
 
 
-async def _write_rejects(
-    conn: Any, source_id: str, rejects: Sequence[tuple[str, str, str | None, tuple[Problem, ...]]]
-) -> None:
+async def _write_rejects(conn: Any, source_id: str, rejects: Sequence[Reject]) -> None:
     # the record's open rejects that this version no longer breaks are resolved
     await conn.executemany(
         "UPDATE sync_reject SET resolved_at = now() WHERE source_id = $1"
         " AND source_record_id = $2 AND resolved_at IS NULL"
         " AND NOT (field || chr(31) || rule = ANY($3::text[]))",
         [
-            (source_id, rid, [f"{_field(p)}{_SEP}{p.rule}" for p in problems])
-            for rid, _version, _pid, problems in rejects
+            (source_id, r.record_id, [f"{_field(p)}{_SEP}{p.rule}" for p in r.problems])
+            for r in rejects
         ],
     )
     await conn.executemany(
         """INSERT INTO sync_reject
-               (source_id, source_record_id, source_version, personal_id, field, rule, value)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+               (source_id, source_record_id, source_version, personal_id, field, rule, value,
+                expected, location)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (source_id, source_record_id, field, rule)
                WHERE resolved_at IS NULL
            DO UPDATE SET last_seen = now(), source_version = EXCLUDED.source_version,
-                         value = EXCLUDED.value, personal_id = EXCLUDED.personal_id""",
+                         value = EXCLUDED.value, personal_id = EXCLUDED.personal_id,
+                         expected = EXCLUDED.expected, location = EXCLUDED.location""",
         [
-            (source_id, rid, version, pid, _field(p), p.rule, p.value)
-            for rid, version, pid, problems in rejects
-            for p in problems
+            (
+                source_id,
+                r.record_id,
+                r.version,
+                r.personal_id,
+                _field(p),
+                p.rule,
+                p.value,
+                p.expected,
+                r.location,
+            )
+            for r in rejects
+            for p in r.problems
         ],
     )
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from vocabulary.problems import Problem
+
 
 class SourceKind(StrEnum):
     SQL = "sql"  # read-only over an agency's own legacy database, driven by a mapping file
@@ -71,16 +73,19 @@ def parse_source_id(value: str) -> tuple[str, str]:
 class SourceRecord:
     """One person's record as a source states it, mapped to the standard's field names.
 
-    `fields` uses the store's column names (personal_id, full_name, birth_date, ...) with values
-    the adapter could standardise (ISO dates, national codes); what it could not map stays as the
-    source wrote it and is named in `problems`, for the sync to reject with a reason.
+    `fields` uses the standard record's names (vocabulary/standard_record.py) with values the
+    adapter could standardise (ISO dates, national codes); what it could not map stays as the
+    source wrote it and is named in `problems`, for the sync to reject with that rule.
+    `location` is where a clerk finds the row when the record id does not say it: a drop's
+    "<file name>#<row>" (row 1 is the first under the headings).
     """
 
     source_record_id: str
     version: str
     fields: Mapping[str, Any]
     deleted: bool = False
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    location: str | None = None
     changed_at: datetime | None = None
     """When the source says the record changed (its own stamp), if it keeps one: the start of
     Decree 27/2026's 3 working days, which the scorecard measures the arrival against."""
@@ -105,7 +110,7 @@ class OrganizationRecord:
     status_changed_on: date | None = None
     successor_code: str | None = None
     # what could not be read as the standard says (as in SourceRecord), never silently dropped
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)

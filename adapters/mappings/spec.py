@@ -33,9 +33,9 @@ from typing import Any, Literal
 import yaml
 
 from store.codelists import CodeListError, load_code_list
-from store.models import Person
 from store.text import fold, nfc
 from vocabulary.sources import DetailPart, OrganizationRecord
+from vocabulary.standard_record import standard_record
 
 DIRECTORY = Path(__file__).parent
 
@@ -43,14 +43,16 @@ ValueType = Literal["text", "name", "date", "integer", "decimal"]
 VALUE_TYPES: tuple[ValueType, ...] = ("text", "name", "date", "integer", "decimal")
 ChangeType = Literal["timestamp", "integer"]
 
-# The standard names a person field may map to: the store's columns, except what the store
-# computes or records itself, plus the organisation's code (the store keeps an id).
-_STORE_OWN = {"id", "name_search", "name_sort", "organization_id", "synced_at", "content_hash"}
-_PROVENANCE = {"source_id", "source_record_id", "source_version"}
-PERSON_FIELDS: frozenset[str] = frozenset(
-    {column.name for column in Person.__table__.columns} - _STORE_OWN - _PROVENANCE
-) | {"organization_code"}
+# The standard names a person field may map to: the standard record's (the organisation goes
+# by its code; the store keeps an id).
+PERSON_FIELDS: frozenset[str] = frozenset(standard_record().names)
 ORGANIZATION_FIELDS: frozenset[str] = frozenset(OrganizationRecord.__dataclass_fields__)
+
+
+def spelling_key(value: str) -> str:
+    """What two spellings of one name share: folded, letters and digits only ("Ê-đê", "Ê Đê"
+    and "e de" -> "ede"), as sync/normalise.py matches names."""
+    return "".join(char for char in fold(value) if char.isalnum())
 
 
 class MappingError(ValueError):
@@ -59,7 +61,8 @@ class MappingError(ValueError):
 
 @dataclass(frozen=True)
 class CodeMap:
-    """Source values -> standard codes, matched as written (NFC) or, failing that, folded."""
+    """Source values -> standard codes, matched as written (NFC) or, failing that, by their
+    spelling key (case, marks, spaces, hyphens and apostrophes aside)."""
 
     name: str
     values: Mapping[str, str]
@@ -67,7 +70,7 @@ class CodeMap:
 
     def lookup(self, value: str) -> str | None:
         exact = self.values.get(nfc(value))
-        return exact if exact is not None else self.folded.get(fold(value))
+        return exact if exact is not None else self.folded.get(spelling_key(value))
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,12 @@ class _Reader:
             elif "names_of" in spec:
                 listed = load_code_list(str(spec["names_of"]))
                 pairs = [(entry["name"], entry["code"]) for entry in listed.entries]
+                # the official spelling variants the list records (store/codelists/README.md)
+                pairs += [
+                    (variant["name"], entry["code"])
+                    for entry in listed.entries
+                    for variant in entry.get("variants", ())
+                ]
             else:
                 lists = self.keys(
                     f"{where}.by_name", spec["by_name"], {"from", "to"}, {"from", "to"}
@@ -228,7 +237,7 @@ class _Reader:
         folded: dict[str, str] = {}
         for source, standard in pairs:
             exact[nfc(source)] = standard
-            key = fold(source)
+            key = spelling_key(source)
             if folded.get(key, standard) != standard:
                 raise self.fail(where, f"{source!r} folds to the same text as another value")
             folded[key] = standard

@@ -14,41 +14,54 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from adapters.encodings import detect_and_convert, readable
+from adapters.encodings import detect_and_convert
 from adapters.mappings.spec import FieldRule, RecordRule
+from adapters.text_hygiene import LEGACY_ENCODING_CONVERTED, clean_text
 from store.text import nfc
+from vocabulary.problems import Problem
 
 
 @dataclass(frozen=True)
 class Mapped:
     fields: dict[str, Any]
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
 
 
 class _Unmapped(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    """A raw value with no standard form: the reject catalogue's rule and the form expected."""
+
+    def __init__(self, rule: str, expected: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+        self.expected = expected
 
 
-def map_row(rule: RecordRule, row: Mapping[str, Any]) -> Mapped:
-    """Standard fields of one row (a dict, an asyncpg Record); absent columns count as empty."""
+def map_row(rule: RecordRule, row: Mapping[str, Any], date_format: str | None = None) -> Mapped:
+    """Standard fields of one row (a dict, an asyncpg Record); absent columns count as empty.
+
+    `date_format` is the source's declared form of dates (strptime); it takes precedence over
+    the mapping's (a template many agencies share); without either, dates are ISO or refused.
+    """
     fields: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for field_rule in rule.fields:
         raw = _raw(field_rule, row)
         if raw is None:
             fields[field_rule.target] = None
             continue
         try:
-            fields[field_rule.target] = standard_value(field_rule, raw)
+            fields[field_rule.target] = standard_value(field_rule, raw, date_format)
         except _Unmapped as exc:
             fields[field_rule.target] = raw
-            problems.append(f"{field_rule.target}: {exc.reason}")
+            problems.append(Problem(field_rule.target, exc.rule, _shown(raw), exc.expected))
     for target in sorted(rule.required):
         if fields.get(target) is None:
-            problems.append(f"{target}: missing (mandatory)")
+            problems.append(Problem(target, "mandatory", None, "a value (mandatory field)"))
     return Mapped(fields, tuple(problems))
+
+
+def _shown(raw: Any) -> str:
+    return raw.hex() if isinstance(raw, bytes) else str(raw)
 
 
 def _raw(rule: FieldRule, row: Mapping[str, Any]) -> Any:
@@ -66,16 +79,17 @@ def _present(value: Any) -> Any:
     return value
 
 
-def standard_value(rule: FieldRule, raw: Any) -> Any:
-    """The standard form of a non-empty raw value; _Unmapped with a reason if there is none."""
+def standard_value(rule: FieldRule, raw: Any, date_format: str | None = None) -> Any:
+    """The standard form of a non-empty raw value; _Unmapped with its rule if there is none."""
     if rule.codes is not None:
         text = _text(raw, rule.type == "name")
         code = rule.codes.lookup(text)
         if code is None:
-            raise _Unmapped(f"{text!r} is not in code map {rule.codes.name}")
+            raise _Unmapped("code_unknown", f"a value of the code map {rule.codes.name}")
         return code
     if rule.type == "date":
-        return _date(raw, rule.format).isoformat()
+        # the source's own declaration is more specific than a mapping many sources share
+        return _date(raw, date_format or rule.format).isoformat()
     if rule.type == "integer":
         return _integer(raw)
     if rule.type == "decimal":
@@ -85,10 +99,17 @@ def standard_value(rule: FieldRule, raw: Any) -> Any:
 
 def _text(raw: Any, strict: bool) -> str:
     if isinstance(raw, bytes):
-        raise _Unmapped("binary data where text was expected")
+        raise _Unmapped("text_binary", "text")
+    if strict:
+        # a name: refused here only if no certain repair reads it (text hygiene); the repair
+        # itself is the sync's, which records it as a correction of the record
+        cleaned = clean_text(str(raw))
+        if cleaned.refused is not None:
+            raise _Unmapped(cleaned.refused, "Vietnamese text in Unicode, TCVN3 or VNI")
+        if set(cleaned.corrections) - {LEGACY_ENCODING_CONVERTED}:
+            return str(raw)
+        return cleaned.text or ""
     text, _encoding = detect_and_convert(str(raw))
-    if strict and not readable(text):
-        raise _Unmapped(f"{text!r} is not readable text (neither Unicode, TCVN3 nor VNI)")
     return nfc(text)
 
 
@@ -103,12 +124,12 @@ def _date(raw: Any, fmt: str | None) -> date:
             return date.fromisoformat(text)
         return datetime.strptime(text, fmt).date()
     except ValueError:
-        raise _Unmapped(f"{text!r} is not a date of the form {fmt or '%Y-%m-%d'}") from None
+        raise _Unmapped("date_format", date_form(fmt)) from None
 
 
 def _integer(raw: Any) -> int:
     if isinstance(raw, bool):
-        raise _Unmapped(f"{raw!r} is not a whole number")
+        raise _Unmapped("not_integer", "a whole number")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float | Decimal) and raw == int(raw):
@@ -116,12 +137,12 @@ def _integer(raw: Any) -> int:
     text = str(raw)
     if text.isdigit():
         return int(text)
-    raise _Unmapped(f"{text!r} is not a whole number")
+    raise _Unmapped("not_integer", "a whole number")
 
 
 def _decimal(raw: Any) -> Decimal:
     if isinstance(raw, bool):
-        raise _Unmapped(f"{raw!r} is not a number")
+        raise _Unmapped("not_decimal", "a number such as 4.98")
     if isinstance(raw, Decimal):
         number = raw
     else:
@@ -131,7 +152,18 @@ def _decimal(raw: Any) -> Decimal:
         try:
             number = Decimal(text.replace(",", ".") if "." not in text else text)
         except InvalidOperation:
-            raise _Unmapped(f"{text!r} is not a number") from None
+            raise _Unmapped("not_decimal", "a number such as 4.98") from None
     if not number.is_finite():
-        raise _Unmapped(f"{raw!r} is not a finite number")
+        raise _Unmapped("not_decimal", "a finite number such as 4.98")
     return number
+
+
+_FORM_WORDS = {"%Y": "yyyy", "%m": "mm", "%d": "dd", "%y": "yy", "%H": "HH", "%M": "MM"}
+
+
+def date_form(fmt: str | None) -> str:
+    """A strptime format as a clerk reads it: '%d/%m/%Y' -> 'dd/mm/yyyy'."""
+    text = fmt or "%Y-%m-%d"
+    for directive, words in _FORM_WORDS.items():
+        text = text.replace(directive, words)
+    return f"a date of the form {text}"

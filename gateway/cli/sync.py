@@ -1,9 +1,14 @@
-"""`cbccvc sync [--source ID] [--full] [--report]`: the agencies' change feeds into the store.
+"""`cbccvc sync [--source ID] [--full] [--report] [--lang vi|en] [--rejects-csv FILE]`: the
+agencies' change feeds into the store.
 
 Sources come from CBCCVC_SOURCES (the registry YAML), as for `cbccvc serve`. A progress bar
 shows records per second per source and the ETA over the sources; `--report` prints the last
-run of each source, open rejects by rule and open conflicts (and syncs nothing unless
-`--source` or `--full` is given too).
+run of each source, open rejects by rule (with the rule's title from the reject catalogue) and
+open conflicts, and `--rejects-csv` writes the open rejects (of `--source`, or all) for the
+agencies: where each record is, the field, the rule, its title and explanation and the form
+expected, without the rejected values (personal data, which the gateway shows only to callers
+whose policy allows it). Both speak `--lang` (Vietnamese by default). Neither syncs anything
+unless `--source` or `--full` is given too.
 """
 
 from __future__ import annotations
@@ -17,9 +22,88 @@ from typing import Any
 from gateway.cli.common import Subcommands, prepare_store, store_url
 from gateway.settings import Settings
 
+_WORDS = {
+    "vi": {
+        "runs": "Lần đồng bộ gần nhất của mỗi nguồn:",
+        "rules": "Bản ghi bị từ chối đang mở, theo quy tắc:",
+        "mismatches": "Sai khác với cơ sở dữ liệu dân cư, theo nguồn:",
+        "conflicts": "Xung đột đang mở (50 đầu tiên):",
+        "none": "không có",
+    },
+    "en": {
+        "runs": "Last run per source:",
+        "rules": "Open rejects by rule:",
+        "mismatches": "Identity mismatches with the population database, by source:",
+        "conflicts": "Open conflicts (first 50):",
+        "none": "none",
+    },
+}
+CSV_COLUMNS = {
+    "vi": ("nguồn", "khóa bản ghi", "phiên bản", "vị trí (tệp#dòng)", "trường", "quy tắc",
+           "tiêu đề", "giải thích", "dạng mong đợi", "lần đầu", "lần cuối"),
+    "en": ("source", "record key", "version", "location (file#row)", "field", "rule", "title",
+           "explanation", "expected", "first seen", "last seen"),
+}  # fmt: skip
 
-async def _report(dsn: str) -> list[str]:
+
+async def _open_rejects(dsn: str, source: str | None) -> list[Any]:
     import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(
+            await conn.fetch(
+                """SELECT source_id, source_record_id, source_version, location, field, rule,
+                          first_seen, last_seen
+                     FROM sync_reject
+                    WHERE resolved_at IS NULL AND ($1::text IS NULL OR source_id = $1)
+                    ORDER BY source_id, coalesce(location, source_record_id), field, rule""",
+                source,
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def write_rejects_csv(rows: list[Any], path: str, lang: str) -> None:
+    """The open rejects as CSV for an agency, in its language; no rejected values."""
+    import csv
+
+    from vocabulary.reject_catalogue import reject_catalogue
+
+    catalogue = reject_catalogue()
+    # utf-8-sig: Excel on a Vietnamese Windows opens it with the marks right
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS[lang])
+        for r in rows:
+            rule = catalogue.rule(r["rule"])
+            explanation = rule.explanation(lang) if rule else ""
+            expected = rule.expected(lang) if rule else ""
+            writer.writerow(
+                (
+                    r["source_id"],
+                    r["source_record_id"],
+                    r["source_version"],
+                    r["location"] or "",
+                    r["field"],
+                    r["rule"],
+                    catalogue.title(r["rule"], lang),
+                    explanation,
+                    expected,
+                    f"{r['first_seen']:%Y-%m-%d %H:%M}",
+                    f"{r['last_seen']:%Y-%m-%d %H:%M}",
+                )
+            )
+
+
+async def _report(dsn: str, lang: str = "vi") -> list[str]:
+    import asyncpg
+
+    from vocabulary.reject_catalogue import reject_catalogue
+
+    words = _WORDS[lang]
+    catalogue = reject_catalogue()
 
     conn = await asyncpg.connect(dsn)
     try:
@@ -42,23 +126,26 @@ async def _report(dsn: str) -> list[str]:
         )
     finally:
         await conn.close()
-    lines = ["Last run per source:"]
+    lines = [words["runs"]]
     for r in runs:
         lines.append(
             f"  {r['source_id']:<32} {r['status']:<11} ins {r['inserted']:>7} upd {r['updated']:>6}"
             f" same {r['unchanged']:>7} rej {r['rejected']:>5} del {r['deleted']:>5}"
             f" conflicts {r['conflicts']:>4}"
         )
-    lines.append("Open rejects by rule:")
-    lines += [f"  {r['rule']:<32} {r['field']:<20} {r['n']:>7}" for r in rules] or ["  none"]
-    lines.append("Identity mismatches with the population database, by source:")
-    lines += [f"  {m['source_id']:<32} {m['n']:>7}" for m in mismatches] or ["  none"]
-    lines.append("Open conflicts (first 50):")
+    lines.append(words["rules"])
+    lines += [
+        f"  {r['rule']:<32} {r['field']:<20} {r['n']:>7}  {catalogue.title(r['rule'], lang)}"
+        for r in rules
+    ] or [f"  {words['none']}"]
+    lines.append(words["mismatches"])
+    lines += [f"  {m['source_id']:<32} {m['n']:>7}" for m in mismatches] or [f"  {words['none']}"]
+    lines.append(words["conflicts"])
     lines += [
         f"  {c['personal_id'][:3]}…{c['personal_id'][-2:]} {c['owner_source_id']}"
         f" <> {c['other_source_id']} since {c['since']:%Y-%m-%d %H:%M}"
         for c in conflicts
-    ] or ["  none"]
+    ] or [f"  {words['none']}"]
     return lines
 
 
@@ -161,10 +248,15 @@ def command_sync(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(prepare_store(url))
         dsn = sync_free_dsn(url)
         code = 0
-        if not args.report or args.source or args.full or args.reconcile:
+        only_reading = args.report or args.rejects_csv
+        if not only_reading or args.full or args.reconcile or (args.source and args.report):
             code = asyncio.run(_sync(dsn, settings, args))
         if args.report:
-            print("\n".join(asyncio.run(_report(dsn))))
+            print("\n".join(asyncio.run(_report(dsn, args.lang))))
+        if args.rejects_csv:
+            rows = asyncio.run(_open_rejects(dsn, args.source))
+            write_rejects_csv(rows, args.rejects_csv, args.lang)
+            print(f"{args.rejects_csv}: {len(rows)} open rejects")
     return code
 
 
@@ -177,4 +269,10 @@ def add_command(commands: Subcommands) -> None:
         "--reconcile", action="store_true", help="then check everyone with the population database"
     )
     sync.add_argument("--batch-size", type=int, default=1000, help="records per transaction")
+    sync.add_argument(
+        "--lang", choices=("vi", "en"), default="vi", help="language of --report and the CSV"
+    )
+    sync.add_argument(
+        "--rejects-csv", metavar="FILE", help="write the open rejects (of --source) as CSV"
+    )
     sync.set_defaults(run=command_sync)

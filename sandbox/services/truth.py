@@ -10,20 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from vocabulary.sources import OrganizationRecord
+from vocabulary.standard_record import standard_record
 
 Person = dict[str, Any]
 
-# The person columns the simulated sources are built from, with the unit's code and name.
-PERSON_QUERY = """
-SELECT p.personal_id, p.full_name, p.family_name, p.middle_name, p.given_name, p.other_names,
-       p.gender, p.birth_date, p.birth_place, p.home_town, p.ethnicity_code, p.religion_code,
-       p.permanent_address, p.current_address, p.category, p.status, p.status_since,
-       p.recruited_on, p.position_code, p.position_since, p.general_education,
-       p.professional_level, p.field_of_study, p.political_theory, p.state_management,
-       p.foreign_language, p.it_skill, p.job_position, p.grade_code, p.salary_scale_code,
-       p.salary_step, p.salary_coefficient, p.salary_since, p.performance_rating,
-       p.performance_year, p.party_joined_on, p.party_official_on, p.trade_union_joined_on,
-       p.youth_union_joined_on, p.source_record_id,
+# The person columns the simulated sources are built from (the standard record's fields), with
+# the unit's code and name.
+_STANDARD_COLUMNS = ", ".join(
+    f"p.{name}" for name in standard_record().names if name != "organization_code"
+)
+PERSON_QUERY = f"""
+SELECT {_STANDARD_COLUMNS}, p.source_record_id,
        o.code AS organization_code, o.name AS organization_name
   FROM person p JOIN organization o ON o.id = p.organization_id
 """

@@ -120,7 +120,9 @@ async def test_a_file_that_is_not_a_spreadsheet_becomes_a_record_with_a_problem(
     (tmp_path / "2025-08_nhan_su.xlsx").write_bytes(b"this is not a zip file")
     page = await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)
     assert [(r.source_record_id, r.fields) for r in page.records] == [("2025-08_nhan_su.xlsx", {})]
-    assert "not a readable spreadsheet" in page.records[0].problems[0]
+    (problem,) = page.records[0].problems
+    assert (problem.field, problem.rule) == (None, "file_unreadable")
+    assert page.records[0].location == "2025-08_nhan_su.xlsx"  # where the clerk looks
 
 
 async def test_a_name_in_no_known_encoding_is_reported_not_guessed(tmp_path: Path) -> None:
@@ -130,7 +132,8 @@ async def test_a_name_in_no_known_encoding_is_reported_not_guessed(tmp_path: Pat
     page = await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)
     (record,) = page.records
     assert record.fields["full_name"] == "Ng¤y¤n ©©© ¬¬"
-    assert [p.split(":")[0] for p in record.problems] == ["full_name"]
+    assert [(p.field, p.rule) for p in record.problems] == [("full_name", "text_unreadable")]
+    assert record.location == "x.csv#1"  # file name and row, not a file-hash prefix
 
 
 async def test_headings_match_whatever_their_case_or_diacritics(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from adapters.registry import RegistryError, SourceRegistry
 from adapters.resilience import GuardedSource
 from adapters.sql import SqlSource
 from adapters.wiring import SourceWiring
+from vocabulary.declarations import NATIONAL
 from vocabulary.sources import Capability, SourceKind
 
 SQL_ENTRY = {
@@ -154,3 +155,47 @@ async def test_closing_the_registry_closes_every_source() -> None:
     sources = SourceRegistry.from_config(config(FILE_ENTRY))
     await sources.aclose()
     assert not (await sources[FILE_ENTRY["id"]].health()).ok
+
+
+# --- what a source declares about its values ---------------------------------------------------
+
+
+def test_a_source_that_declares_nothing_is_read_nationally() -> None:
+    source = SourceRegistry.from_config(config(FILE_ENTRY))[FILE_ENTRY["id"]]
+    assert source.declarations == NATIONAL
+    assert source.declarations.code_list("ethnicity_code", "ethnic_groups") == "ethnic_groups"
+
+
+def test_declared_lists_dates_and_encoding_reach_the_source() -> None:
+    values = {
+        "code_lists": {"ethnicity_code": {"list": "ethnic_groups_alt", "version": "2026.1"}},
+        "date_format": "%d/%m/%Y",
+        "encoding": "tcvn3",
+    }
+    source = SourceRegistry.from_config(config({**FILE_ENTRY, "values": values}))[FILE_ENTRY["id"]]
+    declared = source.declarations
+    assert declared.code_list("ethnicity_code", "ethnic_groups") == "ethnic_groups_alt"
+    assert (declared.date_format, declared.encoding) == ("%d/%m/%Y", "tcvn3")
+    assert isinstance(source, GuardedSource)
+    assert source.inner.declarations == declared  # the file adapter reads with them
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"code_lists": {"ethnicity_code": {"list": "ethnic_groups_alt", "version": "2019.1"}}},
+         "version 2019.1 is declared, the gateway has version 2026.1"),
+        ({"code_lists": {"ethnicity_code": {"list": "religions", "version": "2026.2"}}},
+         "religions is not a list of ethnic_groups"),
+        ({"code_lists": {"full_name": {"list": "ethnic_groups", "version": "2026.2"}}},
+         "not a coded field"),
+        ({"date_format": "%d/%m"}, "4-digit year"),
+        ({"encoding": "utf-16"}, "values.encoding must be one of"),
+        ({"dates": "dmy"}, "unknown values setting(s) dates"),
+    ],
+)  # fmt: skip
+def test_a_bad_declaration_stops_start_up_naming_it(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(RegistryError) as caught:
+        SourceRegistry.from_config(config({**FILE_ENTRY, "values": values}))
+    assert message in str(caught.value)
+    assert FILE_ENTRY["id"] in str(caught.value)

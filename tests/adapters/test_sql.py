@@ -178,7 +178,8 @@ async def test_deliberate_data_problems_are_named_and_the_records_kept(
     for pid, problems in flawed.items():
         problem = problem_of(pid)
         assert problem is not None
-        assert [p.split(":")[0] for p in problems] == [PROBLEM_FIELDS[(fmt, problem)]]
+        assert [p.field for p in problems] == [PROBLEM_FIELDS[(fmt, problem)]]
+        assert all(p.rule and p.expected for p in problems)
 
 
 async def test_the_other_ethnic_ordering_is_read_by_name(

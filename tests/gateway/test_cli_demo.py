@@ -146,7 +146,8 @@ def test_commands_run_beside_the_demo_use_its_store_and_sources(pg_tmp: Path) ->
         )
         assert report.returncode == 0, report.stderr
         assert "using the store and sources of the demo running here" in report.stderr
-        runs = report.stdout.split("Last run per source:")[1].split("Open rejects")[0]
+        # the report speaks Vietnamese unless asked otherwise (--lang en)
+        runs = report.stdout.split("Lần đồng bộ gần nhất của mỗi nguồn:")[1].split("Bản ghi bị")[0]
         assert runs.count("VN:GOV:") > 50, report.stdout
         assert stop_with_ctrl_c(process, lines) == 0, "".join(lines)
         assert not (data_dir / "demo.json").exists(), "Ctrl-C takes the demo's file away"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import subprocess
 import sys
@@ -25,7 +26,10 @@ def _parse(*argv: str) -> argparse.Namespace:
 
 
 def test_sync_one_source_then_report(
-    fresh_store_url: str, sync_sandbox: SandboxAgencies, capsys: pytest.CaptureFixture[str]
+    fresh_store_url: str,
+    sync_sandbox: SandboxAgencies,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     settings = Settings(
         database_url=fresh_store_url, sources_config=sync_sandbox.sources_config_path
@@ -36,9 +40,27 @@ def test_sync_one_source_then_report(
     assert args.run(args, settings) == 0
     out = capsys.readouterr().out
     assert f"VN:GOV:{legacy}:HRM: ok +" in out
+    # Vietnamese by default, every rule with its title from the reject catalogue
+    assert "Lần đồng bộ gần nhất của mỗi nguồn:" in out
+    assert "Bản ghi bị từ chối đang mở, theo quy tắc:" in out
+    assert "Thiếu trường bắt buộc" in out or "Mã không có trong danh mục" in out
+
+    args = _parse("--report", "--lang", "en")
+    assert args.run(args, settings) == 0
+    out = capsys.readouterr().out
     assert "Last run per source:" in out
     assert "Open rejects by rule:" in out
-    assert "mandatory" in out or "code_unknown" in out
+    assert "Mandatory field missing" in out or "Code not in the code list" in out
+
+    # the rejects for the agency, as CSV in its language, without the rejected values
+    exported = tmp_path / "rejects.csv"
+    args = _parse("--rejects-csv", str(exported), "--source", f"VN:GOV:{legacy}:HRM")
+    assert args.run(args, settings) == 0
+    rows = list(csv.reader(exported.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][:6] == ["nguồn", "khóa bản ghi", "phiên bản", "vị trí (tệp#dòng)", "trường",
+                           "quy tắc"]  # fmt: skip
+    assert len(rows) > 1
+    assert all(row[0] == f"VN:GOV:{legacy}:HRM" and row[6] and row[8] for row in rows[1:])
 
     # without sources configured: a clear message, exit code 2
     bare = Settings(database_url=fresh_store_url)
@@ -83,7 +105,7 @@ def test_sync_beside_a_running_demo_finds_its_store_and_sources(
     assert "using the store and sources of the demo running here" in synced.stderr
     assert "http://127.0.0.1:8000/graphql" in synced.stderr
     assert f"VN:GOV:{legacy}:HRM: ok +" in synced.stdout
-    assert f"VN:GOV:{legacy}:HRM " in synced.stdout.split("Last run per source:")[1]
+    assert f"VN:GOV:{legacy}:HRM " in synced.stdout.split("Lần đồng bộ gần nhất của mỗi nguồn:")[1]
     assert not (tmp_path / ".cbccvc" / "demo.json").exists(), "the file goes with the demo"
 
 

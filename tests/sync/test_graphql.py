@@ -31,6 +31,7 @@ B = "VN:GOV:000.00.00.G18:HRM"
 class _Query:
     sync_runs: Connection[sync_schema.SyncRun] = strawberry.field(resolver=sync_schema.sync_runs)
     rejects: Connection[sync_schema.SyncReject] = strawberry.field(resolver=sync_schema.rejects)
+    reject_rules: list[sync_schema.RejectRule] = strawberry.field(resolver=sync_schema.reject_rules)
     conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
         resolver=sync_schema.conflicts
     )
@@ -122,7 +123,8 @@ async def test_others_see_nothing(context: Any) -> None:
         await sync_resolvers.rejects_page(context, Caller(Level.PUBLIC), None, None, None, None)
 
 
-def test_personal_values_are_not_shown() -> None:
-    assert sync_resolvers.shown_value("birth_date", "31/02/1980") is None
-    assert sync_resolvers.shown_value("personal_id", "001080012345") is None
-    assert sync_resolvers.shown_value("grade_code", "99.999") == "99.999"
+def test_a_rejected_field_is_asked_of_the_policy_where_the_schema_shows_it() -> None:
+    assert sync_resolvers.schema_field("birth_date") == ("Person", "birthDate")
+    assert sync_resolvers.schema_field("personal_id") == ("Person", "personalId")
+    assert sync_resolvers.schema_field("salary_coefficient") == ("Salary", "coefficient")
+    assert sync_resolvers.schema_field("ethnicity_code") == ("Person", "ethnicity")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 
 import pytest
 
@@ -20,11 +21,13 @@ from sync.normalise import (
     parse_gender,
     split_name,
 )
+from vocabulary.declarations import DeclaredList, SourceDeclarations
 
-STANDARD = Standard(
-    {"000.00.01.G09": 7},
-    source_lists={"VN:GOV:X:ALT": {"ethnicity_code": "ethnic_groups_alt"}},
+STANDARD = Standard({"000.00.01.G09": 7})
+ALT = SourceDeclarations(
+    MappingProxyType({"ethnicity_code": DeclaredList("ethnic_groups_alt", "2026.1")})
 )
+DAY_FIRST = SourceDeclarations(date_format="%d/%m/%Y")
 
 
 @pytest.mark.parametrize(
@@ -73,37 +76,48 @@ def test_split_name(full: str, expected: tuple[str, str | None, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("raw", "date_format", "expected"),
     [
-        ("1980-03-05", date(1980, 3, 5)),
-        ("1980-03-05T00:00:00", date(1980, 3, 5)),
-        ("05/03/1980", date(1980, 3, 5)),
-        ("5/3/1980", date(1980, 3, 5)),
-        ("05-03-1980", date(1980, 3, 5)),
-        ("05.03.1980", date(1980, 3, 5)),
-        ("1980/03/05", date(1980, 3, 5)),
-        ("19800305", date(1980, 3, 5)),
-        ("ngày 5 tháng 3 năm 1980", date(1980, 3, 5)),
-        (29285, date(1980, 3, 5)),  # an Excel serial number
-        (date(1980, 3, 5), date(1980, 3, 5)),
-        (datetime(1980, 3, 5, 8, 0), date(1980, 3, 5)),
-        ("", None),
-        (None, None),
+        ("1980-03-05", None, date(1980, 3, 5)),
+        ("1980-03-05T00:00:00", None, date(1980, 3, 5)),
+        ("1980-03-05T00:00:00+07:00", None, date(1980, 3, 5)),
+        ("ngày 5 tháng 3 năm 1980", None, date(1980, 3, 5)),
+        (date(1980, 3, 5), None, date(1980, 3, 5)),
+        (datetime(1980, 3, 5, 8, 0), None, date(1980, 3, 5)),
+        ("", None, None),
+        (None, None, None),
+        # a source that declares day first: its form, and ISO still (unambiguous)
+        ("05/03/1980", "%d/%m/%Y", date(1980, 3, 5)),
+        ("5/3/1980", "%d/%m/%Y", date(1980, 3, 5)),
+        ("1980-03-05", "%d/%m/%Y", date(1980, 3, 5)),
+        # the same text from a source that declares month first is another day
+        ("05/03/1980", "%m/%d/%Y", date(1980, 5, 3)),
+        ("19800305", "%Y%m%d", date(1980, 3, 5)),
     ],
 )
-def test_dates(raw: object, expected: date | None) -> None:
-    assert parse_date(raw) == expected
+def test_dates(raw: object, date_format: str | None, expected: date | None) -> None:
+    assert parse_date(raw, date_format) == expected
 
 
 @pytest.mark.parametrize(
-    ("raw", "rule"),
-    [("31/02/1980", "date_invalid"), ("March 5th", "date_format"), ("1980", "date_format"),
-     (12, "date_format")],
-)  # fmt: skip
-def test_bad_dates(raw: object, rule: str) -> None:
+    ("raw", "date_format", "rule"),
+    [
+        # nothing declared: only unambiguous forms; day-first text is not guessed
+        ("05/03/1980", None, "date_format"),
+        ("19800305", None, "date_format"),
+        (29285, None, "date_format"),  # an Excel serial number: no certain epoch
+        ("March 5th", None, "date_format"),
+        ("1980", None, "date_format"),
+        ("1980-02-31", None, "date_invalid"),
+        ("31/02/1980", "%d/%m/%Y", "date_invalid"),
+        ("05.03.1980", "%d/%m/%Y", "date_format"),  # not the declared form
+    ],
+)
+def test_bad_dates(raw: object, date_format: str | None, rule: str) -> None:
     with pytest.raises(NormaliseError) as caught:
-        parse_date(raw)
+        parse_date(raw, date_format)
     assert caught.value.rule == rule
+    assert caught.value.expected is not None
 
 
 @pytest.mark.parametrize(
@@ -129,13 +143,20 @@ def test_unknown_gender() -> None:
         ("Mường", None, "06"),  # by name
         ("muong", None, "06"),  # by name, without marks
         ("KINH", "ethnic_groups_alt", "01"),
+        ("Ê-đê", None, "12"),  # a spelling of the same name
+        ("Mông", None, "08"),  # an official variant (ethnic_groups.yaml: variants)
+        ("Jrai", "ethnic_groups_alt", "10"),
     ],
 )
 def test_ethnic_codes_per_source(value: str, own: str | None, expected: str) -> None:
-    from sync.normalise import source_code_list
-
     code_map = CodeMap.of("ethnic_groups")
-    assert code_map.lookup(value, source_code_list(own) if own else None) == expected
+    assert code_map.lookup(value, CodeMap.of(own) if own else None) == expected
+
+
+def test_a_code_is_read_only_in_the_declared_list() -> None:
+    # 55 is in no list; a code of the national list is not read for a source declaring another
+    with pytest.raises(NormaliseError):
+        CodeMap.of("ethnic_groups").lookup("55", CodeMap.of("ethnic_groups_alt"))
 
 
 @pytest.mark.parametrize(
@@ -164,7 +185,7 @@ def _fields(**changes: object) -> dict[str, object]:
         "personal_id": "001080012345",
         "full_name": "  NGUYỄN  văn an ",
         "gender": "Nam",
-        "birth_date": "05/03/1980",
+        "birth_date": "1980-03-05",
         "ethnicity_code": "04",
         "religion_code": "Không",
         "category": "civil_servant",
@@ -178,7 +199,7 @@ def _fields(**changes: object) -> dict[str, object]:
 
 
 def test_a_record() -> None:
-    result = normalise(_fields(), STANDARD, "VN:GOV:X:HRM")
+    result = normalise(_fields(), STANDARD)
     assert result.failures == ()
     values = result.values
     assert values["full_name"] == "Nguyễn Văn An"
@@ -201,7 +222,13 @@ def test_a_record() -> None:
 
 
 def test_a_source_with_its_own_ethnic_list() -> None:
-    assert normalise(_fields(), STANDARD, "VN:GOV:X:ALT").values["ethnicity_code"] == "06"
+    assert normalise(_fields(), STANDARD, ALT).values["ethnicity_code"] == "06"
+
+
+def test_a_source_that_declares_day_first_dates() -> None:
+    fields = _fields(birth_date="05/03/1980")
+    assert normalise(fields, STANDARD, DAY_FIRST).values["birth_date"] == date(1980, 3, 5)
+    assert [f.rule for f in normalise(fields, STANDARD).failures] == ["date_format"]
 
 
 def test_compound_given_name_kept_when_the_source_splits_it() -> None:
@@ -216,8 +243,9 @@ def test_compound_given_name_kept_when_the_source_splits_it() -> None:
 @pytest.mark.parametrize(
     ("changes", "failure"),
     [
-        ({"birth_date": "31/02/1980"}, Failure("birth_date", "date_invalid", "31/02/1980")),
+        ({"birth_date": "1980-02-31"}, Failure("birth_date", "date_invalid", "1980-02-31")),
         ({"gender": "x"}, Failure("gender", "gender_unknown", "x")),
+        ({"gender": "1"}, Failure("gender", "gender_unknown", "1")),  # 1 is male to some only
         ({"ethnicity_code": "Mán"}, Failure("ethnicity_code", "code_unknown", "Mán")),
         (
             {"organization_code": "000.00.99.G09"},
@@ -225,10 +253,31 @@ def test_compound_given_name_kept_when_the_source_splits_it() -> None:
         ),
         ({"salary_step": "ba"}, Failure("salary_step", "not_integer", "ba")),
         ({"salary_coefficient": "x"}, Failure("salary_coefficient", "not_decimal", "x")),
+        ({"salary_coefficient": "4.985"}, Failure("salary_coefficient", "not_decimal", "4.985")),
+        (
+            {"full_name": "Nguy\u00e1\u00bb\u0085n V\u00c3"},
+            Failure("full_name", "text_double_decoded", "Nguy\u00e1\u00bb\u0085n V\u00c3"),
+        ),
     ],
 )
 def test_failures(changes: dict[str, object], failure: Failure) -> None:
-    assert normalise(_fields(**changes), STANDARD).failures == (failure,)
+    failures = normalise(_fields(**changes), STANDARD).failures
+    assert [(f.field, f.rule, f.value) for f in failures] == [
+        (failure.field, failure.rule, failure.value)
+    ]
+    assert failures[0].expected  # every refusal says what was expected
+
+
+def test_a_name_is_cleaned_before_its_search_form_is_built() -> None:
+    mangled = "Nguy\u00e1\u00bb\u2026n\u200b V\u00c4\u0192n An"  # cp1252 mojibake + ZWSP
+    result = normalise(_fields(full_name=mangled), STANDARD)
+    assert result.failures == ()
+    assert result.values["full_name"] == "Nguyễn Văn An"
+    assert result.values["name_search"] == "nguyen van an"
+    assert {c.rule for c in result.corrections} == {
+        "double_decoding_repaired",
+        "invisible_removed",
+    }
 
 
 @pytest.mark.parametrize(

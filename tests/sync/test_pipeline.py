@@ -156,7 +156,8 @@ async def test_changes_at_the_agencies(
         "SELECT field, rule, value FROM sync_reject WHERE personal_id = $1 AND resolved_at IS NULL",
         p_reject["personal_id"],
     )
-    assert [tuple(r) for r in open_rejects] == [("birth_date", "date_invalid", "31/02/1980")]
+    # the connector speaks ISO dates: a day-first date is refused, never read
+    assert [tuple(r) for r in open_rejects] == [("birth_date", "date_format", "31/02/1980")]
     assert (await person(p_reject["personal_id"]))["status"] == "active"
     await simulate_update(connector, a, p_reject["personal_id"], {"birth_date": good_birth})
     result = await sync_source(dsn, src_a)

@@ -91,12 +91,16 @@ def test_personal_id(pid: str, gender: str, birth: date, rules: list[str]) -> No
     ],
 )
 def test_rules(changes: dict[str, Any], expected: Failure) -> None:
-    assert validate(_row(**changes), TODAY, "000.00.01.G09") == [expected]
+    failures = validate(_row(**changes), TODAY, "000.00.01.G09")
+    assert (expected.field, expected.rule, expected.value) in [
+        (f.field, f.rule, f.value) for f in failures
+    ]
+    assert all(f.expected for f in failures)  # each says what the standard expects
 
 
 def test_missing_organisation() -> None:
     failures = validate(_row(organization_id=None), TODAY, None)
-    assert failures == [Failure("organization_code", "mandatory", None)]
+    assert [(f.field, f.rule) for f in failures] == [("organization_code", "mandatory")]
 
 
 def test_no_salary_is_fine() -> None:
