@@ -23,8 +23,13 @@ PERSON_TYPES = ("Person", "Education", "Membership", "Performance", "Provenance"
 class ForbiddenError(GraphQLError):
     """The caller may not see this field here; the message carries no data."""
 
-    def __init__(self, message: str = "you are not permitted to see this field") -> None:
-        super().__init__(message, extensions={"code": "FORBIDDEN"})
+    def __init__(
+        self, message: str = "you are not permitted to see this field", *, rule: str | None = None
+    ) -> None:
+        extensions = {"code": "FORBIDDEN"}
+        if rule is not None:  # which part of the policy refused: `operations` for a root field
+            extensions["rule"] = rule
+        super().__init__(message, extensions=extensions)
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,14 @@ def _operation(root: str, resolve: Resolver) -> Resolver:
     The caller's allowed root fields are a set compiled once per caller (policies/engine.py),
     so the check is one set lookup per root field of the operation."""
 
-    def checked_resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+    def checked_resolve(parent: Any, info: Any, /, **kwargs: Any) -> Any:
         access = info.context.access
         if not access.may_call(root, info.field_name):
             raise ForbiddenError(
-                f"`{info.field_name}` is not open to the {access.caller.level.value} level"
+                f"`{info.field_name}` is not open to the {access.caller.level.value} level",
+                rule="operations",
             )
-        return resolve(source, info, **kwargs)
+        return resolve(parent, info, **kwargs)
 
     return checked_resolve
 
