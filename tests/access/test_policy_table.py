@@ -77,7 +77,8 @@ async def places(engine: AsyncEngine, level: Level) -> dict[str, Any]:
                     "   WHERE d.path LIKE o.path || '_%' LIMIT 1) AS below,"
                     " (SELECT p.id FROM person p JOIN organization d ON d.id = p.organization_id"
                     "   WHERE d.path NOT LIKE o.path || '%' LIMIT 1) AS outside"
-                    f" FROM organization o WHERE o.status = 'active' AND {LEVEL_ORGANIZATIONS[level]}"
+                    " FROM organization o WHERE o.status = 'active'"
+                    f" AND {LEVEL_ORGANIZATIONS[level]}"
                     " ORDER BY o.code"
                 )
             )
