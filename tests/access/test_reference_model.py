@@ -182,6 +182,7 @@ class Oracle:
         self.places = places  # person id -> (personal_id, organization id)
         self.consents = consents  # (person id, organization code, purpose)
         self.cases = 0
+        self.timeouts = 0
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -258,7 +259,10 @@ async def oracle(engine: AsyncEngine, world: Any) -> AsyncIterator[Oracle]:
     yield found
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM consent WHERE id = :id"), {"id": granted})
-    print(f"\nreference model: {found.cases} cases compared in {EXAMPLES} requests")
+    print(
+        f"\nreference model: {found.cases} cases compared in {EXAMPLES} requests"
+        f" ({found.timeouts} past the request deadline, not compared)"
+    )
     assert found.cases >= MINIMUM_CASES, f"only {found.cases} cases compared"
 
 
@@ -372,6 +376,12 @@ async def test_the_gateway_returns_exactly_what_the_model_allows(
             Level(who.level), organization=who.org, subject=who.subject, purposes=who.purposes
         )
     response = await as_caller(caller).post(query)
+    if response.status_code == 504 and not oracle.model.refused(who):
+        # the request's deadline on a loaded machine: nothing was shown, nothing to compare
+        # (not counted as a case); a policy answer is never a 504
+        assert response.json()["errors"][0]["extensions"]["code"] == "DEADLINE_EXCEEDED"
+        oracle.timeouts += 1
+        return
     model = oracle.model
     if model.refused(who):
         assert response.status_code == 401, (who, response.text)
