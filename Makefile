@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz lock clean
+.PHONY: demo test lint bench fuzz lock clean reference-model
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cbccvc-gateway needs Python 3.11 or newer, found " + sys.version.split()[0])'
@@ -21,6 +21,10 @@ demo: $(STAMP)  ## embedded PostgreSQL, synthetic data, GraphiQL on http://127.0
 
 test: $(STAMP)  ## the whole suite; TEST_DATABASE_URL=postgresql://... to use a server you run
 	$(BIN)/python -m pytest
+
+reference-model: $(STAMP)  ## the reference-model test at length: at least 100,000 cases
+	REFERENCE_MODEL_EXAMPLES=5500 REFERENCE_MODEL_MIN_CASES=100000 \
+		$(BIN)/python -m pytest -q -s tests/access/test_reference_model.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

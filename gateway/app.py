@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, get_named_type
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -72,6 +72,20 @@ def schema_fields(graphql_schema: Schema) -> dict[str, list[str]]:
     }
 
 
+def schema_links(graphql_schema: Schema) -> dict[str, dict[str, str]]:
+    """Every object-typed field: type -> field -> the object type it leads to. The policy uses
+    it to find code lists reached by paths of different classes (policies/derived.yaml)."""
+    links: dict[str, dict[str, str]] = {}
+    for name, graphql_type in graphql_schema._schema.type_map.items():
+        if name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field_def in graphql_type.fields.items():
+            target = get_named_type(field_def.type)
+            if isinstance(target, GraphQLObjectType):
+                links.setdefault(name, {})[field_name] = target.name
+    return links
+
+
 def resolver_options(settings: Settings) -> ResolverOptions:
     """What the resolvers need of the settings: they import nothing of the gateway."""
     return ResolverOptions(
@@ -119,7 +133,7 @@ def create_app(
     )
     configure_tracing(settings.otel_endpoint, settings.otel_service_name)
 
-    policy = load_policy(schema_fields(schema))
+    policy = load_policy(schema_fields(schema), links=schema_links(schema))
     contexts = ContextFactory(
         resources.engine, resolver_options(settings), policy, reference, lambda: resources.sources
     )

@@ -16,6 +16,8 @@ leave the default silently in force).
     [[trusted_issuers]]
     issuer = "https://id.hanoi.gov.vn"
     jwks_url = "https://id.hanoi.gov.vn/jwks.json"
+    levels = ["province", "commune", "unit"]
+    organizations = ["000.00.00.H24"]
 """
 
 from __future__ import annotations

@@ -26,8 +26,10 @@ from resolvers.scope import ScopeCache
 from store import audit
 
 ORGANISATION_LEVELS = frozenset(
-    {Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT, Level.PARTNER}
+    {Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT}
 )
+"""Levels that manage an organisation's subtree; a partner names its agency but is always
+outside (docs/policies.md), so no scope is loaded for it."""
 
 
 class ContextFactory:

@@ -112,8 +112,10 @@ class TrustedIssuer:
     """Another authorization server whose access tokens the gateway accepts.
 
     `audience` is what its tokens must carry in `aud` (default: the gateway's own audience);
-    `levels`, when set, are the only management levels its tokens may claim, so that a
-    province's identity provider cannot mint central-level tokens.
+    `levels` are the only management levels its tokens may claim, and `organizations` the
+    organisation codes under whose subtrees every organisation its tokens name must lie, so
+    that a province's identity provider cannot mint tokens for the root, a ministry or another
+    province. Both are required in the settings (docs/auth.md).
     """
 
     issuer: str
@@ -121,6 +123,7 @@ class TrustedIssuer:
     audience: str | None = None
     algorithms: tuple[str, ...] = ("ES256", "Ed25519")
     levels: frozenset[str] | None = None
+    organizations: frozenset[str] | None = None
 
 
 def _string_list(value: object, where: str) -> list[str]:
@@ -132,7 +135,7 @@ def _string_list(value: object, where: str) -> list[str]:
 def parse_trusted_issuers(
     raw: str, name: str = "CBCCVC_TRUSTED_ISSUERS"
 ) -> tuple[TrustedIssuer, ...]:
-    """The JSON list of `{issuer, jwks_url, audience?, algorithms?, levels?}` objects."""
+    """The JSON list of `{issuer, jwks_url, levels, organizations, audience?, algorithms?}`."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -144,7 +147,9 @@ def parse_trusted_issuers(
         where = f"{name}[{index}]"
         if not isinstance(item, dict):
             raise SettingsError(f"{where} must be an object")
-        unknown = set(item) - {"issuer", "jwks_url", "audience", "algorithms", "levels"}
+        unknown = set(item) - {
+            "issuer", "jwks_url", "audience", "algorithms", "levels", "organizations"
+        }  # fmt: skip
         if unknown:
             raise SettingsError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
         issuer, jwks_url, audience = item.get("issuer"), item.get("jwks_url"), item.get("audience")
@@ -160,16 +165,19 @@ def parse_trusted_issuers(
         if not set(algorithms) <= ASYMMETRIC_ALGORITHMS:
             allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
             raise SettingsError(f"{where}.algorithms must be among {allowed}")
-        levels = item.get("levels")
-        if levels is not None and not set(_string_list(levels, f"{where}.levels")) <= TOKEN_LEVELS:
+        # deny what no setting grants: an issuer says which levels and subtrees it speaks for
+        levels = _string_list(item.get("levels"), f"{where}.levels")
+        if not set(levels) <= TOKEN_LEVELS:
             raise SettingsError(f"{where}.levels must be among {', '.join(sorted(TOKEN_LEVELS))}")
+        organizations = _string_list(item.get("organizations"), f"{where}.organizations")
         issuers.append(
             TrustedIssuer(
                 issuer=issuer,
                 jwks_url=jwks_url,
                 audience=audience,
                 algorithms=tuple(algorithms),
-                levels=None if levels is None else frozenset(levels),
+                levels=frozenset(levels),
+                organizations=frozenset(organizations),
             )
         )
     return tuple(issuers)

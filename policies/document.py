@@ -8,17 +8,21 @@ documents is allowed only as "denied to everyone"; policy_gaps() lists such fiel
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
-from policies.types import FieldClass, Level, Relation
+from policies.types import POSSIBLE_RELATIONS, FieldClass, Level, Relation
 
 DIRECTORY = Path(__file__).parent
-SECTIONS = frozenset({"classes", "grants", "consent", "filters", "partners"})
+SECTIONS = frozenset(
+    {"classes", "grants", "consent", "filters", "partners", "reveals", "operations"}
+)
+ROOT_TYPES = ("Query", "Mutation")
+"""The operation roots: who may call each of their fields is the `operations` section."""
 ROW_TYPES = frozenset(
     {
         "Person",
@@ -34,6 +38,22 @@ ROW_TYPES = frozenset(
 """Types whose objects are masked row by row; every other type may hold public fields only."""
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """What a path gives away: another field of the same record, or simply a class."""
+
+    field: tuple[str, str] | None = None
+    field_class: FieldClass | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Who may call one root field: these levels, each (if listed) only with these purposes."""
+
+    levels: frozenset[Level]
+    purposes: Mapping[Level, frozenset[str]] = field(default_factory=dict)
+
+
 class PolicyError(ValueError):
     """A policy document cannot be used; the message names the file and the entry."""
 
@@ -47,6 +67,10 @@ class Policy:
     """`Input.argument` -> the (type, field) it reveals."""
     partners: Mapping[str, Mapping[str, frozenset[str]]]
     """purpose -> type -> fields."""
+    reveals: Mapping[tuple[str, ...], Revealed] = field(default_factory=dict)
+    """A path (`Type.field` or `Type.field.inner`) -> what its value gives away."""
+    operations: Mapping[str, Mapping[str, Operation]] = field(default_factory=dict)
+    """root type -> root field -> who may call it."""
 
     def field_class(self, type_name: str, field_name: str) -> FieldClass | None:
         return self.classes.get(type_name, {}).get(field_name)
@@ -66,7 +90,7 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
-MERGED_SECTIONS = frozenset({"classes", "filters", "partners"})
+MERGED_SECTIONS = frozenset({"classes", "filters", "partners", "reveals", "operations"})
 """Sections that several files may each hold a part of (say, one file per feature)."""
 
 
@@ -163,6 +187,158 @@ def _partners(
     return partners
 
 
+def _path(text: object, where: str) -> tuple[str, ...]:
+    parts = tuple(str(text).split("."))
+    if not 2 <= len(parts) <= 3 or not all(parts):
+        raise PolicyError(f"{where}: {text!r} is not `Type.field` or `Type.field.inner`")
+    return parts
+
+
+def _reveals(
+    path: Path,
+    body: object,
+    schema: Mapping[str, Iterable[str]],
+    classes: Mapping[str, Mapping[str, FieldClass]],
+    links: Mapping[str, Mapping[str, str]] | None,
+) -> dict[tuple[str, ...], Revealed]:
+    reveals: dict[tuple[str, ...], Revealed] = {}
+    for key, target in _mapping(body, f"{path.name}: reveals").items():
+        where = f"{path.name}: reveals.{key}"
+        parts = _path(key, where)
+        type_name, field_name = parts[0], parts[1]
+        if type_name not in ROW_TYPES:
+            raise PolicyError(
+                f"{where}: a path starts at a type masked row by row, not {type_name}"
+            )
+        if field_name not in set(schema.get(type_name, ())):
+            raise PolicyError(f"{where}: {type_name} has no field {field_name!r}")
+        if len(parts) == 3 and links is not None:
+            inner_type = links.get(type_name, {}).get(field_name)
+            if inner_type is None or parts[2] not in set(schema.get(inner_type, ())):
+                raise PolicyError(f"{where}: {type_name}.{field_name} leads to no {parts[2]!r}")
+        if str(target).upper() in FieldClass.__members__:
+            reveals[parts] = Revealed(field_class=_class(target, where))
+            continue
+        target_type, _, target_field = str(target).partition(".")
+        if target_type not in ROW_TYPES or target_field not in classes.get(target_type, {}):
+            raise PolicyError(
+                f"{where}: {target!r} is neither a class nor a classed field of a type masked "
+                "row by row"
+            )
+        reveals[parts] = Revealed(field=(target_type, target_field))
+    return reveals
+
+
+ALL_LEVELS = "all"
+
+
+def _operations(
+    path: Path, body: object, schema: Mapping[str, Iterable[str]]
+) -> dict[str, Mapping[str, Operation]]:
+    operations: dict[str, Mapping[str, Operation]] = {}
+    for root, fields in _mapping(body, f"{path.name}: operations").items():
+        if root not in ROOT_TYPES:
+            raise PolicyError(f"{path.name}: operations.{root}: not one of {', '.join(ROOT_TYPES)}")
+        compiled = {}
+        for field_name, rule in _mapping(fields, f"{path.name}: operations.{root}").items():
+            where = f"{path.name}: operations.{root}.{field_name}"
+            if field_name not in set(schema.get(root, ())):
+                raise PolicyError(f"{where}: {root} has no such field")
+            rule = _mapping(rule, where)
+            unknown = set(rule) - {"levels", "purposes"}
+            if unknown:
+                raise PolicyError(f"{where}: unknown keys {sorted(unknown)}")
+            raw_levels = rule.get("levels")
+            levels = (
+                list(Level)
+                if raw_levels == ALL_LEVELS
+                else [_level(v, where) for v in raw_levels or []]
+            )
+            if not levels:
+                raise PolicyError(f"{where}: `levels` must be `all` or a non-empty list")
+            purposes = {
+                _level(level, f"{where}.purposes"): frozenset(str(p) for p in listed)
+                for level, listed in _mapping(rule.get("purposes", {}), where).items()
+            }
+            compiled[field_name] = Operation(frozenset(levels), MappingProxyType(purposes))
+        operations[root] = MappingProxyType(compiled)
+    return operations
+
+
+def _level(value: object, where: str) -> Level:
+    try:
+        return Level(str(value))
+    except ValueError:
+        raise PolicyError(f"{where}: unknown level {value!r}") from None
+
+
+def _check_grants_cover_relations(grants: Mapping[Level, Mapping[Relation, FieldClass]]) -> None:
+    """Every relation a record can stand in must have a grant, at least `public`: a relation
+    that saw nothing would deny a record's id too, and a denied non-null id nulls a page."""
+    for level in Level:
+        missing = POSSIBLE_RELATIONS[level] - set(grants.get(level, {}))
+        if missing:
+            names = ", ".join(sorted(r.value for r in missing))
+            raise PolicyError(f"grants.{level.value}: no grant for {names} (at least public)")
+
+
+def revealing_paths(
+    links: Mapping[str, Mapping[str, str]], classes: Mapping[str, Mapping[str, FieldClass]]
+) -> dict[str, list[tuple[tuple[str, ...], FieldClass]]]:
+    """Code-list type -> every path from a row type that reaches it, with that path's class.
+
+    A code list (a type not masked row by row) reached by two paths of different classes is a
+    link between them: the lower path gives away what the higher one protects (a grade's
+    scale is the person's salary scale).
+    """
+    reached: dict[str, list[tuple[tuple[str, ...], FieldClass]]] = {}
+
+    def walk(
+        path: tuple[str, ...], type_name: str, field_class: FieldClass, seen: frozenset[str]
+    ) -> None:
+        for field_name, target in links.get(type_name, {}).items():
+            if target in ROW_TYPES or target in seen:  # a row type masks itself; no cycles
+                continue
+            longer = (*path, field_name)
+            reached.setdefault(target, []).append((longer, field_class))
+            walk(longer, target, field_class, seen | {target})
+
+    for row_type in sorted(ROW_TYPES):
+        for field_name, target in links.get(row_type, {}).items():
+            field_class = classes.get(row_type, {}).get(field_name)
+            if target in ROW_TYPES or field_class is None:
+                continue
+            reached.setdefault(target, []).append(((row_type, field_name), field_class))
+            walk((row_type, field_name), target, field_class, frozenset({target}))
+    return reached
+
+
+def _check_links_declared(
+    links: Mapping[str, Mapping[str, str]],
+    classes: Mapping[str, Mapping[str, FieldClass]],
+    reveals: Mapping[tuple[str, ...], Revealed],
+) -> None:
+    def declared_class(path: tuple[str, ...]) -> FieldClass | None:
+        for length in range(len(path), 1, -1):
+            found = reveals.get(path[:length])
+            if found is not None:
+                if found.field_class is not None:
+                    return found.field_class
+                assert found.field is not None
+                return classes[found.field[0]][found.field[1]]
+        return None
+
+    for type_name, paths in sorted(revealing_paths(links, classes).items()):
+        highest_path, highest = max(paths, key=lambda item: item[1])
+        for path, field_class in paths:
+            declared = declared_class(path)
+            if field_class < highest and (declared is None or declared < highest):
+                raise PolicyError(
+                    f"{'.'.join(path)} reaches {type_name} like {'.'.join(highest_path)}, "
+                    f"which is {highest.name.lower()}: declare what it reveals in `reveals`"
+                )
+
+
 def _merged_classes(
     parts: list[tuple[Path, Any]], schema: Mapping[str, Iterable[str]]
 ) -> dict[str, Mapping[str, FieldClass]]:
@@ -180,12 +356,34 @@ def _merged_classes(
     return {name: MappingProxyType(fields) for name, fields in merged.items()}
 
 
-def load_policy(schema: Mapping[str, Iterable[str]], directory: Path = DIRECTORY) -> Policy:
-    """Read every policy document in `directory` and check it against `schema` (type -> fields)."""
+def load_policy(
+    schema: Mapping[str, Iterable[str]],
+    directory: Path = DIRECTORY,
+    *,
+    links: Mapping[str, Mapping[str, str]] | None = None,
+) -> Policy:
+    """Read every policy document in `directory` and check it against `schema` (type -> fields).
+
+    With `links` (type -> field -> the object type it leads to), also refuse a path that
+    reaches a code list like a higher-class path does, unless `reveals` declares it.
+    """
     sections = _read(directory)
     classes = _merged_classes(sections["classes"], schema)
     [(path, body)] = sections["grants"]
     grants = _grants(path, body)
+    _check_grants_cover_relations(grants)
+    reveals: dict[tuple[str, ...], Revealed] = {}
+    for path, body in sections.get("reveals", []):
+        reveals.update(_reveals(path, body, schema, classes, links))
+    if links is not None:
+        _check_links_declared(links, classes, reveals)
+    operations: dict[str, Mapping[str, Operation]] = {}
+    for path, body in sections.get("operations", []):
+        for root, fields in _operations(path, body, schema).items():
+            clash = set(fields) & set(operations.get(root, {}))
+            if clash:
+                raise PolicyError(f"{path.name}: operations.{root}.{min(clash)} is listed twice")
+            operations[root] = MappingProxyType({**operations.get(root, {}), **fields})
     consent_class = FieldClass.PUBLIC
     if "consent" in sections:
         [(path, body)] = sections["consent"]
@@ -205,14 +403,18 @@ def load_policy(schema: Mapping[str, Iterable[str]], directory: Path = DIRECTORY
         consent_class=consent_class,
         filters=MappingProxyType(filters),
         partners=MappingProxyType(partners),
+        reveals=MappingProxyType(reveals),
+        operations=MappingProxyType(operations),
     )
 
 
 def policy_gaps(policy: Policy, schema: Mapping[str, Iterable[str]]) -> list[str]:
-    """`Type.field` of every schema field without a class: denied to everyone until classed."""
+    """`Type.field` of every schema field without a class, and of every root field without an
+    `operations` entry: denied to everyone until the policy covers it."""
     return sorted(
         f"{type_name}.{field_name}"
         for type_name, fields in schema.items()
         for field_name in fields
         if policy.field_class(type_name, field_name) is None
+        or (type_name in ROOT_TYPES and field_name not in policy.operations.get(type_name, {}))
     )

@@ -59,3 +59,14 @@ class Caller:
 
 
 PUBLIC_CALLER = Caller(level=Level.PUBLIC)
+
+POSSIBLE_RELATIONS: dict[Level, frozenset[Relation]] = {
+    Level.PUBLIC: frozenset({Relation.OUTSIDE}),
+    Level.PARTNER: frozenset({Relation.OUTSIDE}),  # another agency's system: always outside
+    Level.SELF: frozenset({Relation.SELF, Relation.OUTSIDE}),
+    **{
+        level: frozenset({Relation.SAME_UNIT, Relation.SUBTREE, Relation.OUTSIDE})
+        for level in (Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT)
+    },
+}
+"""Every relation a record may stand in to a caller of each level (docs/policies.md)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from graphql import GraphQLError
 
 from policies.engine import CallerView
-from policies.types import Caller, FieldClass, Level, Relation
+from policies.types import POSSIBLE_RELATIONS, Caller, FieldClass, Level, Relation
 
 PERSON_TYPES = ("Person", "Education", "Membership", "Performance", "Provenance", "Salary")
 """The types built from one person's row: masked by that person's relation to the caller."""
@@ -23,8 +23,13 @@ PERSON_TYPES = ("Person", "Education", "Membership", "Performance", "Provenance"
 class ForbiddenError(GraphQLError):
     """The caller may not see this field here; the message carries no data."""
 
-    def __init__(self, message: str = "you are not permitted to see this field") -> None:
-        super().__init__(message, extensions={"code": "FORBIDDEN"})
+    def __init__(
+        self, message: str = "you are not permitted to see this field", *, rule: str | None = None
+    ) -> None:
+        extensions = {"code": "FORBIDDEN"}
+        if rule is not None:  # which part of the policy refused: `operations` for a root field
+            extensions["rule"] = rule
+        super().__init__(message, extensions=extensions)
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,14 @@ class PersonMasks:
     relation: Relation
     consent: bool
     by_type: Mapping[str, frozenset[str]]
+    by_path: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    """(type, field) -> what to hide of the code list it leads to (`grade` -> {"scale"})."""
 
     def of(self, type_name: str) -> frozenset[str]:
         return self.by_type[type_name]
+
+    def through(self, type_name: str, field_name: str) -> frozenset[str]:
+        return self.by_path.get((type_name, field_name), frozenset())
 
 
 @dataclass
@@ -67,21 +77,23 @@ class Access:
         caller = self.caller
         if caller.level is Level.SELF:
             return Relation.SELF if personal_id == caller.subject else Relation.OUTSIDE
-        return self._organization_relation(organization_id)
+        return self.organization_relation(organization_id)
 
     def possible_relations(self) -> set[Relation]:
-        """Every relation a row may stand in to this caller."""
-        level = self.caller.level
-        if level is Level.SELF:
-            return {Relation.SELF, Relation.OUTSIDE}
-        if level in (Level.PUBLIC, Level.PARTNER) or self.scope is None:
+        """Every relation a row may stand in to this caller (docs/policies.md)."""
+        if self.scope is None and self.caller.level is not Level.SELF:
             return {Relation.OUTSIDE}
-        return {Relation.SAME_UNIT, Relation.SUBTREE, Relation.OUTSIDE}
+        return set(POSSIBLE_RELATIONS[self.caller.level])
 
     def organization_relation(self, organization_id: int) -> Relation:
-        if self.caller.level in (Level.SELF, Level.PARTNER, Level.PUBLIC):
+        # the public and partners are always outside, whatever organisation a token names
+        if Relation.SAME_UNIT not in POSSIBLE_RELATIONS[self.caller.level]:
             return Relation.OUTSIDE
         return self._organization_relation(organization_id)
+
+    def may_call(self, root: str, field_name: str) -> bool:
+        """Whether the policy's `operations` let this caller call a root field."""
+        return field_name in self.view.operations.get(root, frozenset())
 
     def _organization_relation(self, organization_id: int) -> Relation:
         scope = self.scope
@@ -109,6 +121,7 @@ class Access:
                 relation,
                 consent,
                 {t: self.view.masked(t, relation, consent=consent) for t in PERSON_TYPES},
+                self.view.masked_paths(relation, consent=consent),
             )
             self._masks[key] = masks
         self._seen[key].add(person_id)

@@ -24,7 +24,7 @@ from analytics.statistics import (
     breakdown,
     suppress,
 )
-from policies.types import FieldClass, Level, Relation
+from policies.types import FieldClass, Relation
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
@@ -73,7 +73,8 @@ def check_dimensions(
     view = context.access.view
     for dimension in dimensions:
         field_name = REVEALS[dimension]
-        if not all(view.allows("Person", field_name, r) for r in relations):
+        # may_reveal: the field and what paths through it give away (grade -> salary scale)
+        if not all(view.may_reveal("Person", field_name, r) for r in relations):
             raise ForbiddenError(
                 f"you may not group or filter by `{dimension.name}` here: limit the"
                 " statistics to your own organisation with `filter.organization`"
@@ -167,9 +168,7 @@ async def set_quota(
 ) -> tuple[staffing_logic.QuotaChange, list[staffing_logic.StaffingLine]]:
     """Record a quota (the central level only), log the change; returns the change and the
     lines of the organisation and its parent after it, for their allocation flags."""
-    caller = context.access.caller
-    if caller.level is not Level.CENTRAL:
-        raise ForbiddenError("staffing quotas are recorded by the central level only")
+    caller = context.access.caller  # the `operations` section lets only the central level here
     for name, value in zip(
         ("civilServants", "publicEmployees", "contractStaff"), quota, strict=True
     ):

@@ -44,15 +44,17 @@ def _filter_relations(
 ) -> set[Relation]:
     """Every relation the people a filter can match may stand in to the caller."""
     access = context.access
+    possible = access.possible_relations()
     if organization_id is None:
-        return access.possible_relations()
+        return possible
     relation = access.organization_relation(organization_id)
     if not include_subtree or relation is Relation.SUBTREE:
         return {relation}
     if relation is Relation.SAME_UNIT:
         return {Relation.SAME_UNIT, Relation.SUBTREE}
-    # an outside organisation's subtree may hold the caller's own organisation
-    return {Relation.OUTSIDE, Relation.SAME_UNIT, Relation.SUBTREE}
+    # an outside organisation's subtree may hold the caller's own organisation (never for the
+    # public and partners, to whom every record is outside)
+    return {Relation.OUTSIDE, Relation.SAME_UNIT, Relation.SUBTREE} & possible
 
 
 def _check_filter_rights(context: Context, query: PeopleQuery, relations: set[Relation]) -> None:

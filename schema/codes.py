@@ -54,16 +54,24 @@ class Grade:
     name: str
     category: str
     scale: SalaryScale | None
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
+    """What this grade would give away about the person it was reached from (policies/
+    derived.yaml): `scale` where the person's salary is masked."""
 
     @classmethod
-    def of(cls, entry: GradeEntry | None, reference: Reference) -> Grade | None:
+    def of(
+        cls, entry: GradeEntry | None, reference: Reference, masked: frozenset[str] = frozenset()
+    ) -> Grade | None:
         if entry is None:
             return None
         return cls(
             code=entry.code,
             name=entry.name,
             category=entry.category,
-            scale=SalaryScale.of(reference.scales.get(entry.scale_code)),
+            scale=None
+            if "scale" in masked
+            else SalaryScale.of(reference.scales.get(entry.scale_code)),
+            masked_fields=masked,
         )
 
 
@@ -72,17 +80,24 @@ class Position:
     code: str
     name: str
     level: str
-    allowance_coefficient: Decimal
+    allowance_coefficient: Decimal | None
+    masked_fields: strawberry.Private[frozenset[str]] = frozenset()
+    """What this post would give away about its holder: the allowance, where pay is masked."""
 
     @classmethod
-    def of(cls, entry: PositionEntry | None) -> Position | None:
+    def of(
+        cls, entry: PositionEntry | None, masked: frozenset[str] = frozenset()
+    ) -> Position | None:
         if entry is None:
             return None
         return cls(
             code=entry.code,
             name=entry.name,
             level=entry.level,
-            allowance_coefficient=entry.allowance_coefficient,
+            allowance_coefficient=None
+            if "allowanceCoefficient" in masked
+            else entry.allowance_coefficient,
+            masked_fields=masked,
         )
 
 

@@ -1,4 +1,5 @@
-"""Per-row masking built into the field resolvers of the types masked row by row.
+"""Per-row masking built into the field resolvers of the types masked row by row, and the
+`operations` check built into the resolvers of the root fields.
 
 Rows carry the names of their masked fields (`masked_fields`); a masked field raises FORBIDDEN,
 so it is null with one error at its path. Checking in the resolvers of those types alone (not
@@ -20,11 +21,12 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    default_field_resolver,
 )
 from strawberry.schema import Schema
 from strawberry.types.field import StrawberryField
 
-from policies.document import ROW_TYPES
+from policies.document import ROOT_TYPES, ROW_TYPES
 from resolvers.access import ForbiddenError
 
 Resolver = Callable[..., Any]
@@ -46,6 +48,33 @@ def _attribute(python_name: str) -> Resolver:
         return getattr(source, python_name)
 
     return resolve
+
+
+def _operation(root: str, resolve: Resolver) -> Resolver:
+    """A root field the policy's `operations` do not grant this caller: FORBIDDEN, at its path.
+
+    The caller's allowed root fields are a set compiled once per caller (policies/engine.py),
+    so the check is one set lookup per root field of the operation."""
+
+    def checked_resolve(parent: Any, info: Any, /, **kwargs: Any) -> Any:
+        access = info.context.access
+        if not access.may_call(root, info.field_name):
+            raise ForbiddenError(
+                f"`{info.field_name}` is not open to the {access.caller.level.value} level",
+                rule="operations",
+            )
+        return resolve(parent, info, **kwargs)
+
+    return checked_resolve
+
+
+def _has_masks(graphql_type: GraphQLObjectType) -> bool:
+    """Types masked row by row, and code lists that mask what they would give away."""
+    if graphql_type.name in ROW_TYPES:
+        return True
+    definition = (graphql_type.extensions or {}).get(DEFINITION)
+    origin = getattr(definition, "origin", None)
+    return "masked_fields" in getattr(origin, "__dataclass_fields__", {})
 
 
 def _masked(resolve: Resolver) -> Resolver:
@@ -88,7 +117,9 @@ def install(schema: Schema) -> None:
             basic = _basic(field)
             if basic is not None:
                 field.resolve = _attribute(basic.python_name)
-            masked = name in ROW_TYPES
+            masked = _has_masks(graphql_type)
+            if name in ROOT_TYPES:
+                field.resolve = _operation(name, field.resolve or default_field_resolver)
             if masked and field.resolve is not None:
                 field.resolve = _masked(field.resolve)
             if basic is not None and field.resolve is not None:

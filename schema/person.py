@@ -223,13 +223,19 @@ class Person(Node):
     @strawberry.field(description="Post or title (chức vụ), if any.")
     def position(self, info: Info) -> Position | None:
         code = self.row.position_code
-        return None if code is None else Position.of(info.context.reference.positions.get(code))
+        masked = self.masks.through("Person", "position")
+        return (
+            None
+            if code is None
+            else Position.of(info.context.reference.positions.get(code), masked)
+        )
 
     @strawberry.field(description="Grade (ngạch) or professional title (chức danh).")
     def grade(self, info: Info) -> Grade | None:
         code = self.row.grade_code
         reference = info.context.reference
-        return None if code is None else Grade.of(reference.grades.get(code), reference)
+        masked = self.masks.through("Person", "grade")
+        return None if code is None else Grade.of(reference.grades.get(code), reference, masked)
 
     @strawberry.field
     def salary(self, info: Info) -> Salary | None:

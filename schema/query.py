@@ -6,18 +6,16 @@ from datetime import date, datetime
 
 import strawberry
 
-from policies.types import Level
 from resolvers import access_log, global_id
 from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers import sources as source_resolvers
-from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access, analytics
 from schema import scorecard as scorecard_schema
 from schema import sync as sync_schema
-from schema.access import AccessRecord, Consent, Me
+from schema.access import AccessRecord, Consent, Me, Reading
 from schema.connection import Connection, connection_of
 from schema.live import SourceErrorInfo, SourceInfo
 from schema.node import Node
@@ -29,22 +27,26 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type
 class Query:
+    # Every root field the `operations` section may refuse, or whose arguments a caller may
+    # be refused (filters, dimensions), is nullable: one denial is null at its own path and
+    # never nulls the rest of the response (docs/policies.md).
+
     me: Me = strawberry.field(resolver=access.me, description="The caller, from its token.")
-    sync_runs: Connection[sync_schema.SyncRun] = strawberry.field(
+    sync_runs: Connection[sync_schema.SyncRun] | None = strawberry.field(
         resolver=sync_schema.sync_runs, description="Sync runs, newest first, counts by outcome."
     )
-    rejects: Connection[sync_schema.SyncReject] = strawberry.field(
+    rejects: Connection[sync_schema.SyncReject] | None = strawberry.field(
         resolver=sync_schema.rejects, description="Open sync rejects: source record, field, rule."
     )
-    reject_rules: list[sync_schema.RejectRule] = strawberry.field(
+    reject_rules: list[sync_schema.RejectRule] | None = strawberry.field(
         resolver=sync_schema.reject_rules,
         description="The reject catalogue: every rule, its title, explanation and expected form.",
     )
-    conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
+    conflicts: Connection[sync_schema.SyncConflict] | None = strawberry.field(
         resolver=sync_schema.conflicts,
         description="Open conflicts: one person active at two sources.",
     )
-    sync_sources: list[sync_schema.SyncSource] = strawberry.field(
+    sync_sources: list[sync_schema.SyncSource] | None = strawberry.field(
         resolver=sync_schema.sync_sources,
         description="Per source: last run, open rejects, conflicts, identity mismatches.",
     )
@@ -62,14 +64,12 @@ class Query:
         description="Every source of data with its health, recent latency, last error and "
         "circuit state (any caller with a token)."
     )
-    async def sources(self, info: Info) -> list[SourceInfo]:
-        if info.context.access.caller.level is Level.PUBLIC:
-            raise ForbiddenError("the list of sources needs an access token")
+    async def sources(self, info: Info) -> list[SourceInfo] | None:
         found = await source_resolvers.reports(info.context.sources)
         return [source_info(report) for report in found]
 
     @strawberry.field(description="Your consents (the self level).")
-    async def my_consents(self, info: Info) -> list[Consent]:
+    async def my_consents(self, info: Info) -> list[Consent] | None:
         person_id = await access.my_person_id(info)
         rows = await access_log.consents_of(info.context, person_id)
         return [Consent.from_row(row) for row in rows]
@@ -77,12 +77,13 @@ class Query:
     @strawberry.field(description="Who read your personal or sensitive data (the self level).")
     async def my_access_log(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[AccessRecord]:
+    ) -> Connection[Reading] | None:
         person_id = await access.my_person_id(info)
         page = await access_log.audit_page(
             info.context, person_id=person_id, client_id=None, first=first, after=after
         )
-        return connection_of(page, AccessRecord.from_row)
+        subject = info.context.access.caller.subject
+        return connection_of(page, lambda row: Reading.from_row(row, subject))
 
     @strawberry.field(description="The audit log, newest first (the central level).")
     async def audit_log(
@@ -92,8 +93,7 @@ class Query:
         client_id: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> Connection[AccessRecord]:
-        access.require_level(info, Level.CENTRAL, "the audit log")
+    ) -> Connection[AccessRecord] | None:
         person_id = (
             None if person is None else global_id.decode_as("Person", person, argument="person")
         )
@@ -127,7 +127,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> PersonConnection:
+    ) -> PersonConnection | None:
         people = await people_resolvers.resolve_filter(
             info.context, (filter or PersonFilter()).to_query()
         )
@@ -150,7 +150,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> OrganizationConnection:
+    ) -> OrganizationConnection | None:
         orgs = await org_resolvers.resolve_filter(
             info.context, (filter or OrganizationFilter()).to_query()
         )
@@ -169,7 +169,7 @@ class Query:
         group_by: list[analytics.StatisticsDimension],  # type: ignore[valid-type]
         filter: analytics.StatisticsFilter | None = None,
         reference_year: int | None = None,
-    ) -> analytics.Statistics:
+    ) -> analytics.Statistics | None:
         return await analytics.statistics(info, group_by, filter, reference_year)
 
     @strawberry.field(
@@ -178,7 +178,7 @@ class Query:
     )
     async def staffing(
         self, info: Info, year: int, org_code: str | None = None, max_depth: int | None = None
-    ) -> analytics.Staffing:
+    ) -> analytics.Staffing | None:
         return await analytics.staffing(info, org_code, year, max_depth)
 
     @strawberry.field(
@@ -193,7 +193,7 @@ class Query:
         categories: list[analytics.Category] | None = None,
         months: int = 24,
         until: date | None = None,
-    ) -> list[analytics.MonthlyHeadcount]:
+    ) -> list[analytics.MonthlyHeadcount] | None:
         return await analytics.headcount_trend(
             info, organization, include_subtree, categories, months, until
         )
@@ -222,7 +222,7 @@ class Mutation:
         purpose: str,
         valid_until: datetime,
         valid_from: datetime | None = None,
-    ) -> Consent:
+    ) -> Consent | None:
         person_id = await access.my_person_id(info)
         row = await access_log.grant(
             info.context,
@@ -235,7 +235,7 @@ class Mutation:
         return Consent.from_row(row)
 
     @strawberry.mutation(description="As the self level: withdraw one of your consents.")
-    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
+    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent | None:
         person_id = await access.my_person_id(info)
         consent_id = global_id.decode_key(id)
         return Consent.from_row(await access_log.revoke(info.context, person_id, consent_id))
@@ -252,7 +252,7 @@ class Mutation:
         civil_servants: int,
         public_employees: int,
         contract_staff: int,
-    ) -> analytics.StaffingQuotaChange:
+    ) -> analytics.StaffingQuotaChange | None:
         return await analytics.set_staffing_quota(
             info, org_code, year, civil_servants, public_employees, contract_staff
         )

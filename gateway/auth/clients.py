@@ -18,16 +18,15 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.auth.claims import Grant
+from gateway.auth.organisations import OrganisationDirectory, naming_refusal
 from gateway.auth.passwords import hash_secret, new_secret, verify_secret
-from policies.types import Level
-from store.models import Organization, table_of
+from policies.types import Caller, Level
+from store.models import table_of
 from store.models_auth import CLIENT_AUTH_METHODS, CLIENT_LEVELS, OAuthClient
 
 SECRET = "client_secret_basic"  # noqa: S105 - a method name, not a password
 PRIVATE_KEY_JWT = "private_key_jwt"
 _table = table_of(OAuthClient)
-_ORG_TREE_LEVELS = frozenset(CLIENT_LEVELS) - {"partner"}
-"""Levels whose organisation must be in the store's tree; a partner agency may be outside it."""
 
 
 class ClientError(ValueError):
@@ -145,11 +144,14 @@ async def add_client(
         if jwks is None:
             raise ClientError("private_key_jwt needs the client's public JWKS")
         keys = public_jwks(jwks)
+    # a client's tokens will name this level and organisation: refuse what the gateway would
+    reason = await naming_refusal(
+        OrganisationDirectory(engine, ttl_seconds=0),
+        Caller(Level(level), organization=organization, subject=name),
+    )
+    if reason is not None:
+        raise ClientError(reason)
     async with engine.begin() as conn:
-        if level in _ORG_TREE_LEVELS:
-            known = await conn.scalar(select(func.count()).where(Organization.code == organization))
-            if not known:
-                raise ClientError(f"no organisation with code {organization!r} in the store")
         row = (
             await conn.execute(
                 insert(_table)

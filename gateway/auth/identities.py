@@ -81,7 +81,7 @@ async def demo_identities(engine: AsyncEngine) -> list[Identity]:
         _org_identity(Level.UNIT, *unit),
     ]
     if person is not None:
-        grant = Grant(Level.SELF, person.code, person.personal_id, DEMO_CLIENT_ID)
+        grant = Grant(Level.SELF, None, person.personal_id, DEMO_CLIENT_ID)  # a person, no org
         identities.append(Identity("self", f"self: {person.full_name}", grant))
     identities.append(_org_identity(Level.PARTNER, *partner, purposes=(PARTNER_PURPOSE,)))
     identities.append(Identity("public", "public: no token", None))

@@ -23,6 +23,7 @@ from gateway.auth.clients import ClientRecord
 from gateway.auth.jwks import RemoteJwks
 from gateway.auth.keys import KeyRing
 from gateway.auth.keystore import CHANNEL, ensure_signing_key, load_ring
+from gateway.auth.organisations import OrganisationDirectory
 from gateway.auth.server import CLIENT_ASSERTION_ALGORITHMS, TokenServer
 from gateway.auth.tokens import sign_access_token
 from gateway.auth.verify import Authenticator, IssuerPolicy
@@ -168,9 +169,21 @@ def _trusted(settings: Settings, http: httpx.AsyncClient) -> list[tuple[IssuerPo
             audience=issuer.audience or settings.audience_value(),
             algorithms=frozenset(issuer.algorithms),
             levels=issuer.levels,
+            organizations=issuer.organizations,
         )
         trusted.append((policy, RemoteJwks(issuer.jwks_url, http, ttl=settings.jwks_cache_ttl)))
     return trusted
+
+
+async def _check_trusted_subtrees(settings: Settings, organisations: OrganisationDirectory) -> None:
+    """A trusted issuer's subtrees must be organisations of the tree: a typo would trust none."""
+    for issuer in settings.trusted_issuers:
+        for code in sorted(issuer.organizations or ()):
+            if await organisations.get(code) is None:
+                raise SettingsError(
+                    f"CBCCVC_TRUSTED_ISSUERS: {issuer.issuer} is trusted for {code}, which is "
+                    "not an organisation of the store's tree"
+                )
 
 
 async def load_auth(engine: AsyncEngine, settings: Settings) -> AuthState:
@@ -187,6 +200,8 @@ async def load_auth(engine: AsyncEngine, settings: Settings) -> AuthState:
             "in the store (generate one with `cbccvc keys kek`)"
         )
     await ensure_signing_key(engine, kek)
+    organisations = OrganisationDirectory(engine)
+    await _check_trusted_subtrees(settings, organisations)
     keys = KeyWatcher(engine, kek, interval=settings.key_refresh_interval)
     await keys.start()
     # for trusted issuers' JWKS: short timeout, and no redirects (the configured address is the
@@ -196,6 +211,7 @@ async def load_auth(engine: AsyncEngine, settings: Settings) -> AuthState:
         authenticator = Authenticator(
             own=IssuerPolicy(issuer, settings.audience_value(), frozenset(SIGNING_ALGORITHMS)),
             local_keys=keys,
+            organisations=organisations,
             trusted=_trusted(settings, http),
             leeway=settings.clock_skew,
             cache_size=settings.token_cache_size,

@@ -27,7 +27,9 @@ from gateway.auth.claims import caller_from_claims, check_header, check_register
 from gateway.auth.errors import AuthenticationError
 from gateway.auth.jwks import JwksUnavailable, RemoteJwks
 from gateway.auth.keys import KeyRing
-from policies.types import PUBLIC_CALLER, Caller
+from gateway.auth.organisations import OrganisationLookup, naming_refusal
+from policies.containment import Organisation, Trust
+from policies.types import PUBLIC_CALLER, Caller, Level
 
 MAX_TOKEN_LENGTH = 8192
 # three base64url segments; the last may be empty (an unsigned "alg: none" token, refused with
@@ -53,6 +55,9 @@ class IssuerPolicy:
     algorithms: frozenset[str]
     levels: frozenset[str] | None = None
     """The levels its tokens may claim; None for any."""
+    organizations: frozenset[str] | None = None
+    """The codes of the organisations under which every organisation its tokens name must
+    lie; None for anywhere (our own issuer, whose clients were checked at registration)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Authenticator:
         *,
         own: IssuerPolicy,
         local_keys: LocalKeys,
+        organisations: OrganisationLookup | None,
         trusted: Collection[tuple[IssuerPolicy, RemoteJwks]] = (),
         leeway: int = 30,
         cache_size: int = 10_000,
@@ -94,6 +100,8 @@ class Authenticator:
     ) -> None:
         self._own = own
         self._local = local_keys
+        self._organisations = organisations
+        """None only where no organisation tree exists (unit tests of signatures and claims)."""
         self._trusted = {policy.issuer: (policy, jwks) for policy, jwks in trusted}
         self._leeway = leeway
         self._cache_size = cache_size
@@ -113,14 +121,37 @@ class Authenticator:
         if cached is not None:
             if cached.expires > now - self._leeway and self._key_still_trusted(cached, now):
                 self._cache.move_to_end(token)
+                # the tree may have changed since (a merger): contain on every request
+                await self._contain(cached.caller, cached.issuer)
                 return cached.caller
             del self._cache[token]
         verified = await self._verify(token, now)
+        await self._contain(verified.caller, verified.issuer)
         if self._cache_size:
             self._cache[token] = verified
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return verified.caller
+
+    async def _contain(self, caller: Caller, issuer: str) -> None:
+        """Refuse a caller outside what its issuer may name (policies/containment.py)."""
+        if self._organisations is None:
+            return
+        policy = self._own if issuer == self._own.issuer else self._trusted[issuer][0]
+        reason = await naming_refusal(self._organisations, caller, await self._trust(policy))
+        if reason is not None:
+            raise AuthenticationError(reason)
+
+    async def _trust(self, policy: IssuerPolicy) -> Trust:
+        levels = None if policy.levels is None else frozenset(Level(v) for v in policy.levels)
+        if policy.organizations is None or self._organisations is None:
+            return Trust(levels=levels)
+        roots: list[Organisation] = []
+        for code in sorted(policy.organizations):
+            found = await self._organisations.get(code)
+            if found is not None:  # a trusted subtree no longer in the tree trusts nothing
+                roots.append(found)
+        return Trust(levels=levels, subtrees=tuple(roots))
 
     def _key_still_trusted(self, verified: _Verified, now: float) -> bool:
         # A key revoked (or a JWKS that dropped it) after the token was cached must not keep

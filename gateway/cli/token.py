@@ -30,17 +30,17 @@ CLI_CLIENT_ID = "cbccvc-cli"
 
 
 def command_token(args: argparse.Namespace, settings: Settings) -> int:
-    from sqlalchemy import func, select
-
     from gateway.auth.claims import Grant, access_token_claims
     from gateway.auth.keystore import ensure_signing_key, load_ring
+    from gateway.auth.organisations import OrganisationDirectory, naming_refusal
     from gateway.auth.tokens import sign_access_token
-    from policies.types import Level
-    from store.models import Organization
+    from policies.types import Caller, Level
 
     level = Level(args.level)
     if level is Level.SELF and not args.subject:
         raise CommandError("--level self needs --subject (the person's 12-digit personal ID)")
+    if level is Level.SELF and args.org:
+        raise CommandError("--level self names a person (--subject), never an organisation")
     if level is not Level.SELF and not args.org:
         raise CommandError(f"--level {level} needs --org (the organisation's code)")
     lifetime = args.ttl or settings.access_token_ttl
@@ -49,11 +49,11 @@ def command_token(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     async def mint(engine: AsyncEngine) -> str:
-        if args.org and level not in (Level.SELF, Level.PARTNER):
-            async with engine.connect() as conn:
-                known = await conn.scalar(select(func.count()).where(Organization.code == args.org))
-            if not known:
-                raise CommandError(f"no organisation with code {args.org!r} in the store")
+        # refuse a token the gateway would refuse (policies/containment.py)
+        caller = Caller(level, organization=args.org, subject=args.subject)
+        reason = await naming_refusal(OrganisationDirectory(engine, ttl_seconds=0), caller)
+        if reason is not None:
+            raise CommandError(reason)
         kek = key_encryption_key(settings)
         await ensure_signing_key(engine, kek)
         ring = await load_ring(engine, kek)

@@ -75,6 +75,58 @@ async def test_a_person_reads_who_accessed_their_record(
     }
 
 
+async def test_my_access_log_names_readers_by_organisation_never_by_their_personal_id(
+    as_caller: Callable[[Caller | None], Any], world: Any
+) -> None:
+    # an officer whose token subject is their own personal ID (a trusted issuer's officer
+    # tokens are), and another person reading their own record in the same store
+    officer_id = world.outsider.personal_id
+    officer = Caller(
+        Level.PROVINCE,
+        organization=world.province,
+        subject=officer_id,
+        client_id="hn-portal",
+        purposes=frozenset({"recruitment"}),
+    )
+    person = {"id": global_id.encode("Person", world.insider.id)}
+    await as_caller(officer).post("query($id: ID!) { person(id: $id) { birthDate } }", person)
+    await as_caller(Caller(Level.SELF, subject=world.insider.personal_id)).post(
+        "query($id: ID!) { person(id: $id) { birthDate } }", person
+    )
+    me = as_caller(Caller(Level.SELF, subject=world.insider.personal_id))
+    response = await me.post(
+        "{ myAccessLog(first: 2) { edges { node { level organization clientId purposes"
+        " fields byYou } } } }"
+    )
+    assert officer_id not in response.text
+    readings = [edge["node"] for edge in response.json()["data"]["myAccessLog"]["edges"]]
+    assert readings[0]["byYou"] is True
+    assert readings[1] == {
+        "level": "province",
+        "organization": world.province,
+        "clientId": "hn-portal",
+        "purposes": ["recruitment"],
+        "fields": ["Person.birthDate"],
+        "byYou": False,
+    }
+    # the audit keeps the full record, reader's subject included, for central auditors
+    central = as_caller(Caller(Level.CENTRAL, organization="000.00.00.G09"))
+    audit = await central.data(
+        "query($person: ID) { auditLog(person: $person, first: 2) { edges { node { subject } } } }",
+        {"person": person["id"]},
+    )
+    assert officer_id in {edge["node"]["subject"] for edge in audit["auditLog"]["edges"]}
+
+
+async def test_a_subject_field_is_not_in_what_a_person_may_ask_of_their_log(
+    as_caller: Callable[[Caller | None], Any], world: Any
+) -> None:
+    me = as_caller(Caller(Level.SELF, subject=world.insider.personal_id))
+    body = (await me.post("{ myAccessLog(first: 1) { edges { node { subject } } } }")).json()
+    assert "data" not in body or body["data"] is None
+    assert "subject" in body["errors"][0]["message"]
+
+
 async def test_only_the_central_level_reads_the_audit_log(
     as_caller: Callable[[Caller | None], Any], world: Any
 ) -> None:

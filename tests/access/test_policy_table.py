@@ -51,8 +51,22 @@ def selection(type_name: str, depth: int = 0) -> str:
 PERSON_QUERY = f"query($id: ID!) {{ person(id: $id) {{ {selection('Person')} }} }}"
 
 
-async def places(engine: AsyncEngine) -> dict[str, Any]:
-    """An organisation with staff of its own and below it, and people at every relation."""
+LEVEL_ORGANIZATIONS = {
+    Level.CENTRAL: "o.code = '000.00.00.G09'",  # MOHA: central names it or the Government
+    Level.MINISTRY: "o.level = 'ministry'",
+    Level.PROVINCE: "o.level = 'province'",
+    Level.COMMUNE: "o.level = 'commune'",
+    Level.UNIT: "o.level = 'unit'",
+    Level.SELF: "o.level = 'province'",
+    Level.PARTNER: "o.level = 'province'",
+    Level.PUBLIC: "o.level = 'province'",
+}
+"""Where a caller of each level stands: an organisation its token may name (containment)."""
+
+
+async def places(engine: AsyncEngine, level: Level) -> dict[str, Any]:
+    """An organisation of the caller's level with staff of its own and below it, and people
+    at every relation."""
     async with engine.connect() as conn:
         row = (
             await conn.execute(
@@ -63,21 +77,36 @@ async def places(engine: AsyncEngine) -> dict[str, Any]:
                     "   WHERE d.path LIKE o.path || '_%' LIMIT 1) AS below,"
                     " (SELECT p.id FROM person p JOIN organization d ON d.id = p.organization_id"
                     "   WHERE d.path NOT LIKE o.path || '%' LIMIT 1) AS outside"
-                    " FROM organization o WHERE o.level = 'province' ORDER BY o.code"
+                    " FROM organization o WHERE o.status = 'active'"
+                    f" AND {LEVEL_ORGANIZATIONS[level]}"
+                    " ORDER BY o.code"
                 )
             )
         ).all()
-        org = next(r for r in row if r.same and r.below and r.outside)
-        personal_id = (
-            await conn.execute(
-                text("SELECT personal_id FROM person WHERE id = :id"), {"id": org.same}
+        found = {
+            relation: next(r for r in row if getattr(r, column))
+            for relation, column in (
+                (Relation.SAME_UNIT, "same"),
+                (Relation.SUBTREE, "below"),
+                (Relation.OUTSIDE, "outside"),
             )
-        ).scalar_one()
+            if any(getattr(r, column) for r in row)
+        }
+        personal_id = (
+            (
+                await conn.execute(
+                    text("SELECT personal_id FROM person WHERE id = :id"),
+                    {"id": found[Relation.SAME_UNIT].same},
+                )
+            ).scalar_one()
+            if Relation.SAME_UNIT in found
+            else None
+        )
     return {
-        "org": org.code,
-        "same": org.same,
-        "below": org.below,
-        "outside": org.outside,
+        "org": {relation: r.code for relation, r in found.items()},
+        "same": found[Relation.SAME_UNIT].same if Relation.SAME_UNIT in found else None,
+        "below": found[Relation.SUBTREE].below,
+        "outside": found[Relation.OUTSIDE].outside,
         "self_personal_id": personal_id,
     }
 
@@ -91,6 +120,9 @@ CASES = [
         (level, relation)
         for level in (Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT)
         for relation in (Relation.SAME_UNIT, Relation.SUBTREE, Relation.OUTSIDE)
+        # a central token names MOHA or the Government, and neither employs anyone directly
+        # in the seeded tree: central's same_unit grant is the same as its subtree's
+        if (level, relation) != (Level.CENTRAL, Relation.SAME_UNIT)
     ],
 ]
 
@@ -99,7 +131,7 @@ CASES = [
 async def test_each_field_is_visible_exactly_when_the_policy_grants_it(
     as_caller: Callable[[Caller | None], Any], engine: AsyncEngine, level: Level, relation: Relation
 ) -> None:
-    where = await places(engine)
+    where = await places(engine, level)
     person = {
         Relation.SAME_UNIT: where["same"],
         Relation.SELF: where["same"],
@@ -108,7 +140,9 @@ async def test_each_field_is_visible_exactly_when_the_policy_grants_it(
     }[relation]
     caller = Caller(
         level,
-        organization=None if level in (Level.PUBLIC, Level.SELF) else where["org"],
+        organization=None
+        if level in (Level.PUBLIC, Level.SELF)
+        else where["org"].get(relation, where["org"][Relation.OUTSIDE]),
         subject=where["self_personal_id"] if level is Level.SELF else None,
         purposes=frozenset({"statistics"}) if level is Level.PARTNER else frozenset(),
     )
@@ -144,3 +178,58 @@ async def test_each_field_is_visible_exactly_when_the_policy_grants_it(
                 checked += 1
         checked += 1
     assert checked >= len(GRAPHQL.type_map["Person"].fields)  # type: ignore[attr-defined]
+
+
+# Arguments that let every root field run without changing anything: where a field is
+# allowed it answers (or refuses the argument with BAD_USER_INPUT), never FORBIDDEN.
+ROOT_ARGUMENTS = {
+    "node": '(id: "djE6T3JnYW5pemF0aW9uOjE")',
+    "person": '(id: "djE6UGVyc29uOjE")',
+    "organization": '(code: "000.00.00.G09")',
+    "statistics": "(groupBy: [CATEGORY])",
+    "staffing": "(year: 2026)",
+    "grantConsent": (
+        '(organizationCode: "no.such.code", purpose: "x", validUntil: "2030-01-01T00:00:00Z")'
+    ),
+    "revokeConsent": '(id: "0")',
+    "setStaffingQuota": (
+        '(orgCode: "no.such.code", year: 2026, civilServants: 0, publicEmployees: 0,'
+        " contractStaff: 0)"
+    ),
+}
+
+
+def root_operation(root: str, name: str) -> str:
+    field = GRAPHQL.type_map[root].fields[name]  # type: ignore[attr-defined]
+    leaf = is_leaf_type(get_named_type(field.type))
+    selection = "" if leaf else " { __typename }"
+    return f"{root.lower()} {{ {name}{ROOT_ARGUMENTS.get(name, '')}{selection} }}"
+
+
+@pytest.mark.parametrize("root", ["Query", "Mutation"])
+@pytest.mark.parametrize("level", list(Level), ids=lambda v: str(v.value))
+async def test_each_root_field_is_callable_exactly_by_the_levels_its_operation_lists(
+    as_caller: Callable[[Caller | None], Any], engine: AsyncEngine, level: Level, root: str
+) -> None:
+    where = await places(engine, level)
+    caller = Caller(
+        level,
+        organization=None
+        if level in (Level.PUBLIC, Level.SELF)
+        else where["org"][Relation.OUTSIDE],
+        subject=where["self_personal_id"] if level is Level.SELF else None,
+    )
+    client = as_caller(None if level is Level.PUBLIC else caller)
+    view = CallerView(POLICY, caller)
+    refused = []
+    for name in GRAPHQL.type_map[root].fields:  # type: ignore[attr-defined]
+        body = (await client.post(root_operation(root, name))).json()
+        codes = {e["extensions"]["code"] for e in body.get("errors", [])}
+        assert codes <= {"FORBIDDEN", "BAD_USER_INPUT"}, body
+        forbidden = [
+            e["path"] for e in body.get("errors", []) if e["extensions"].get("rule") == "operations"
+        ]
+        assert (forbidden == [[name]]) is not view.may_call(root, name), (level, name, body)
+        if forbidden:
+            refused.append(name)
+    assert refused or (level, root) in {(Level.CENTRAL, "Mutation"), (Level.SELF, "Mutation")}

@@ -35,6 +35,10 @@ ISSUER = "https://cbccvc.test"
 AUDIENCE = f"{ISSUER}/graphql"
 TOKEN_ENDPOINT = f"{ISSUER}/oauth/token"
 TRUSTED_ISSUER = "https://idp.province.test"
+TRUSTED_PROVINCE = "000.00.00.H24"
+"""Hà Nội in the seeded tree: the one subtree the trusted issuer may name."""
+A_COMMUNE = "000.00.00070.H24"
+"""A commune of Hà Nội in the seeded tree."""
 """A province's identity provider, trusted by the test app for the province levels and below."""
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import pytest_asyncio
-from auth_helpers import ISSUER, TRUSTED_ISSUER, JwksServer, auth_app
+from auth_helpers import ISSUER, TRUSTED_ISSUER, TRUSTED_PROVINCE, JwksServer, auth_app
 from joserfc import jwk
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -63,6 +63,7 @@ def auth_settings(auth_store_url: URL, trusted_jwks: tuple[JwksServer, jwk.ECKey
                 issuer=TRUSTED_ISSUER,
                 jwks_url=trusted_jwks[0].url,
                 levels=frozenset({"province", "commune", "unit"}),
+                organizations=frozenset({TRUSTED_PROVINCE}),
             ),
         ),
     )

@@ -36,6 +36,7 @@ class World:
         self.authenticator = Authenticator(
             own=IssuerPolicy(ISSUER, AUDIENCE, frozenset({"ES256", "Ed25519"})),
             local_keys=self.keys,
+            organisations=None,  # signatures and claims only: containment is tested apart
             leeway=30,
             clock=lambda: self.now,
         )

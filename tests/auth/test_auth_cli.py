@@ -51,7 +51,7 @@ async def test_clients_add_prints_an_id_and_a_secret_that_get_a_token(
 ) -> None:
     status, out, err = await cbccvc(
         auth_settings, capsys, "clients", "add", "--name", "Cổng tỉnh", "--level", "province",
-        "--org", "000.00.00.G09", "--purpose", "statistics",
+        "--org", "000.00.00.H24", "--purpose", "statistics",
     )  # fmt: skip
     assert status == 0, err
     assert "shown this once" in err
@@ -104,7 +104,48 @@ async def test_clients_add_refuses_an_organisation_the_store_does_not_have(
         "--org", "999.99.99.Z99",
     )  # fmt: skip
     assert status == 1
-    assert "no organisation with code '999.99.99.Z99'" in err
+    assert "the organisation 999.99.99.Z99 is not in the national tree" in err
+
+
+@pytest.mark.parametrize(
+    ("level", "org", "reason"),
+    [
+        ("unit", "000.00.00.A00", "a unit-level token must name a unit organisation"),
+        ("central", "000.00.00.H24", "a central-level token names MOHA"),
+        ("province", "000.00.00.G12", "must name a province organisation"),
+        ("province", "000.00.00.H29", "was merged into 000.00.00.H44"),
+    ],
+)
+async def test_clients_add_refuses_a_level_that_does_not_fit_its_organisation(
+    auth_settings: Settings, capsys: pytest.CaptureFixture[str], level: str, org: str, reason: str
+) -> None:
+    status, out, err = await cbccvc(
+        auth_settings, capsys, "clients", "add", "--name", "x", "--level", level, "--org", org
+    )
+    assert status == 1
+    assert "client_id" not in out
+    assert reason in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        (["--level", "unit", "--org", "000.00.00.A00"], "must name a unit organisation"),
+        (["--level", "province", "--org", "000.00.00.H99"], "is not in the national tree"),
+        (
+            ["--level", "self", "--subject", "001085012345", "--org", "000.00.00.H24"],
+            "never an organisation",
+        ),
+        (["--level", "self", "--subject", "nguyen"], "12-digit personal ID"),
+    ],
+)
+async def test_token_refuses_what_the_gateway_would_refuse(
+    auth_settings: Settings, capsys: pytest.CaptureFixture[str], arguments: list[str], reason: str
+) -> None:
+    status, out, err = await cbccvc(auth_settings, capsys, "token", *arguments)
+    assert status == 1
+    assert out == ""
+    assert reason in err
 
 
 async def test_clients_list_shows_each_client_and_whether_it_is_revoked(
@@ -112,14 +153,14 @@ async def test_clients_list_shows_each_client_and_whether_it_is_revoked(
 ) -> None:
     _, out, _ = await cbccvc(
         auth_settings, capsys, "clients", "add", "--name", "Listed", "--level", "unit",
-        "--org", "000.00.00.G09",
+        "--org", "000.00.01.H24",
     )  # fmt: skip
     client_id = field(out, "client_id")
     await cbccvc(auth_settings, capsys, "clients", "revoke", client_id)
     status, out, _ = await cbccvc(auth_settings, capsys, "clients", "list")
     assert status == 0
     row = next(line.split("\t") for line in out.splitlines() if line.startswith(client_id))
-    assert row[1:6] == ["Listed", "client_secret_basic", "unit", "000.00.00.G09", "-"]
+    assert row[1:6] == ["Listed", "client_secret_basic", "unit", "000.00.01.H24", "-"]
     assert row[7] != "-"  # revoked at
 
 

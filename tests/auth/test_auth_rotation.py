@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from auth_helpers import key_record, token_header, whoami
+from auth_helpers import A_COMMUNE, key_record, token_header, whoami
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +23,7 @@ from keymaterial.sealing import decode_kek, new_kek, unseal
 from policies.types import Level
 from store.models_auth import SigningKey
 
-GRANT = Grant(Level.COMMUNE, "000.00.00.H29", "svc", "svc")
+GRANT = Grant(Level.COMMUNE, A_COMMUNE, "svc", "svc")
 
 
 async def until(condition: Callable[[], bool], within: float = 10.0) -> None:

@@ -37,11 +37,26 @@ def test_a_trusted_issuer_is_read_with_its_audience_and_levels() -> None:
                 "jwks_url": "https://idp.hanoi.test/jwks",
                 "audience": "cbccvc",
                 "levels": ["province", "commune"],
+                "organizations": ["000.00.00.H24"],
             }
         )
     ).trusted_issuers
     assert (issuer.audience, issuer.levels) == ("cbccvc", frozenset({"province", "commune"}))
+    assert issuer.organizations == frozenset({"000.00.00.H24"})
     assert issuer.algorithms == ("ES256", "Ed25519")
+
+
+@pytest.mark.parametrize("missing", ["levels", "organizations"])
+def test_a_trusted_issuer_must_say_which_levels_and_subtrees_it_speaks_for(missing: str) -> None:
+    issuer = {
+        "issuer": "https://idp.hanoi.test",
+        "jwks_url": "https://idp.hanoi.test/jwks",
+        "levels": ["province"],
+        "organizations": ["000.00.00.H24"],
+    }
+    del issuer[missing]
+    with pytest.raises(SettingsError, match=rf"CBCCVC_TRUSTED_ISSUERS\[0\]\.{missing}"):
+        settings(CBCCVC_TRUSTED_ISSUERS=issuers(issuer))
 
 
 def test_a_jwks_address_over_plain_http_is_refused() -> None:

@@ -11,7 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_helpers import AUDIENCE, TRUSTED_ISSUER, JwksServer, StaticKeys, key_record, whoami
+from auth_helpers import (
+    A_COMMUNE,
+    AUDIENCE,
+    TRUSTED_ISSUER,
+    TRUSTED_PROVINCE,
+    JwksServer,
+    StaticKeys,
+    key_record,
+    whoami,
+)
 from joserfc import jwk, jwt
 
 from gateway.auth import AuthenticationError, Authenticator
@@ -21,20 +30,27 @@ from gateway.auth.verify import IssuerPolicy
 
 
 def external_token(
-    key: jwk.Key, kid: str, *, level: str = "province", issuer: str = TRUSTED_ISSUER
+    key: jwk.Key,
+    kid: str,
+    *,
+    level: str = "province",
+    issuer: str = TRUSTED_ISSUER,
+    org: str | None = TRUSTED_PROVINCE,
+    subject: str = "portal-hanoi",
 ) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": issuer,
         "aud": AUDIENCE,
-        "sub": "portal-hanoi",
+        "sub": subject,
         "client_id": "portal-hanoi",
         "iat": now,
         "exp": now + 300,
         "jti": uuid.uuid4().hex,
         "cbccvc_level": level,
-        "cbccvc_org": "000.00.00.H29",
     }
+    if org is not None:
+        claims["cbccvc_org"] = org
     header = {"alg": "ES256", "kid": kid, "typ": "at+jwt"}
     return jwt.encode(header, claims, key, algorithms=["ES256"])
 
@@ -49,7 +65,7 @@ async def test_a_token_of_a_trusted_issuer_is_accepted_as_its_caller(
     assert (me["issuer"], me["level"], me["organization"]) == (
         TRUSTED_ISSUER,
         "province",
-        "000.00.00.H29",
+        TRUSTED_PROVINCE,
     )
 
 
@@ -83,6 +99,7 @@ def authenticator(remote: RemoteJwks) -> Authenticator:
     return Authenticator(
         own=own,
         local_keys=StaticKeys(KeyRing([record], {record.kid: pem})),
+        organisations=None,  # JWKS fetching only: containment is tested with the store
         trusted=[(policy, remote)],
     )
 
@@ -125,3 +142,49 @@ async def test_an_unreachable_issuer_is_a_clear_refusal(issuer_key: jwk.ECKey) -
         auth = authenticator(RemoteJwks(url, client, ttl=600))
         with pytest.raises(AuthenticationError, match="cannot be fetched"):
             await auth.authenticate(f"Bearer {external_token(issuer_key, 'k1')}")
+
+
+async def refusal_of(http: httpx.AsyncClient, token: str) -> str:
+    response = await whoami(http, token)
+    assert response.status_code == 401, response.text
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token"'), challenge
+    return challenge
+
+
+@pytest.mark.parametrize(
+    ("level", "org", "reason"),
+    [
+        # the national root, a ministry and another province: outside its subtree or levels
+        ("central", "000.00.00.A00", "may not grant the central level"),
+        ("province", "000.00.00.H13", "outside the organisations the issuer is trusted for"),
+        ("unit", "000.00.01.H13", "outside the organisations the issuer is trusted for"),
+        ("ministry", "000.00.00.G12", "may not grant the ministry level"),
+        # inside its subtree, but a level that does not fit the organisation
+        ("unit", TRUSTED_PROVINCE, "a unit-level token must name a unit organisation"),
+        ("province", A_COMMUNE, "a province-level token must name a province organisation"),
+        # organisations that do not exist, or no longer do
+        ("province", "000.00.00.H99", "000.00.00.H99 is not in the national tree"),
+        ("province", "000.00.00.H29", "was merged into 000.00.00.H44"),
+    ],
+)
+async def test_a_province_issuer_cannot_name_anything_outside_its_subtrees(
+    http: httpx.AsyncClient,
+    trusted_jwks: tuple[JwksServer, jwk.ECKey],
+    level: str,
+    org: str,
+    reason: str,
+) -> None:
+    _, key = trusted_jwks
+    challenge = await refusal_of(http, external_token(key, "province-1", level=level, org=org))
+    assert reason in challenge
+
+
+async def test_inside_its_subtree_a_province_issuer_names_communes_and_units(
+    http: httpx.AsyncClient, trusted_jwks: tuple[JwksServer, jwk.ECKey]
+) -> None:
+    _, key = trusted_jwks
+    for level, org in (("commune", A_COMMUNE), ("unit", "000.00.01.H24")):
+        response = await whoami(http, external_token(key, "province-1", level=level, org=org))
+        assert response.status_code == 200, response.text
+        assert response.json()["organization"] == org

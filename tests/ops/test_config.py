@@ -33,6 +33,7 @@ otel_endpoint = "http://collector:4318"
 issuer = "https://id.hanoi.example"
 jwks_url = "https://id.hanoi.example/jwks.json"
 levels = ["province", "commune"]
+organizations = ["000.00.00.H24"]
 """
 
 

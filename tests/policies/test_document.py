@@ -6,13 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app import schema_fields
+from gateway.app import schema_fields, schema_links
 from policies.document import PolicyError, load_policy, policy_gaps
 from policies.types import FieldClass, Level, Relation
 from schema import schema
 
 SCHEMA = schema_fields(schema)
-GRANTS = "grants:\n  central: {outside: sensitive}\n"
+GRANTS = """grants:
+  public: {outside: public}
+  partner: {outside: public}
+  self: {self: sensitive, outside: public}
+  central: {same_unit: sensitive, subtree: sensitive, outside: sensitive}
+  ministry: {same_unit: sensitive, subtree: sensitive, outside: public}
+  province: {same_unit: sensitive, subtree: sensitive, outside: public}
+  commune: {same_unit: sensitive, subtree: sensitive, outside: public}
+  unit: {same_unit: sensitive, subtree: sensitive, outside: public}
+"""
 
 
 def write(tmp_path: Path, classes: str, grants: str = GRANTS) -> Path:
@@ -36,16 +45,47 @@ def test_the_shipped_policy_classes_every_field_of_the_schema() -> None:
         ("classes:\n  Person: {id: secret}\n", GRANTS, "unknown class 'secret'"),
         (
             "classes:\n  Person: {id: public}\n",
-            "grants:\n  district: {outside: public}\n",
+            GRANTS + "  district: {outside: public}\n",
             "unknown level 'district'",
         ),
         (
             "classes:\n  Person: {id: public}\n",
-            "grants:\n  central: {cousins: public}\n",
+            GRANTS.replace("unit: {same_unit", "unit: {cousins: public, same_unit"),
             "unknown relation 'cousins'",
         ),
         ("classes:\n  PageInfo: {endCursor: personal}\n", GRANTS, "must be public"),
         ("classes:\n  Person: {id: public}\nrules: {}\n", GRANTS, "unknown section 'rules'"),
+        (
+            "classes:\n  Person: {id: public}\n",
+            GRANTS.replace("  partner: {outside: public}\n", ""),
+            r"grants.partner: no grant for outside",
+        ),
+        (
+            "classes:\n  Person: {id: public}\n",
+            GRANTS.replace("commune: {same_unit: sensitive, ", "commune: {"),
+            r"grants.commune: no grant for same_unit",
+        ),
+        (
+            "classes:\n  Person: {id: public}\n"
+            "operations:\n  Query: {persons: {levels: [mayor]}}\n",
+            GRANTS,
+            "unknown level 'mayor'",
+        ),
+        (
+            "classes:\n  Person: {id: public}\noperations:\n  Query: {people: {levels: all}}\n",
+            GRANTS,
+            "Query has no such field",
+        ),
+        (
+            "classes:\n  Person: {id: public}\nreveals:\n  Person.grade.scale: Salary.nothing\n",
+            GRANTS,
+            "neither a class nor a classed field",
+        ),
+        (
+            "classes:\n  Person: {id: public}\nreveals:\n  Grade.scale: sensitive\n",
+            GRANTS,
+            "starts at a type masked row by row",
+        ),
     ],
 )
 def test_start_up_fails_on_anything_unknown_naming_it(
@@ -60,3 +100,29 @@ def test_a_field_missing_from_the_policy_is_reported_as_a_gap(tmp_path: Path) ->
     gaps = policy_gaps(policy, SCHEMA)
     assert "Person.birthDate" in gaps
     assert "Person.id" not in gaps
+
+
+def test_a_root_field_without_an_operations_entry_is_a_gap(tmp_path: Path) -> None:
+    classes = "classes:\n  Query: {persons: public, me: public}\n"
+    operations = "operations:\n  Query: {me: {levels: all}}\n"
+    policy = load_policy(SCHEMA, write(tmp_path, classes + operations))
+    gaps = policy_gaps(policy, SCHEMA)
+    assert "Query.persons" in gaps
+    assert "Query.me" not in gaps
+
+
+def shipped_without(tmp_path: Path, name: str) -> Path:
+    for path in Path("policies").glob("*.yaml"):
+        if path.name != name:
+            (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_code_list_reached_like_a_higher_class_path_stops_the_start(tmp_path: Path) -> None:
+    # without derived.yaml, grade { scale } would give away the person's (sensitive) salary
+    # scale through the public code list: the start must refuse, naming the path
+    links = schema_links(schema)
+    with pytest.raises(PolicyError, match=r"Person\.grade\.scale reaches SalaryScale"):
+        load_policy(SCHEMA, shipped_without(tmp_path, "derived.yaml"), links=links)
+    shipped = load_policy(SCHEMA, links=links)
+    assert shipped.reveals[("Person", "grade", "scale")].field == ("Salary", "scale")

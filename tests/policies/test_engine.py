@@ -67,3 +67,56 @@ def test_filters_need_the_right_to_see_their_field() -> None:
     assert not province.may_filter("PersonFilter.grades", Relation.OUTSIDE)
     assert province.may_filter("PersonFilter.grades", Relation.SUBTREE)
     assert not province.may_filter("PersonFilter.unknown", Relation.SUBTREE)
+
+
+def test_a_grades_scale_is_masked_wherever_the_salary_is() -> None:
+    # the grade fixes the salary scale: grade { scale } gives the salary scale away
+    statistics_partner = view(Level.PARTNER, "statistics")
+    assert statistics_partner.allows("Person", "grade", Relation.OUTSIDE)
+    assert not statistics_partner.allows("Salary", "scale", Relation.OUTSIDE)
+    assert "scale" in statistics_partner.masked_paths(Relation.OUTSIDE)[("Person", "grade")]
+    province = view(Level.PROVINCE)
+    assert province.masked_paths(Relation.SUBTREE) == {}
+    # consent widens to personal, and a grade's scale reveals sensitive data: still masked
+    assert "scale" in province.masked_paths(Relation.OUTSIDE, consent=True)[("Person", "grade")]
+
+
+def test_a_posts_allowance_is_masked_wherever_pay_is() -> None:
+    public = view(Level.PUBLIC)
+    assert public.allows("Person", "position", Relation.OUTSIDE)
+    assert public.masked_paths(Relation.OUTSIDE)[("Person", "position")] == {"allowanceCoefficient"}
+
+
+def test_grouping_or_filtering_by_grade_needs_the_salary_too() -> None:
+    statistics_partner = view(Level.PARTNER, "statistics")
+    assert statistics_partner.allows("Person", "grade", Relation.OUTSIDE)
+    assert not statistics_partner.may_reveal("Person", "grade", Relation.OUTSIDE)
+    assert not statistics_partner.may_filter("PersonFilter.grades", Relation.OUTSIDE)
+    assert statistics_partner.may_reveal("Person", "category", Relation.OUTSIDE)
+    assert view(Level.UNIT).may_reveal("Person", "grade", Relation.SAME_UNIT)
+
+
+@pytest.mark.parametrize(
+    ("level", "root", "field", "allowed"),
+    [
+        (Level.CENTRAL, "Query", "auditLog", True),
+        (Level.PROVINCE, "Query", "auditLog", False),
+        (Level.SELF, "Query", "auditLog", False),
+        (Level.SELF, "Query", "myAccessLog", True),
+        (Level.CENTRAL, "Query", "myAccessLog", False),
+        (Level.PUBLIC, "Query", "sources", False),
+        (Level.PARTNER, "Query", "sources", True),
+        (Level.PUBLIC, "Query", "persons", True),
+        (Level.UNIT, "Mutation", "setStaffingQuota", False),
+        (Level.CENTRAL, "Mutation", "setStaffingQuota", True),
+        (Level.SELF, "Mutation", "grantConsent", True),
+        (Level.COMMUNE, "Query", "syncRuns", False),
+        (Level.CENTRAL, "Query", "noSuchField", False),
+    ],
+)
+def test_root_fields_follow_the_operations_section(
+    level: Level, root: str, field: str, allowed: bool
+) -> None:
+    caller = view(level)
+    assert caller.may_call(root, field) is allowed
+    assert (field in caller.operations[root]) is allowed

@@ -10,7 +10,7 @@ from graphql import print_type
 
 from schema import schema
 
-PLAIN = ("AccessRecord", "SyncRun", "SyncReject", "SyncConflict")
+PLAIN = ("AccessRecord", "Reading", "SyncRun", "SyncReject", "SyncConflict")
 COUNTED = ("Person", "Organization")
 
 
