@@ -186,6 +186,7 @@ ROOT_ARGUMENTS = {
     "node": '(id: "djE6T3JnYW5pemF0aW9uOjE")',
     "person": '(id: "djE6UGVyc29uOjE")',
     "organization": '(code: "000.00.00.G09")',
+    "agencyScorecard": '(code: "000.00.00.G09")',
     "statistics": "(groupBy: [CATEGORY])",
     "staffing": "(year: 2026)",
     "grantConsent": (

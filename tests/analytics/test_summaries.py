@@ -141,7 +141,8 @@ async def test_triggers_follow_inserts_updates_deletes_and_truncate(
             text(
                 "INSERT INTO person SELECT (jsonb_populate_record(NULL::person, to_jsonb(p)"
                 " || jsonb_build_object('id', p.id + 1000000, 'personal_id',"
-                " lpad((p.id + 100000000000)::text, 12, '0'), 'category', 'cadre'))).*"
+                " lpad((p.id + 100000000000)::text, 12, '0'), 'category', 'cadre',"
+                " 'source_record_id', p.source_record_id || '-copy'))).*"
                 " FROM person p WHERE p.id % 5 = 1"
                 " UNION ALL SELECT * FROM person WHERE id % 5 = 0"
                 " ON CONFLICT (id) DO UPDATE SET gender = CASE WHEN person.gender = 'male'"

@@ -35,7 +35,8 @@ async def provinces(seeded_store_url: URL) -> AsyncIterator[tuple[str, str]]:
         codes = [
             row["code"]
             for row in await conn.fetch(
-                "SELECT code FROM organization WHERE level = 'province' ORDER BY code LIMIT 2"
+                "SELECT code FROM organization WHERE level = 'province' AND status = 'active'"
+                " ORDER BY code LIMIT 2"
             )
         ]
         own, other = (f"VN:GOV:{code}:REJECTTEST" for code in codes)
