@@ -27,7 +27,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.schema import Schema
 
-from resolvers.compiled.planner import ROOT_FIELDS, EmptyPageWithCursor, Planner
+from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor, Planner
 from resolvers.compiled.selection import Collected, NotCompilable, collect
 from resolvers.context import Context
 from schema.compiled_catalogue import catalogue_of
@@ -83,8 +83,7 @@ class CompiledReads:
             root = collect(self._schema, query_type, [operation.selection_set], fragments)
         except NotCompilable:
             return await execute_rest(document)
-        answers: dict[str, Any] = {}
-        errors: list[GraphQLError] = []
+        answers: dict[str, Answer] = {}
         rest: list[FieldNode] = []
         for key, collected in root.items():
             answer = await self._answer(
@@ -93,15 +92,29 @@ class CompiledReads:
             if answer is None:
                 rest.extend(collected.nodes)
             else:
-                answers[key], found = answer
-                errors.extend(found)
+                answers[key] = answer
+        compiled_errors = [e for answer in answers.values() for e in answer.errors]
         if not rest:
-            return ExecutionResult(answers, errors or None)
+            return self._sent(context, answers, {}, root, compiled_errors)
         resolved = await execute_rest(_only(document, operation, rest))
-        errors.extend(resolved.errors or ())
-        if resolved.data is None:  # a non-null root field failed: no data at all
-            return ExecutionResult(None, errors or None)
-        data = {k: answers[k] if k in answers else resolved.data.get(k) for k in root}
+        if resolved.data is None:  # a non-null root field failed: no data at all, no audit
+            return ExecutionResult(None, compiled_errors + list(resolved.errors or ()))
+        return self._sent(
+            context, answers, resolved.data, root, compiled_errors + list(resolved.errors or ())
+        )
+
+    @staticmethod
+    def _sent(
+        context: Context,
+        answers: dict[str, Answer],
+        resolved: dict[str, Any],
+        root: dict[str, Collected],
+        errors: list[GraphQLError],
+    ) -> ExecutionResult:
+        """The merged data in the operation's order; the compiled people noted for the audit."""
+        for answer in answers.values():
+            answer.note_people(context)
+        data = {k: answers[k].value if k in answers else resolved.get(k) for k in root}
         return ExecutionResult(data, errors or None)
 
     async def _answer(
@@ -113,7 +126,7 @@ class CompiledReads:
         collected: Collected,
         variables: Any,
         fragments: dict[str, FragmentDefinitionNode],
-    ) -> tuple[Any, list[GraphQLError]] | None:
+    ) -> Answer | None:
         name = collected.field_name
         if name not in ROOT_FIELDS:
             return None
@@ -132,10 +145,15 @@ class CompiledReads:
         except GraphQLError:  # the resolvers' own refusal: they word it on the resolver path
             outcome = "refused"
         except Exception as exc:  # a fault of the compiled path must not cost the answer
-            log.error("compiled read of %s failed (%s); resolved instead", name, type(exc).__name__)
+            log.error(
+                "compiled read of %s failed (%s); resolved instead",
+                name,
+                type(exc).__name__,
+                exc_info=exc,
+            )
             outcome = "failed"
         else:
             metrics.COMPILED_ROOT_FIELDS.labels(name, "compiled").inc()
-            return answer.value, answer.errors
+            return answer
         metrics.COMPILED_ROOT_FIELDS.labels(name, outcome).inc()
         return None

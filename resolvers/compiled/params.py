@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+_PLACEHOLDER = re.compile(r"\$(\d+)::")
 
 
 class Params:
@@ -16,9 +19,21 @@ class Params:
         number = self._numbers.setdefault(name, len(self._numbers) + 1)
         return f"${number}::{sql_type}"
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._numbers)
+    def finish(self, sql: str) -> tuple[str, tuple[str, ...]]:
+        """The statement renumbered to the placeholders it really uses, and their names.
+
+        Builders ask for a placeholder before they know whether its expression is kept (a
+        page-info field that was not selected); PostgreSQL refuses parameters it never sees.
+        """
+        by_number = {number: name for name, number in self._numbers.items()}
+        used: dict[int, int] = {}
+
+        def renumber(match: re.Match[str]) -> str:
+            new = used.setdefault(int(match.group(1)), len(used) + 1)
+            return f"${new}::"
+
+        text = _PLACEHOLDER.sub(renumber, sql)
+        return text, tuple(by_number[old] for old in used)
 
 
 def arguments(names: tuple[str, ...], values: Mapping[str, Any]) -> tuple[Any, ...]:

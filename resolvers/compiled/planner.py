@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import FragmentDefinitionNode, GraphQLSchema
+from graphql import FragmentDefinitionNode, GraphQLError, GraphQLSchema
 
 from resolvers import global_id
 from resolvers import people as people_resolvers
@@ -27,7 +27,7 @@ from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
 from resolvers.compiled.results import Finished, Shape, finish
 from resolvers.compiled.selection import Collected, NotCompilable
-from resolvers.compiled.statements import Compiler
+from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler
 from resolvers.context import Context
 from resolvers.pagination import Direction
 from store.queries.people import PeopleFilter
@@ -35,12 +35,11 @@ from store.queries.people import PeopleFilter
 ROOT_FIELDS = frozenset({"persons", "person", "node", "organization"})
 """The root fields the planner compiles; every other one resolves as today."""
 
-PAGE_SIZE_KEY = "__n"
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class EmptyPageWithCursor(Exception):
-    """An empty page after a cursor: the resolver path decides whether the cursor was ours."""
+    """An empty page after a cursor that names no row: the resolver path words the error."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,15 @@ class Plan:
 @dataclass(frozen=True)
 class Answer:
     value: Any
-    errors: list[Any]
+    errors: list[GraphQLError]
+    people: list[tuple[int, int]]
+    """(person id, mask key) of every person row in `value`: noted for the audit when the
+    value is sent (`note_people`), which it is not when another root field nulls the data."""
+
+    def note_people(self, context: Context) -> None:
+        for person_id, key in self.people:
+            relation, consent = relation_of(key)
+            context.access.note_person(person_id, relation, consent)
 
 
 def _like_prefix(prefix: str) -> str:
@@ -188,17 +195,16 @@ class Planner:
                 sql, shape = compiler(params).person_connection(
                     selections, where, backward=backward, after=after, before=before
                 )
-                return Plan(sql, params.names, shape)
+                return Plan(*params.finish(sql), shape)
 
             plan = self._plan((*base_key, "persons", shape_key, backward, after, before),
                               build_connection)  # fmt: skip
             people_conditions(people, Params(), filter_values)
             values.update(filter_values)
             value = await self._run(context, plan, values)
-            if value[PAGE_SIZE_KEY] == 0 and (after or before):
+            if value.pop(UNKNOWN_CURSOR_KEY):
                 raise EmptyPageWithCursor()
-            del value[PAGE_SIZE_KEY]
-            return self._finish(context, value, plan.shape, response_key)
+            return self._finish(value, plan.shape, response_key)
 
         if name in ("person", "node"):
             if name == "person":
@@ -220,11 +226,11 @@ class Planner:
                     obj, shape = build.organization(selections, "o")
                     key_ref = params.ref("key", "bigint")
                     sql = f"SELECT ({obj})::text FROM organization o WHERE o.id = {key_ref}"
-                return Plan(sql, params.names, shape)
+                return Plan(*params.finish(sql), shape)
 
             plan = self._plan((*base_key, name, type_name), build_lookup)
             value = await self._run(context, plan, values)
-            return self._finish(context, value, plan.shape, response_key)
+            return self._finish(value, plan.shape, response_key)
 
         if name == "organization":
             values["code"] = args["code"]
@@ -233,15 +239,12 @@ class Planner:
                 params = Params()
                 obj, shape = compiler(params).organization(selections, "o")
                 code = params.ref("code", "text")
-                return Plan(
-                    f"SELECT ({obj})::text FROM organization o WHERE o.code = {code}",
-                    params.names,
-                    shape,
-                )
+                sql = f"SELECT ({obj})::text FROM organization o WHERE o.code = {code}"
+                return Plan(*params.finish(sql), shape)
 
             plan = self._plan((*base_key, name), build_organization)
             value = await self._run(context, plan, values)
-            return self._finish(context, value, plan.shape, response_key)
+            return self._finish(value, plan.shape, response_key)
         raise NotCompilable(name)
 
     @staticmethod
@@ -266,10 +269,7 @@ class Planner:
         return None if text is None else orjson.loads(text)
 
     @staticmethod
-    def _finish(context: Context, value: Any, shape: Shape, response_key: str) -> Answer:
+    def _finish(value: Any, shape: Shape, response_key: str) -> Answer:
         finished = Finished()
         finish(value, shape, [response_key], finished)
-        for person_id, key in finished.people:
-            relation, consent = relation_of(key)
-            context.access.note_person(person_id, relation, consent)
-        return Answer(value, finished.errors)
+        return Answer(value, finished.errors, finished.people)

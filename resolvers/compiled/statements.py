@@ -27,6 +27,8 @@ from resolvers.compiled.policy_sql import PolicySql
 from resolvers.compiled.results import MASK_KEY, PERSON_KEY, Guarded, Shape
 from resolvers.compiled.selection import Collected, NotCompilable, collect
 
+UNKNOWN_CURSOR_KEY = "__u"
+"""True when the page is empty and a cursor names no row: the resolver path words the error."""
 MAX_PAIRS = 50
 """json_build_object takes at most 100 arguments."""
 
@@ -273,7 +275,14 @@ class Compiler:
             None,
             {"edges": edges, "pageInfo": page_info, "totalCount": total_count},
         )
-        pairs.append(("__n", "(SELECT count(*) FROM shown)"))
+        cursors = [c for c, given in (("after_key", after), ("before_key", before)) if given]
+        unknown = " OR ".join(
+            f"NOT EXISTS (SELECT 1 FROM person WHERE id = {params.ref(c, 'bigint')})"
+            for c in cursors
+        )
+        # an empty page after a cursor we never issued is BAD_USER_INPUT on the resolver path
+        pairs.append((UNKNOWN_CURSOR_KEY, f"(SELECT count(*) = 0 FROM shown) AND ({unknown})"
+                      if cursors else "false"))  # fmt: skip
         sql = (
             f"WITH page AS ({page}), "
             f"shown AS (SELECT * FROM page ORDER BY name_sort {direction}, id {direction} "
