@@ -95,6 +95,8 @@ class Compiler:
     policy: PolicySql
     params: Params
     fragments: Mapping[str, FragmentDefinitionNode]
+    aliases: int = 0
+    """Table aliases handed out, so nested organisations never shadow each other."""
 
     def _collect(self, type_name: str, selections: list[SelectionSetNode]) -> dict[str, Collected]:
         return collect(
@@ -175,9 +177,53 @@ class Compiler:
         pairs += [(MASK_KEY, f"{row}.mk"), (PERSON_KEY, f"{row}.id")]
         return build_object(pairs), shape
 
+    def _alias(self) -> str:
+        self.aliases += 1
+        return f"x{self.aliases}"
+
     def organization(self, selections: list[SelectionSetNode], row: str) -> tuple[str, Shape]:
+        """An organisation object over the organization row `row`, with the tree around it:
+        parent and successor (null without one), children by code, ancestors root first, as
+        the resolvers order them."""
+
+        def related(column: str) -> Special:
+            def build(collected: Collected) -> tuple[str, Shape | None]:
+                other = self._alias()
+                inner, shape = self.organization(collected.sub_selections(), other)
+                return (
+                    f"(SELECT {inner} FROM organization {other} "
+                    f"WHERE {other}.id = {row}.{column})",
+                    shape,
+                )
+
+            return build
+
+        def listed(condition: str, order: str) -> Special:
+            def build(collected: Collected) -> tuple[str, Shape | None]:
+                other = self._alias()
+                inner, shape = self.organization(collected.sub_selections(), other)
+                shape.is_list = True
+                where, ordering = condition.format(x=other), order.format(x=other)
+                aggregate = (
+                    f"(SELECT json_agg({inner} ORDER BY {ordering}) "
+                    f"FROM organization {other} WHERE {where})"
+                )
+                return f"COALESCE({aggregate}, '[]'::json)", shape
+
+            return build
+
+        path_ids = f"string_to_array(trim(both '/' from {row}.path), '/')::bigint[]"
+        special: dict[str, Special] = {
+            "parent": related("parent_id"),
+            "successor": related("successor_id"),
+            "children": listed(f"{{x}}.parent_id = {row}.id", "{x}.code"),
+            "ancestors": listed(
+                f"{{x}}.id = ANY({path_ids}) AND {{x}}.id <> {row}.id",
+                f"array_position({path_ids}, {{x}}.id)",
+            ),
+        }
         key_sql = self.policy.organization_key_sql(self.params, row)
-        pairs, shape = self._object("Organization", selections, row, key_sql, {})
+        pairs, shape = self._object("Organization", selections, row, key_sql, special)
         if shape.guarded:
             pairs.append((MASK_KEY, key_sql))
         return build_object(pairs), shape

@@ -90,8 +90,20 @@ def wrapped(draw: st.DrawFn, type_name: str, body: list[str], fragments: list[st
 
 
 @st.composite
-def organization_selection(draw: st.DrawFn, fragments: list[str]) -> str:
+def organization_selection(draw: st.DrawFn, fragments: list[str], depth: int = 0) -> str:
+    """An organisation's fields, and sometimes the tree around it (the tree walk)."""
     body = draw(fields(ORGANIZATION_LEAVES, []))
+    if depth < 2:
+        for related in draw(
+            st.lists(
+                st.sampled_from(["parent", "children", "ancestors", "successor"]),
+                max_size=2,
+                unique=True,
+            )
+        ):
+            body.append(f"{related} {{ {draw(organization_selection(fragments, depth + 1))} }}")
+    if draw(st.integers(0, 9)) == 0:
+        body.append("persons(first: 2) { edges { node { fullName } } }")  # not compiled
     return draw(wrapped("Organization", body, fragments))
 
 
