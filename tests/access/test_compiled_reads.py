@@ -128,7 +128,8 @@ async def test_lookups_and_the_tree_walk_never_fall_back(
     assert organization["code"] == world.province
     assert [a["code"] for a in organization["ancestors"]][-1:] == [organization["parent"]["code"]]
     codes = [child["code"] for child in organization["children"]]
-    assert codes == sorted(codes) and codes
+    assert codes
+    assert codes == sorted(codes)
     for child in organization["children"]:
         assert all(g["parent"]["code"] == child["code"] for g in child["children"])
     assert data["node"]["__typename"] == "Organization"
