@@ -96,14 +96,17 @@ class PolicySql:
         )
         return (self.person_standing, self.organization_standing, self.consent, masks)
 
-    def person_key_sql(self, params: Params, person: str, organization: str) -> str:
-        """The mask key of a person row `person` employed by the organisation row `organization`."""
+    def person_key_sql(self, params: Params, person: str) -> str:
+        """The mask key of the person row `person`."""
         if self.person_standing is Standing.BY_PERSONAL_ID:
             own, other = mask_key(Relation.SELF, False), OUTSIDE
             subject = params.ref("subject", "text")
             relation = f"CASE WHEN {person}.personal_id = {subject} THEN {own} ELSE {other} END"
         elif self.person_standing is Standing.BY_SCOPE:
-            relation = self._scope_case(params, f"{person}.organization_id", organization)
+            # the organisation's path by a subquery, not a join: evaluated for the rows a LIMIT
+            # lets through, so the page still walks the directory index and stops early
+            path = f"(SELECT path FROM organization WHERE id = {person}.organization_id)"
+            relation = self._scope_case(params, f"{person}.organization_id", path)
         else:
             relation = str(OUTSIDE)
         if not self.consent:
@@ -116,23 +119,19 @@ class PolicySql:
         )
         return f"({relation} + CASE WHEN {consented} THEN 1 ELSE 0 END)"
 
-    def person_needs_organization(self) -> bool:
-        """Whether the person's key reads their organisation's row (its path)."""
-        return self.person_standing is Standing.BY_SCOPE
-
     def organization_key_sql(self, params: Params, organization: str) -> str:
         if self.organization_standing is Standing.BY_SCOPE:
-            return self._scope_case(params, f"{organization}.id", organization)
+            return self._scope_case(params, f"{organization}.id", f"{organization}.path")
         return str(OUTSIDE)
 
-    def _scope_case(self, params: Params, organization_id: str, organization: str) -> str:
+    def _scope_case(self, params: Params, organization_id: str, path: str) -> str:
         same = mask_key(Relation.SAME_UNIT, False)
         below = mask_key(Relation.SUBTREE, False)
         scope_id = params.ref("scope_id", "bigint")
         scope_path = params.ref("scope_path", "text")
         return (
             f"CASE WHEN {organization_id} = {scope_id} THEN {same} "
-            f"WHEN starts_with({organization}.path, {scope_path}) THEN {below} ELSE {OUTSIDE} END"
+            f"WHEN starts_with({path}, {scope_path}) THEN {below} ELSE {OUTSIDE} END"
         )
 
 

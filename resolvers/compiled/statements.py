@@ -191,8 +191,7 @@ class Compiler:
                 other = self._alias()
                 inner, shape = self.organization(collected.sub_selections(), other)
                 return (
-                    f"(SELECT {inner} FROM organization {other} "
-                    f"WHERE {other}.id = {row}.{column})",
+                    f"(SELECT {inner} FROM organization {other} WHERE {other}.id = {row}.{column})",
                     shape,
                 )
 
@@ -232,11 +231,8 @@ class Compiler:
         self, where: list[str], order: str | None = None, limit: str | None = None
     ) -> str:
         """person rows with their mask key `mk`, as a subquery text."""
-        join = ""
-        if self.policy.person_needs_organization():
-            join = " JOIN organization ko ON ko.id = p.organization_id"
-        key = self.policy.person_key_sql(self.params, "p", "ko")
-        text = f"SELECT p.*, {key} AS mk FROM person p{join} WHERE {' AND '.join(where) or 'true'}"
+        key = self.policy.person_key_sql(self.params, "p")
+        text = f"SELECT p.*, {key} AS mk FROM person p WHERE {' AND '.join(where) or 'true'}"
         if order is not None:
             text += f" ORDER BY {order}"
         if limit is not None:
