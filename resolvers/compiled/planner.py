@@ -172,6 +172,9 @@ class Planner:
                 last=args.get("last"),
                 before=args.get("before"),
             )
+            if getattr(request, "keep_last", None) is not None:
+                # Relay's first+last together (issue 14): its window is not compiled yet
+                raise NotCompilable("first and last together")
             backward = request.direction is Direction.BACKWARD
             after, before = request.after_key is not None, request.before_key is not None
             values.update(
