@@ -1,15 +1,15 @@
 """Differential: the compiled reads answer exactly what the resolver path answers.
 
 Hypothesis writes operations over the store-backed root fields (persons, person, node,
-organization) with aliases, named and inline fragments, nested organisations, both paging
-directions, every filter, real and broken cursors and ids, beside fields the planner does not
-compile and a root field it never covers; callers are drawn at every level, in and out of the
-scope of the people read, with and without purposes for which some of those people consented.
-Each operation goes to two gateways over the same store: the one under test (compiled reads on,
-the session's `app`) and the reference (CBCCVC_COMPILED_READS off). The status, the `data` (key
-order included) and the errors (path and code) must be equal. At the end the compiled path must
-have answered most of the root fields it covers, so the comparison is not of fallback with
-itself.
+organization) with aliases, named and inline fragments, nested organisations and the tree walk,
+both paging directions, every filter, real and broken cursors and ids, beside fields the planner
+does not compile and a root field it never covers; callers are drawn at every level, in and out
+of the scope of the people read, with and without purposes for which some of those people
+consented. Each operation goes to two gateways over the same store: the one under test
+(compiled reads on, the session's `app`) and the reference (CBCCVC_COMPILED_READS off). The
+status, the `data` (key order included) and the errors (path, code, message, locations) must be
+equal. At the end the compiled path must have answered most of the root fields it covers, so
+the comparison is not of fallback with itself.
 """
 
 from __future__ import annotations
@@ -385,9 +385,15 @@ async def pair(app: Starlette, reference: Starlette) -> AsyncIterator[Pair]:
         await client.aclose()
 
 
-def errors_of(body: dict[str, Any]) -> list[tuple[tuple[Any, ...], str | None]]:
+def errors_of(body: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Each error's path and code, and its message and locations as a client reads them."""
     return sorted(
-        (tuple(e.get("path") or ()), (e.get("extensions") or {}).get("code"))
+        (
+            tuple(e.get("path") or ()),
+            (e.get("extensions") or {}).get("code"),
+            e.get("message"),
+            tuple((loc["line"], loc["column"]) for loc in e.get("locations", ())),
+        )
         for e in body.get("errors", [])
     )
 
