@@ -68,7 +68,10 @@ def store_url() -> str:
 
 def build_gateway(url: str, engine: Any = None) -> Starlette:
     """The gateway with its default settings (the same issuer and audience in every process)."""
-    return create_app(Settings(database_url=url, pool_size=POOL_SIZE), url, engine=engine)
+    # CBCCVC_COMPILED_READS=false measures the resolver path, the reference of compiled reads
+    compiled = os.environ.get("CBCCVC_COMPILED_READS", "true").lower() != "false"
+    settings = Settings(database_url=url, pool_size=POOL_SIZE, compiled_reads=compiled)
+    return create_app(settings, url, engine=engine)
 
 
 def gateway_app() -> Starlette:

@@ -50,6 +50,7 @@ from policies.types import Caller
 from resolvers.options import ResolverOptions
 from resolvers.reference import Reference, load_reference
 from schema import schema
+from schema.compiled_execution import CompiledReads
 from store.database import create_engine
 
 
@@ -193,6 +194,7 @@ def create_app(
         limits=limits,
         persisted=persisted,
         production=settings.production,
+        compiled=CompiledReads(schema) if settings.compiled_reads else None,
     )
     graphql_middleware = [
         Middleware(AllowedMethodsMiddleware, render=graphql_refusal),

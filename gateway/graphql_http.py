@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
@@ -40,6 +41,7 @@ from gateway.operation_inputs import input_problem
 from gateway.persisted import PersistedQueries, PersistedQueryError
 from gateway.refusals import Refusal, request_id_of
 from gateway.request_context import ContextFactory
+from schema.compiled_execution import CompiledReads
 from schema.execution import ClosedIntrospectionExecutionContext, FastExecutionContext
 from telemetry import metrics
 
@@ -184,7 +186,9 @@ class GraphQLEndpoint:
         limits: Limits | None = None,
         persisted: PersistedQueries | None = None,
         production: bool = False,
+        compiled: CompiledReads | None = None,
     ) -> None:
+        self._compiled = compiled
         self._schema = schema
         self._limits = limits or Limits()
         self._persisted = persisted
@@ -284,18 +288,26 @@ class GraphQLEndpoint:
             error["extensions"]["requestId"] = request_id
             return 400 if modern else 200, {"errors": [error]}
         context = await self._contexts.create(caller, request_id, checked.requested)
-        result = execute(
-            self._schema._schema,
-            checked.document,
-            context_value=context,
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            hide_suggestions=self._production,  # variables' unknown fields and enum values
-            **self._executor_kwargs,
-        )
-        if not isinstance(result, ExecutionResult):
-            result = await result
+
+        async def resolve(document: DocumentNode) -> ExecutionResult:
+            result = execute(
+                self._schema._schema,
+                document,
+                context_value=context,
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                hide_suggestions=self._production,  # variables' unknown fields and enum values
+                **self._executor_kwargs,
+            )
+            return result if isinstance(result, ExecutionResult) else await result
+
+        if self._compiled is None:
+            result = await resolve(checked.document)
+        else:  # store-backed root fields as one statement each (schema/compiled_execution.py)
+            result = await self._compiled.execute(
+                checked.document, operation, query, params.variables, context, resolve
+            )
         await self._contexts.finish(context)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:

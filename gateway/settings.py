@@ -296,6 +296,13 @@ class Settings:
         integer(),
         "statistics cells below this count are suppressed for callers who see aggregates only",
     )
+    compiled_reads: bool = setting(
+        "CBCCVC_COMPILED_READS",
+        True,
+        boolean,
+        "answer store-backed root fields (persons, person, node, organization) with one "
+        "compiled SQL statement each; off: every field through the resolvers",
+    )
     # -- operation limits (gateway/limits.py) --
     max_depth: int = setting("CBCCVC_MAX_DEPTH", 10, integer(), "nesting of fields")
     max_aliases: int = setting(

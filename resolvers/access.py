@@ -113,7 +113,11 @@ class Access:
 
     def person_masks(self, person_id: int, personal_id: str, organization_id: int) -> PersonMasks:
         relation = self.person_relation(personal_id, organization_id)
-        consent = person_id in self.consented_people
+        return self.note_person(person_id, relation, person_id in self.consented_people)
+
+    def note_person(self, person_id: int, relation: Relation, consent: bool) -> PersonMasks:
+        """The masks of a person row at `relation`, remembered for the audit (the compiled
+        reads, resolvers/compiled/, decide the relation in SQL and report it here)."""
         key = (relation, consent)
         masks = self._masks.get(key)
         if masks is None:

@@ -71,6 +71,15 @@ OPERATION_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
+COMPILED_ROOT_FIELDS = Counter(
+    "cbccvc_compiled_root_fields",
+    "Store-backed root fields by outcome: compiled (answered by one statement) or why they "
+    "fell back to the resolver path (not_compilable, refused, empty_page_after_cursor, "
+    "failed).",
+    ["field", "outcome"],
+    registry=REGISTRY,
+)
+
 # -- refusals --------------------------------------------------------------------------------
 
 LIMIT_REJECTIONS = Counter(

@@ -1,0 +1,30 @@
+"""Which fields of the store-backed types are plain columns, and how their values read in JSON.
+
+Built once at start-up by the schema floor (schema/compiled_catalogue.py) from the executable
+schema, so the planner never guesses a column name: a field is a column when its resolver only
+reads the attribute of the same name that the type's `from_row` fills from the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A GraphQL leaf field read straight from a column."""
+
+    column: str
+    nullable: bool
+    enum_names: Mapping[str, str] | None = None
+    """Store value -> GraphQL enum name, for enum fields; None for scalars."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    leaves: Mapping[str, Mapping[str, Leaf]]
+    """GraphQL type name -> field name -> its column."""
+
+    def leaf(self, type_name: str, field_name: str) -> Leaf | None:
+        return self.leaves.get(type_name, {}).get(field_name)

@@ -1,0 +1,74 @@
+"""From the statement's JSON to the response: hidden keys out, FORBIDDEN errors in, audit notes.
+
+Every row object of the compiled JSON carries its mask key (`__k`) and, for people, its id
+(`__p`). The shape of the plan says which selected fields each key hides, so the errors are
+built from the same rows the data came from, at the same paths the resolver path would report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLError
+
+FORBIDDEN_MESSAGE = "you are not permitted to see this field"
+"""The resolver path's ForbiddenError message (resolvers/access.py), word for word."""
+
+MASK_KEY = "__k"
+PERSON_KEY = "__p"
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A selected leaf of a row type that some mask keys hide."""
+
+    key: str
+    masked_keys: frozenset[int]
+    nodes: tuple[FieldNode, ...]
+
+
+@dataclass
+class Shape:
+    """What of one object of the JSON needs a look after the statement: masks and children."""
+
+    guarded: list[Guarded] = field(default_factory=list)
+    children: list[tuple[str, Shape]] = field(default_factory=list)
+    is_list: bool = False
+    person: bool = False
+
+    def needs_walk(self) -> bool:
+        return self.person or bool(self.guarded) or any(c.needs_walk() for _, c in self.children)
+
+
+@dataclass
+class Finished:
+    errors: list[GraphQLError] = field(default_factory=list)
+    people: list[tuple[int, int]] = field(default_factory=list)
+    """(person id, mask key) of every person row in the result, for the audit."""
+
+
+def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> None:
+    if value is None or not shape.needs_walk():
+        return
+    if shape.is_list:
+        item = Shape(shape.guarded, shape.children, False, shape.person)
+        for index, element in enumerate(value):
+            finish(element, item, [*path, index], out)
+        return
+    key = value.pop(MASK_KEY, None)
+    person = value.pop(PERSON_KEY, None)
+    if person is not None:
+        out.people.append((person, key))
+    for guarded in shape.guarded:
+        if key in guarded.masked_keys:
+            out.errors.append(
+                GraphQLError(
+                    FORBIDDEN_MESSAGE,
+                    nodes=list(guarded.nodes),
+                    path=[*path, guarded.key],
+                    extensions={"code": "FORBIDDEN"},
+                )
+            )
+    for child_key, child in shape.children:
+        finish(value.get(child_key), child, [*path, child_key], out)

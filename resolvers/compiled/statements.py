@@ -1,0 +1,334 @@
+"""The SQL of compiled reads: objects as json_build_object, connections as json_agg over keyset
+pages, with the policy's masks as CASE (policy_sql.py) and the ids and cursors encoded exactly as
+resolvers/global_id.py and resolvers/pagination.py encode them.
+
+`Compiler` walks a collected selection (selection.py) and returns the SQL expression of the
+object and its `Shape` (results.py); anything it does not know raises NotCompilable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    SelectionSetNode,
+)
+
+from policies.document import ROW_TYPES
+from resolvers.compiled.catalogue import Catalogue, Leaf
+from resolvers.compiled.params import Params
+from resolvers.compiled.policy_sql import PolicySql
+from resolvers.compiled.results import MASK_KEY, PERSON_KEY, Guarded, Shape
+from resolvers.compiled.selection import Collected, NotCompilable, collect
+
+UNKNOWN_CURSOR_KEY = "__u"
+"""True when the page is empty and a cursor names no row: the resolver path words the error."""
+MAX_PAIRS = 50
+"""json_build_object takes at most 100 arguments."""
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _base64url(raw_sql: str) -> str:
+    """base64url without padding, as Python's urlsafe_b64encode(...).rstrip(b'=')."""
+    return f"rtrim(translate(encode(convert_to({raw_sql}, 'UTF8'), 'base64'), '+/', '-_'), '=')"
+
+
+def global_id_sql(type_name: str, key_sql: str) -> str:
+    """resolvers/global_id.encode in SQL: base64url of `v1:<Type>:<key>`."""
+    return _base64url(f"{literal(f'v1:{type_name}:')} || {key_sql}")
+
+
+def cursor_sql(key_sql: str) -> str:
+    """resolvers/pagination.encode_cursor in SQL: base64url of `c1:<key>`."""
+    return _base64url(f"'c1:' || {key_sql}")
+
+
+def _leaf_sql(row: str, leaf: Leaf) -> str:
+    column = f"{row}.{leaf.column}"
+    if leaf.enum_names is None:
+        return column
+    cases = " ".join(f"WHEN {literal(v)} THEN {literal(n)}" for v, n in leaf.enum_names.items())
+    return f"CASE {column} {cases} END"
+
+
+def _named_type(schema: GraphQLSchema, parent: GraphQLObjectType, field_name: str) -> str:
+    field_type = parent.fields[field_name].type
+    while isinstance(field_type, GraphQLNonNull | GraphQLList):
+        field_type = field_type.of_type
+    return str(field_type.name)
+
+
+def _object_type(schema: GraphQLSchema, name: str) -> GraphQLObjectType:
+    found = schema.get_type(name)
+    if not isinstance(found, GraphQLObjectType):
+        raise NotCompilable(name)
+    return found
+
+
+def build_object(pairs: list[tuple[str, str]]) -> str:
+    if len(pairs) > MAX_PAIRS:
+        raise NotCompilable("too many fields in one object")
+    return "json_build_object(" + ", ".join(f"{literal(k)}, {e}" for k, e in pairs) + ")"
+
+
+Special = Callable[[Collected], tuple[str, Shape | None]]
+
+
+def _constant(expression: str) -> Special:
+    """A field whose SQL does not depend on its selection (page info, counts)."""
+    return lambda _: (expression, None)
+
+
+@dataclass
+class Compiler:
+    schema: GraphQLSchema
+    catalogue: Catalogue
+    policy: PolicySql
+    params: Params
+    fragments: Mapping[str, FragmentDefinitionNode]
+    aliases: int = 0
+    """Table aliases handed out, so nested organisations never shadow each other."""
+
+    def _collect(self, type_name: str, selections: list[SelectionSetNode]) -> dict[str, Collected]:
+        return collect(
+            self.schema, _object_type(self.schema, type_name), selections, self.fragments
+        )
+
+    def _object(
+        self,
+        type_name: str,
+        selections: list[SelectionSetNode],
+        row: str,
+        mask_key: str | None,
+        special: Mapping[str, Special],
+    ) -> tuple[list[tuple[str, str]], Shape]:
+        """The (key, expression) pairs of one object and its shape; `mask_key` is the SQL of
+        the row's mask key for row types (None for structural types)."""
+        object_type = _object_type(self.schema, type_name)
+        shape = Shape()
+        pairs: list[tuple[str, str]] = []
+        for key, collected in self._collect(type_name, selections).items():
+            name = collected.field_name
+            child: Shape | None = None
+            if name == "__typename":
+                expression = literal(type_name)
+            elif name in special:
+                expression, child = special[name](collected)
+            elif name == "id" and type_name in ROW_TYPES:
+                expression = global_id_sql(type_name, f"{row}.id")
+            elif (leaf := self.catalogue.leaf(type_name, name)) is not None:
+                expression = _leaf_sql(row, leaf)
+            else:
+                raise NotCompilable(f"{type_name}.{name}")
+            if type_name in ROW_TYPES and name != "__typename":
+                assert mask_key is not None
+                non_null = isinstance(object_type.fields[name].type, GraphQLNonNull)
+                if non_null and self.policy.masked_keys(type_name, name):
+                    # a masked non-null field nulls its parent: left to the resolver path
+                    raise NotCompilable(f"{type_name}.{name} may be masked and is non-null")
+                expression = self._masked(type_name, collected, key, expression, mask_key, shape)
+            if child is not None:
+                shape.children.append((key, child))
+            pairs.append((key, expression))
+        return pairs, shape
+
+    def _masked(
+        self,
+        type_name: str,
+        collected: Collected,
+        key: str,
+        expression: str,
+        mask_key: str,
+        shape: Shape,
+    ) -> str:
+        masked = self.policy.masked_keys(type_name, collected.field_name)
+        if not masked:
+            return expression
+        shape.guarded.append(Guarded(key, masked, collected.nodes))
+        keys = ", ".join(str(k) for k in sorted(masked))
+        return f"CASE WHEN {mask_key} IN ({keys}) THEN NULL ELSE {expression} END"
+
+    # --- row types ---
+
+    def person(self, selections: list[SelectionSetNode], row: str) -> tuple[str, Shape]:
+        """A person object over `row`, a person row with its mask key in column `mk`."""
+
+        def organization(collected: Collected) -> tuple[str, Shape | None]:
+            inner, shape = self.organization(collected.sub_selections(), "po_" + row)
+            subquery = (
+                f"(SELECT {inner} FROM organization po_{row} "
+                f"WHERE po_{row}.id = {row}.organization_id)"
+            )
+            return subquery, shape
+
+        pairs, shape = self._object(
+            "Person", selections, row, f"{row}.mk", {"organization": organization}
+        )
+        shape.person = True
+        pairs += [(MASK_KEY, f"{row}.mk"), (PERSON_KEY, f"{row}.id")]
+        return build_object(pairs), shape
+
+    def _alias(self) -> str:
+        self.aliases += 1
+        return f"x{self.aliases}"
+
+    def organization(self, selections: list[SelectionSetNode], row: str) -> tuple[str, Shape]:
+        """An organisation object over the organization row `row`, with the tree around it:
+        parent and successor (null without one), children by code, ancestors root first, as
+        the resolvers order them."""
+
+        def related(column: str) -> Special:
+            def build(collected: Collected) -> tuple[str, Shape | None]:
+                other = self._alias()
+                inner, shape = self.organization(collected.sub_selections(), other)
+                return (
+                    f"(SELECT {inner} FROM organization {other} WHERE {other}.id = {row}.{column})",
+                    shape,
+                )
+
+            return build
+
+        def listed(condition: str, order: str) -> Special:
+            def build(collected: Collected) -> tuple[str, Shape | None]:
+                other = self._alias()
+                inner, shape = self.organization(collected.sub_selections(), other)
+                shape.is_list = True
+                where, ordering = condition.format(x=other), order.format(x=other)
+                aggregate = (
+                    f"(SELECT json_agg({inner} ORDER BY {ordering}) "
+                    f"FROM organization {other} WHERE {where})"
+                )
+                return f"COALESCE({aggregate}, '[]'::json)", shape
+
+            return build
+
+        path_ids = f"string_to_array(trim(both '/' from {row}.path), '/')::bigint[]"
+        special: dict[str, Special] = {
+            "parent": related("parent_id"),
+            "successor": related("successor_id"),
+            "children": listed(f"{{x}}.parent_id = {row}.id", "{x}.code"),
+            "ancestors": listed(
+                f"{{x}}.id = ANY({path_ids}) AND {{x}}.id <> {row}.id",
+                f"array_position({path_ids}, {{x}}.id)",
+            ),
+        }
+        key_sql = self.policy.organization_key_sql(self.params, row)
+        pairs, shape = self._object("Organization", selections, row, key_sql, special)
+        if shape.guarded:
+            pairs.append((MASK_KEY, key_sql))
+        return build_object(pairs), shape
+
+    def person_rows(
+        self, where: list[str], order: str | None = None, limit: str | None = None
+    ) -> str:
+        """person rows with their mask key `mk`, as a subquery text."""
+        key = self.policy.person_key_sql(self.params, "p")
+        text = f"SELECT p.*, {key} AS mk FROM person p WHERE {' AND '.join(where) or 'true'}"
+        if order is not None:
+            text += f" ORDER BY {order}"
+        if limit is not None:
+            text += f" LIMIT {limit}"
+        return text
+
+    # --- the directory connection ---
+
+    def person_connection(
+        self,
+        selections: list[SelectionSetNode],
+        where: list[str],
+        *,
+        backward: bool,
+        after: bool,
+        before: bool,
+    ) -> tuple[str, Shape]:
+        """One statement: the page (one extra row), its edges, page info and, if asked, the
+        count. The page is fetched in the request's direction and shown in directory order."""
+        params = self.params
+        direction = "DESC" if backward else "ASC"
+        keyset = list(where)
+        if after:
+            cursor = params.ref("after_key", "bigint")
+            keyset.append(
+                f"(p.name_sort, p.id) > ((SELECT name_sort FROM person WHERE id = {cursor}), "
+                f"{cursor})"
+            )
+        if before:
+            cursor = params.ref("before_key", "bigint")
+            keyset.append(
+                f"(p.name_sort, p.id) < ((SELECT name_sort FROM person WHERE id = {cursor}), "
+                f"{cursor})"
+            )
+        order = f"p.name_sort {direction}, p.id {direction}"
+        page = self.person_rows(keyset, order, params.ref("limit", "integer"))
+        size = params.ref("size", "integer")
+        more = f"((SELECT count(*) FROM page) > {size})"
+        has_next = params.ref("has_before", "boolean") if backward else more
+        has_previous = more if backward else params.ref("has_after", "boolean")
+        connection_type = "PersonConnection"
+        parent = _object_type(self.schema, connection_type)
+
+        def edges(collected: Collected) -> tuple[str, Shape | None]:
+            edge_type = _named_type(self.schema, parent, "edges")
+
+            def node(inner: Collected) -> tuple[str, Shape | None]:
+                return self.person(inner.sub_selections(), "n")
+
+            def cursor(_: Collected) -> tuple[str, Shape | None]:
+                return cursor_sql("n.id"), None
+
+            pairs, shape = self._object(
+                edge_type, collected.sub_selections(), "n", None, {"node": node, "cursor": cursor}
+            )
+            shape.is_list = True
+            aggregate = (
+                f"(SELECT json_agg({build_object(pairs)} ORDER BY n.name_sort, n.id) FROM shown n)"
+            )
+            return f"COALESCE({aggregate}, '[]'::json)", shape
+
+        def page_info(collected: Collected) -> tuple[str, Shape | None]:
+            info_type = _named_type(self.schema, parent, "pageInfo")
+            first = "(SELECT {} FROM shown n ORDER BY n.name_sort {}, n.id {} LIMIT 1)"
+            values = {
+                "hasNextPage": has_next,
+                "hasPreviousPage": has_previous,
+                "startCursor": first.format(cursor_sql("n.id"), "ASC", "ASC"),
+                "endCursor": first.format(cursor_sql("n.id"), "DESC", "DESC"),
+            }
+            special: dict[str, Special] = {name: _constant(e) for name, e in values.items()}
+            pairs, _ = self._object(info_type, collected.sub_selections(), "n", None, special)
+            return build_object(pairs), None
+
+        def total_count(_: Collected) -> tuple[str, Shape | None]:
+            return f"(SELECT count(*) FROM person p WHERE {' AND '.join(where) or 'true'})", None
+
+        pairs, shape = self._object(
+            connection_type,
+            selections,
+            "c",
+            None,
+            {"edges": edges, "pageInfo": page_info, "totalCount": total_count},
+        )
+        cursors = [c for c, given in (("after_key", after), ("before_key", before)) if given]
+        unknown = " OR ".join(
+            f"NOT EXISTS (SELECT 1 FROM person WHERE id = {params.ref(c, 'bigint')})"
+            for c in cursors
+        )
+        # an empty page after a cursor we never issued is BAD_USER_INPUT on the resolver path
+        pairs.append((UNKNOWN_CURSOR_KEY, f"(SELECT count(*) = 0 FROM shown) AND ({unknown})"
+                      if cursors else "false"))  # fmt: skip
+        sql = (
+            f"WITH page AS ({page}), "
+            f"shown AS (SELECT * FROM page ORDER BY name_sort {direction}, id {direction} "
+            f"LIMIT {size}) "
+            f"SELECT {build_object(pairs)}::text"
+        )
+        return sql, shape

@@ -1,0 +1,460 @@
+"""Differential: the compiled reads answer exactly what the resolver path answers.
+
+Hypothesis writes operations over the store-backed root fields (persons, person, node,
+organization) with aliases, named and inline fragments, nested organisations and the tree walk,
+both paging directions, every filter, real and broken cursors and ids, beside fields the planner
+does not compile and a root field it never covers; callers are drawn at every level, in and out
+of the scope of the people read, with and without purposes for which some of those people
+consented. Each operation goes to two gateways over the same store: the one under test
+(compiled reads on, the session's `app`) and the reference (CBCCVC_COMPILED_READS off). The
+status, the `data` (key order included) and the errors (path, code, message, locations) must be
+equal. At the end the compiled path must have answered most of the root fields it covers, so
+the comparison is not of fallback with itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import pytest_asyncio
+from graphql_client import token_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from policies.types import Caller, Level
+from resolvers import global_id
+from resolvers.pagination import encode_cursor
+from telemetry import metrics
+
+PERSON_LEAVES = [
+    "id", "__typename", "fullName", "familyName", "middleName", "givenName", "otherNames",
+    "gender", "birthDate", "birthPlace", "homeTown", "permanentAddress", "currentAddress",
+    "personalId", "category", "status", "statusSince", "recruitedOn", "jobPosition",
+    "positionSince",
+]  # fmt: skip
+ORGANIZATION_LEAVES = [
+    "id", "__typename", "code", "name", "shortName", "level", "administrativeUnitCode",
+    "status", "establishedOn", "statusChangedOn", "depth",
+]  # fmt: skip
+UNCOMPILED_PERSON = ["grade { code name }", "ethnicity { name }", "salary { step }"]
+PURPOSE = "recruitment"
+
+# Placeholders, replaced by the seeded store's codes, people and grades in the test, so that
+# generation never depends on the database (Hypothesis replays examples exactly).
+CODES = ["@C0@", "@C1@", "@C2@", "@C3@", "@ROOT@"]
+PEOPLE = ["@P0@", "@P1@", "@P2@"]
+SUBJECTS = ["@S0@", "@S1@", "000000000000"]
+
+
+@st.composite
+def fields(draw: st.DrawFn, leaves: list[str], extra: list[str]) -> list[str]:
+    chosen = draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=8, unique=True))
+    chosen += draw(st.lists(st.sampled_from(extra), max_size=1)) if extra else []
+    out = []
+    for index, name in enumerate(chosen):
+        if name != "__typename" and "{" not in name and draw(st.integers(0, 4)) == 0:
+            name = f"a{index}: {name}"
+        out.append(name)
+    return out
+
+
+@st.composite
+def wrapped(draw: st.DrawFn, type_name: str, body: list[str], fragments: list[str]) -> str:
+    """The fields as they are, or partly inside a named or an inline fragment."""
+    if len(body) < 2:
+        return " ".join(body)
+    mode = draw(st.sampled_from(["plain", "named", "inline", "node"]))
+    cut = draw(st.integers(1, len(body) - 1))
+    head, tail = " ".join(body[:cut]), " ".join(body[cut:])
+    if mode == "named":
+        name = f"F{len(fragments)}"
+        fragments.append(f"fragment {name} on {type_name} {{ {tail} }}")
+        return f"{head} ...{name}"
+    if mode == "inline":
+        return f"{head} ... on {type_name} {{ {tail} }}"
+    if mode == "node":
+        return f"{head} ... on Node {{ id }} ... {{ {tail} }}"
+    return f"{head} {tail}"
+
+
+@st.composite
+def organization_selection(draw: st.DrawFn, fragments: list[str], depth: int = 0) -> str:
+    """An organisation's fields, and sometimes the tree around it (the tree walk)."""
+    body = draw(fields(ORGANIZATION_LEAVES, []))
+    if depth < 2:
+        for related in draw(
+            st.lists(
+                st.sampled_from(["parent", "children", "ancestors", "successor"]),
+                max_size=2,
+                unique=True,
+            )
+        ):
+            body.append(f"{related} {{ {draw(organization_selection(fragments, depth + 1))} }}")
+    if draw(st.integers(0, 9)) == 0:
+        body.append("persons(first: 2) { edges { node { fullName } } }")  # not compiled
+    return draw(wrapped("Organization", body, fragments))
+
+
+@st.composite
+def person_selection(draw: st.DrawFn, fragments: list[str]) -> str:
+    extra = [*UNCOMPILED_PERSON] if draw(st.integers(0, 9)) == 0 else []
+    body = draw(fields(PERSON_LEAVES, extra))
+    if draw(st.booleans()):
+        body.append(f"organization {{ {draw(organization_selection(fragments))} }}")
+    return draw(wrapped("Person", body, fragments))
+
+
+def _quoted(value: str) -> str:
+    return orjson.dumps(value).decode()
+
+
+@st.composite
+def persons_arguments(draw: st.DrawFn) -> str:
+    filters = []
+    if draw(st.booleans()):
+        code = draw(st.sampled_from([*CODES, "999.99.99.Z99"]))
+        filters.append(f"organization: {_quoted(code)}")
+        if draw(st.booleans()):
+            filters.append(f"includeSubtree: {draw(st.sampled_from(['true', 'false']))}")
+    if draw(st.integers(0, 3)) == 0:
+        filters.append(
+            f"name: {_quoted(draw(st.sampled_from(['nguyen', 'anh', 'tran van', 'thi h', '-'])))}"
+        )
+    if draw(st.integers(0, 3)) == 0:
+        chosen = draw(
+            st.lists(
+                st.sampled_from(["CADRE", "CIVIL_SERVANT", "PUBLIC_EMPLOYEE"]),
+                max_size=2,
+                unique=True,
+            )
+        )
+        filters.append(f"categories: [{', '.join(chosen)}]")
+    if draw(st.integers(0, 4)) == 0:
+        chosen = draw(
+            st.lists(st.sampled_from(["@G0@", "@G1@", "01.003"]), max_size=2, unique=True)
+        )
+        filters.append(f"grades: [{', '.join(_quoted(g) for g in chosen)}]")
+    if draw(st.integers(0, 4)) == 0:
+        chosen = draw(
+            st.lists(st.sampled_from(["ACTIVE", "RETIRED", "TRANSFERRED"]), max_size=2, unique=True)
+        )
+        filters.append(f"statuses: [{', '.join(chosen)}]")
+    arguments = []
+    if filters:
+        arguments.append(f"filter: {{{', '.join(filters)}}}")
+    cursors = [*(f"@K{i}@" for i in range(3))] * 3 + [
+        encode_cursor(999_999_999),
+        "bm90LWEtY3Vyc29y",
+    ]
+    backward = draw(st.booleans())
+    size = draw(st.sampled_from([None, 0, 1, 2, 5, 5, 20, 20, 101]))
+    if size is not None:
+        arguments.append(f"{'last' if backward else 'first'}: {size}")
+    for argument in ("after", "before"):
+        if draw(st.integers(0, 3)) == 0:
+            arguments.append(f"{argument}: {_quoted(draw(st.sampled_from(cursors)))}")
+    return f"({', '.join(arguments)})" if arguments else ""
+
+
+@st.composite
+def connection_selection(draw: st.DrawFn, fragments: list[str]) -> str:
+    parts = []
+    if draw(st.booleans()):
+        parts.append("totalCount")
+    if draw(st.booleans()):
+        info = draw(
+            st.lists(
+                st.sampled_from(
+                    ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
+                ),
+                min_size=1,
+                unique=True,
+            )
+        )
+        parts.append(f"pageInfo {{ {' '.join(info)} }}")
+    edge = draw(
+        st.lists(st.sampled_from(["cursor", "node", "__typename"]), min_size=1, unique=True)
+    )
+    body = " ".join(
+        f"node {{ {draw(person_selection(fragments))} }}" if e == "node" else e for e in edge
+    )
+    parts.append(f"edges {{ {body} }}")
+    if draw(st.integers(0, 5)) == 0:
+        parts.append("__typename")
+    return " ".join(parts)
+
+
+@st.composite
+def root_field(draw: st.DrawFn, fragments: list[str]) -> str:
+    kind = draw(st.sampled_from(["persons", "persons", "person", "node", "organization", "me"]))
+    if kind == "persons":
+        return f"persons{draw(persons_arguments())} {{ {draw(connection_selection(fragments))} }}"
+    if kind == "person":
+        id_ = draw(st.sampled_from([*PEOPLE, "@O0@", global_id.encode("Person", 999_999_999), "x"]))
+        return f"person(id: {_quoted(id_)}) {{ {draw(person_selection(fragments))} }}"
+    if kind == "node":
+        id_ = draw(st.sampled_from([*PEOPLE, "@O0@", "@O1@", global_id.encode("Consent", 1), "x"]))
+        person = draw(person_selection(fragments))
+        organization = draw(organization_selection(fragments))
+        return (
+            f"node(id: {_quoted(id_)}) {{ __typename id ... on Person {{ {person} }} "
+            f"... on Organization {{ {organization} }} }}"
+        )
+    if kind == "organization":
+        code = draw(st.sampled_from([*CODES, "999.99.99.Z99"]))
+        return (
+            f"organization(code: {_quoted(code)}) {{ {draw(organization_selection(fragments))} }}"
+        )
+    return "me { level organization }"
+
+
+@st.composite
+def operations(draw: st.DrawFn) -> str:
+    fragments: list[str] = []
+    roots = draw(st.lists(root_field(fragments), min_size=1, max_size=2))
+    body = " ".join(f"r{i}: {root}" for i, root in enumerate(roots))
+    return f"query {{ {body} }} " + " ".join(fragments)
+
+
+@st.composite
+def callers(draw: st.DrawFn) -> Caller:
+    level = draw(st.sampled_from(list(Level)))
+    purposes = draw(st.sampled_from([frozenset(), frozenset({PURPOSE}), frozenset({"statistics"})]))
+    if level is Level.SELF:
+        return Caller(level, subject=draw(st.sampled_from(SUBJECTS)), client_id="diff")
+    if level is Level.PUBLIC:
+        return Caller(level)
+    return Caller(
+        level, organization=draw(st.sampled_from(CODES)), purposes=purposes, client_id="diff"
+    )
+
+
+class Places:
+    """The seeded store's values behind the placeholders, and the consents given for the test."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def fill(self, text_: str) -> str:
+        for placeholder, value in self.values.items():
+            text_ = text_.replace(placeholder, value)
+        return text_
+
+
+@pytest_asyncio.fixture(scope="module")
+async def places(engine: AsyncEngine, world: Any) -> AsyncIterator[Places]:
+    async with engine.connect() as conn:
+        root = (
+            await conn.execute(
+                text("SELECT code FROM organization WHERE parent_id IS NULL LIMIT 1")
+            )
+        ).scalar_one()
+        grades = (
+            await conn.execute(
+                text("SELECT grade_code FROM person WHERE grade_code IS NOT NULL "
+                     "GROUP BY grade_code ORDER BY count(*) DESC LIMIT 2")
+            )
+        ).scalars().all()  # fmt: skip
+        # people early in directory order, where pages land: some consent to the province
+        early = (
+            (await conn.execute(text("SELECT id FROM person ORDER BY name_sort, id LIMIT 40")))
+            .scalars()
+            .all()
+        )
+        consented = early[::3]
+        now = datetime.now(UTC)
+        rows = [
+            {"p": p, "o": world.province, "f": now - timedelta(days=1),
+             "u": now + timedelta(days=30), "r": None}
+            for p in consented
+        ] + [  # a revoked and an expired consent change nothing
+            {"p": early[1], "o": world.province, "f": now - timedelta(days=9),
+             "u": now + timedelta(days=30), "r": now - timedelta(days=2)},
+            {"p": early[2], "o": world.province, "f": now - timedelta(days=9),
+             "u": now - timedelta(days=1), "r": None},
+        ]  # fmt: skip
+        inserted = (
+            (
+                await conn.execute(
+                    text(
+                        "INSERT INTO consent (person_id, organization_code, purpose, valid_from, "
+                        "valid_until, revoked_at) SELECT * FROM unnest(CAST(:p AS bigint[]), "
+                        "CAST(:o AS text[]), CAST(:purpose AS text[]), CAST(:f AS timestamptz[]), "
+                        "CAST(:u AS timestamptz[]), CAST(:r AS timestamptz[])) RETURNING id"
+                    ),
+                    {
+                        "p": [r["p"] for r in rows],
+                        "o": [r["o"] for r in rows],
+                        "purpose": [PURPOSE] * len(rows),
+                        "f": [r["f"] for r in rows],
+                        "u": [r["u"] for r in rows],
+                        "r": [r["r"] for r in rows],
+                    },
+                )
+            )
+            .scalars()
+            .all()
+        )
+        await conn.commit()
+    values = {
+        "@C0@": world.province,
+        "@C1@": world.other_province,
+        "@C2@": world.insider.org,
+        "@C3@": world.outsider.org,
+        "@ROOT@": root,
+        "@P0@": global_id.encode("Person", world.insider.id),
+        "@P1@": global_id.encode("Person", world.outsider.id),
+        "@P2@": global_id.encode("Person", early[0]),
+        "@O0@": global_id.encode("Organization", world.code_ids[world.province]),
+        "@O1@": global_id.encode("Organization", world.code_ids[world.insider.org]),
+        "@S0@": world.insider.personal_id,
+        "@S1@": world.outsider.personal_id,
+        "@G0@": grades[0],
+        "@G1@": grades[1],
+        "@K0@": encode_cursor(early[5]),
+        "@K1@": encode_cursor(world.insider.id),
+        "@K2@": encode_cursor(early[30]),
+    }
+    yield Places(values)
+    async with engine.connect() as conn:
+        await conn.execute(
+            text("DELETE FROM consent WHERE id = ANY(:ids)"), {"ids": list(inserted)}
+        )
+        await conn.commit()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def reference(
+    settings: Settings, seeded_store_url: URL, engine: AsyncEngine
+) -> AsyncIterator[Starlette]:
+    """The same gateway with every field through the resolvers: the reference."""
+    application = create_app(
+        replace(settings, compiled_reads=False), seeded_store_url, engine=engine
+    )
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+class Pair:
+    def __init__(self, app: Starlette, reference: Starlette) -> None:
+        self.apps = (app, reference)
+        self.clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://gateway.test")
+            for a in self.apps
+        ]
+        self.tokens: dict[Caller, tuple[str, str]] = {}
+
+    async def ask(self, caller: Caller | None, query: str) -> list[tuple[int, Any]]:
+        answers = []
+        for index, client in enumerate(self.clients):
+            headers = {"Accept": "application/graphql-response+json"}
+            if caller is not None:
+                if caller not in self.tokens:
+                    self.tokens[caller] = (
+                        token_for(self.apps[0], caller),
+                        token_for(self.apps[1], caller),
+                    )
+                headers["Authorization"] = f"Bearer {self.tokens[caller][index]}"
+            response = await client.post("/graphql", json={"query": query}, headers=headers)
+            answers.append((response.status_code, response.json()))
+        return answers
+
+
+BEFORE: dict[str, float] = {}
+"""The outcome counts when the differential run began (the metric is the process's)."""
+
+
+@pytest_asyncio.fixture(scope="module")
+async def pair(app: Starlette, reference: Starlette) -> AsyncIterator[Pair]:
+    both = Pair(app, reference)
+    BEFORE.update(compiled_count(), started=1.0)
+    yield both
+    for client in both.clients:
+        await client.aclose()
+
+
+def errors_of(body: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Each error's path and code, and its message and locations as a client reads them."""
+    return sorted(
+        (
+            tuple(e.get("path") or ()),
+            (e.get("extensions") or {}).get("code"),
+            e.get("message"),
+            tuple((loc["line"], loc["column"]) for loc in e.get("locations", ())),
+        )
+        for e in body.get("errors", [])
+    )
+
+
+def compiled_count() -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for metric in metrics.COMPILED_ROOT_FIELDS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                outcome = sample.labels["outcome"]
+                counts[outcome] = counts.get(outcome, 0) + sample.value
+    return counts
+
+
+EXAMPLES = 2000
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(caller=callers(), query=operations())
+async def test_compiled_reads_answer_as_the_resolvers_do(
+    pair: Pair, places: Places, caller: Caller, query: str
+) -> None:
+    query = places.fill(query)
+    caller = replace(
+        caller,
+        organization=places.values.get(caller.organization or "", caller.organization),
+        subject=places.values.get(caller.subject or "", caller.subject),
+    )
+    who = None if caller.level is Level.PUBLIC else caller
+    (status, compiled), (expected_status, expected) = await pair.ask(who, query)
+    if expected.get("data") is None and " r1: " in query:
+        # a non-null root field failed: graphql-core cancels its sibling root fields, so which
+        # of their errors make it in (and so 200 or 400) depends on timing, on the resolver
+        # path itself
+        assert compiled.get("data") is None, (query, compiled, expected)
+        assert errors_of(compiled), (query, compiled)
+        assert errors_of(expected), (query, expected)
+        return
+    assert status == expected_status, (query, compiled, expected)
+    # key order too: clients see the response's order
+    assert orjson.dumps(compiled.get("data")) == orjson.dumps(expected.get("data")), query
+    assert errors_of(compiled) == errors_of(expected), (query, compiled, expected)
+
+
+def test_most_covered_root_fields_were_compiled() -> None:
+    """After the differential run: the comparison was of the compiler, not of the fallback.
+
+    Refusals (arguments the resolvers refuse, cursors we never issued) go to the resolver path
+    by design, to be worded there; selections the planner does not cover are rarer here, and a
+    fault of the compiled path never happens.
+    """
+    if not BEFORE:
+        pytest.skip("runs after the differential test, in the same session")
+    now = compiled_count()
+    delta = {k: v - BEFORE.get(k, 0) for k, v in now.items()}
+    compiled = delta.get("compiled", 0)
+    assert compiled >= 0.4 * sum(delta.values()), delta
+    assert compiled >= 2 * delta.get("not_compilable", 0), delta
+    assert delta.get("failed", 0) == 0, delta
