@@ -26,6 +26,7 @@ import asyncpg
 from adapters.base import Source
 from adapters.registry import SourceRegistry
 from sandbox.agencies import SandboxAgencies, start_agencies
+from sandbox.dossier import seed_dossier
 from store.database import ensure_database, sync_free_dsn
 from store.prepare import prepare_store
 from sync.organizations import sync_organizations
@@ -129,12 +130,25 @@ async def fill_store_from_sandbox(
         registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
         try:
             results = await sync_store(store_url, registry, truth_url, progress=progress)
+            await fill_dossier(store_url, seed)
         finally:
             await registry.aclose()
     except BaseException:
         await sandbox.aclose()
         raise
     return sandbox, results
+
+
+async def fill_dossier(store_url: str, seed: int) -> int:
+    """The dossier's lists of the synced people, written straight into the store: no source
+    carries those groups yet (issue 17, item 3), so the demo's CV would be empty otherwise."""
+    conn = await asyncpg.connect(sync_free_dsn(store_url))
+    try:
+        written = await seed_dossier(conn, seed)
+    finally:
+        await conn.close()
+    log.info("%d dossier rows written for the synced people", written)
+    return written
 
 
 async def sync_store(
