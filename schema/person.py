@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import Row
 
-from resolvers import global_id, live
+from resolvers import curriculum_vitae, global_id, live
 from resolvers import people as people_resolvers
 from resolvers.access import PersonMasks
 from resolvers.context import Context
@@ -21,6 +21,7 @@ from resolvers.pagination import Page
 from schema import dossier
 from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
 from schema.connection import Connection, PageInfo, edges_of
+from schema.curriculum_vitae import CurriculumVitae
 from schema.enums import (
     CATEGORIES,
     GENDERS,
@@ -303,6 +304,14 @@ class Person(Node):
     military_service = dossier.list_field(*dossier.DOSSIER_LISTS["militaryService"])
     asset_declarations = dossier.list_field(*dossier.DOSSIER_LISTS["assetDeclarations"])
     health_records = dossier.list_field(*dossier.DOSSIER_LISTS["healthRecords"])
+
+    @strawberry.field(
+        description="Sơ yếu lý lịch điện tử, lập từ hồ sơ / the electronic CV, assembled from the "
+        "dossier with only what the caller may see (also GET /persons/{id}/cv.html and cv.pdf)."
+    )
+    async def curriculum_vitae(self, info: Info) -> CurriculumVitae | None:
+        built = await curriculum_vitae.load(info.context, self.row, self.masks)
+        return CurriculumVitae.of(built)
 
     # --- live, from the owning agency and the national databases (resolvers/live.py) ---
 
