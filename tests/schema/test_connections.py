@@ -9,8 +9,15 @@ from __future__ import annotations
 from graphql import print_type
 
 from schema import schema
+from schema.dossier import DOSSIER_LISTS
 
-PLAIN = ("AccessRecord", "SyncRun", "SyncReject", "SyncConflict")
+PLAIN = (
+    "AccessRecord",
+    "SyncRun",
+    "SyncReject",
+    "SyncConflict",
+    *(record.__name__ for _table, record in DOSSIER_LISTS.values()),
+)
 COUNTED = ("Person", "Organization")
 
 
