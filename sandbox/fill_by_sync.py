@@ -147,7 +147,7 @@ async def fill_dossier(store_url: str, seed: int) -> int:
         written = await seed_dossier(conn, seed)
     finally:
         await conn.close()
-    log.info("%d dossier rows written for the synced people", written)
+    log.info("%d dossier rows written for the people without any", written)
     return written
 
 
