@@ -27,6 +27,7 @@ from strawberry.schema import Schema
 from adapters.registry import SourceRegistry
 from gateway.auth import AuthState, auth_routes, load_auth
 from gateway.authentication import AuthenticationMiddleware
+from gateway.cv.routes import cv_routes
 from gateway.dashboard import dashboard_routes
 from gateway.deadline import DeadlineMiddleware
 from gateway.documents import DocumentCache
@@ -216,6 +217,7 @@ def create_app(
             *dashboard_routes(),
             *export_routes(contexts, guards(json_refusal)),
             *export_scorecard_routes(contexts, guards(json_refusal)),
+            *cv_routes(contexts, guards(json_refusal)),
             static_mount(),
         ],
         lifespan=lifespan,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.base import Source
 from resolvers.access import Access
+from resolvers.dossier import DossierLoaders
 from resolvers.live import DETAIL_FIELDS, LiveLoaders
 from resolvers.loaders import Loaders, fetch
 from resolvers.options import ResolverOptions
@@ -37,9 +38,12 @@ class Context:
     """Organization objects already built in this request (schema/organization.py)."""
     """Organisations of the people on this request's pages, fetched with the page."""
     live: LiveLoaders = field(init=False)
+    dossier: DossierLoaders = field(init=False)
+    """The dossier's lists per person (resolvers/dossier.py)."""
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.engine)
+        self.dossier = DossierLoaders(self.engine)
         requested = self.access.requested.get("Person", frozenset())
         parts = frozenset(part for name, part in DETAIL_FIELDS.items() if name in requested)
         self.live = LiveLoaders(self.sources, parts)

@@ -30,6 +30,7 @@ from adapters.registry import SourceRegistry
 from analytics.scorecard import VIETNAM
 from analytics.scorecard_store import take_snapshot
 from sandbox.agencies import AgencyKind, SandboxAgencies, start_agencies
+from sandbox.dossier import seed_dossier
 from sandbox.services.faults import ADMIN_PATH
 from store.database import create_engine, ensure_database, sync_free_dsn
 from store.prepare import prepare_store
@@ -155,12 +156,25 @@ async def fill_store_from_sandbox(
         registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
         try:
             results = await sync_store(store_url, registry, truth_url, progress=progress)
+            await fill_dossier(store_url, seed)
         finally:
             await registry.aclose()
     except BaseException:
         await sandbox.aclose()
         raise
     return sandbox, results
+
+
+async def fill_dossier(store_url: str, seed: int) -> int:
+    """The dossier's lists of the synced people, written straight into the store: no source
+    carries those groups yet (issue 17, item 3), so the demo's CV would be empty otherwise."""
+    conn = await asyncpg.connect(sync_free_dsn(store_url))
+    try:
+        written = await seed_dossier(conn, seed)
+    finally:
+        await conn.close()
+    log.info("%d dossier rows written for the people without any", written)
+    return written
 
 
 async def sync_store(

@@ -31,6 +31,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from sandbox.dossier import seed_dossier
 from sandbox.synthetic import PERSON_COLUMNS, OrgSpec, build_organizations, iter_people, quota_for
 from store.database import create_engine, sync_free_dsn
 from store.reference_data import load_code_lists
@@ -101,6 +102,7 @@ async def seed_store(
             with _Bar(people, enabled=progress) as bar:
                 inserted = await _copy_people(conn, rows, bar)
             quotas = await _insert_quotas(conn, random.Random(f"quotas:{seed}"))  # noqa: S311
+            await seed_dossier(conn, seed)
         await conn.execute(f"ANALYZE {', '.join(SEEDED_TABLES)}")
     finally:
         await conn.close()

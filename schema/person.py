@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import Row
 
-from resolvers import global_id, live
+from resolvers import curriculum_vitae, global_id, live
 from resolvers import people as people_resolvers
 from resolvers.access import PersonMasks
 from resolvers.context import Context
 from resolvers.pagination import Page
+from schema import dossier
 from schema.codes import CodeEntry, Grade, Position, Salary, SalaryScale
 from schema.connection import Connection, PageInfo, edges_of
+from schema.curriculum_vitae import CurriculumVitae
 from schema.enums import (
     CATEGORIES,
     GENDERS,
@@ -297,6 +299,26 @@ class Person(Node):
             synced_at=row.synced_at,
         )
 
+    # --- the dossier's lists, from the national store (schema/dossier.py) ---
+    family_members = dossier.list_field(*dossier.DOSSIER_LISTS["familyMembers"])
+    personal_history = dossier.list_field(*dossier.DOSSIER_LISTS["personalHistory"])
+    training_courses = dossier.list_field(*dossier.DOSSIER_LISTS["trainingCourses"])
+    reward_records = dossier.list_field(*dossier.DOSSIER_LISTS["rewardRecords"])
+    discipline_records = dossier.list_field(*dossier.DOSSIER_LISTS["disciplineRecords"])
+    allowances = dossier.list_field(*dossier.DOSSIER_LISTS["allowances"])
+    annual_ratings = dossier.list_field(*dossier.DOSSIER_LISTS["annualRatings"])
+    military_service = dossier.list_field(*dossier.DOSSIER_LISTS["militaryService"])
+    asset_declarations = dossier.list_field(*dossier.DOSSIER_LISTS["assetDeclarations"])
+    health_records = dossier.list_field(*dossier.DOSSIER_LISTS["healthRecords"])
+
+    @strawberry.field(
+        description="Sơ yếu lý lịch điện tử, lập từ hồ sơ / the electronic CV, assembled from the "
+        "dossier with only what the caller may see (also GET /persons/{id}/cv.html and cv.pdf)."
+    )
+    async def curriculum_vitae(self, info: Info) -> CurriculumVitae | None:
+        built = await curriculum_vitae.load(info.context, self.row, self.masks)
+        return CurriculumVitae.of(built)
+
     # --- live, from the owning agency and the national databases (resolvers/live.py) ---
 
     async def _detail(self, info: Info, part: DetailPart) -> list[Mapping[str, Any]]:
@@ -331,7 +353,10 @@ class Person(Node):
     async def evaluations(self, info: Info) -> list[EvaluationEntry] | None:
         return [EvaluationEntry.of(e) for e in await self._detail(info, DetailPart.EVALUATIONS)]
 
-    @strawberry.field(description="Family relations, from the owning agency.")
+    @strawberry.field(
+        description="Family relations, fresh from the owning agency (live); the store's copy is "
+        "`familyMembers`."
+    )
     async def family(self, info: Info) -> list[FamilyMember] | None:
         return [FamilyMember.of(e) for e in await self._detail(info, DetailPart.FAMILY)]
 

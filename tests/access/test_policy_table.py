@@ -41,6 +41,12 @@ def selection(type_name: str, depth: int = 0) -> str:
         target = get_named_type(field.type)
         if is_leaf_type(target):
             parts.append(name)
+        elif depth < 1 and target.name.endswith("Connection"):  # the dossier's lists
+            assert isinstance(target, GraphQLObjectType)
+            node = get_named_type(target.fields["edges"].type).fields["node"].type  # type: ignore[attr-defined]
+            parts.append(
+                f"{name} {{ edges {{ node {{ {selection(get_named_type(node).name, 1)} }} }} }}"
+            )
         elif depth < 1 and isinstance(target, GraphQLObjectType):
             inner = selection(target.name, depth + 1)
             if inner:

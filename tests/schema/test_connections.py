@@ -9,8 +9,16 @@ from __future__ import annotations
 from graphql import print_type
 
 from schema import schema
+from schema.dossier import DOSSIER_LISTS
 
-PLAIN = ("AccessRecord", "Reading", "SyncRun", "SyncReject", "SyncConflict")
+PLAIN = (
+    "AccessRecord",
+    "Reading",
+    "SyncRun",
+    "SyncReject",
+    "SyncConflict",
+    *(record.__name__ for _table, record in DOSSIER_LISTS.values()),
+)
 COUNTED = ("Person", "Organization")
 
 
