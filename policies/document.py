@@ -283,15 +283,23 @@ def _check_grants_cover_relations(grants: Mapping[Level, Mapping[Relation, Field
 
 
 def revealing_paths(
-    links: Mapping[str, Mapping[str, str]], classes: Mapping[str, Mapping[str, FieldClass]]
+    links: Mapping[str, Mapping[str, str]],
+    classes: Mapping[str, Mapping[str, FieldClass]],
+    schema: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, list[tuple[tuple[str, ...], FieldClass]]]:
     """Code-list type -> every path from a row type that reaches it, with that path's class.
 
     A code list (a type not masked row by row) reached by two paths of different classes is a
     link between them: the lower path gives away what the higher one protects (a grade's
-    scale is the person's salary scale).
+    scale is the person's salary scale). A code list is an entry others share, so it has an
+    identity (`code` or `id`); a type without one (a page's PageInfo, the provenance of a
+    dossier entry) holds values of the row it hangs from and links nothing, though the walk
+    goes on through it. Without `schema`, every type counts.
     """
     reached: dict[str, list[tuple[tuple[str, ...], FieldClass]]] = {}
+
+    def shared(type_name: str) -> bool:
+        return schema is None or bool({"code", "id"} & set(schema.get(type_name, ())))
 
     def walk(
         path: tuple[str, ...], type_name: str, field_class: FieldClass, seen: frozenset[str]
@@ -300,7 +308,8 @@ def revealing_paths(
             if target in ROW_TYPES or target in seen:  # a row type masks itself; no cycles
                 continue
             longer = (*path, field_name)
-            reached.setdefault(target, []).append((longer, field_class))
+            if shared(target):
+                reached.setdefault(target, []).append((longer, field_class))
             walk(longer, target, field_class, seen | {target})
 
     for row_type in sorted(ROW_TYPES):
@@ -308,7 +317,8 @@ def revealing_paths(
             field_class = classes.get(row_type, {}).get(field_name)
             if target in ROW_TYPES or field_class is None:
                 continue
-            reached.setdefault(target, []).append(((row_type, field_name), field_class))
+            if shared(target):
+                reached.setdefault(target, []).append(((row_type, field_name), field_class))
             walk((row_type, field_name), target, field_class, frozenset({target}))
     return reached
 
@@ -317,6 +327,7 @@ def _check_links_declared(
     links: Mapping[str, Mapping[str, str]],
     classes: Mapping[str, Mapping[str, FieldClass]],
     reveals: Mapping[tuple[str, ...], Revealed],
+    schema: Mapping[str, Iterable[str]] | None = None,
 ) -> None:
     def declared_class(path: tuple[str, ...]) -> FieldClass | None:
         for length in range(len(path), 1, -1):
@@ -328,7 +339,7 @@ def _check_links_declared(
                 return classes[found.field[0]][found.field[1]]
         return None
 
-    for type_name, paths in sorted(revealing_paths(links, classes).items()):
+    for type_name, paths in sorted(revealing_paths(links, classes, schema).items()):
         highest_path, highest = max(paths, key=lambda item: item[1])
         for path, field_class in paths:
             declared = declared_class(path)
@@ -376,7 +387,7 @@ def load_policy(
     for path, body in sections.get("reveals", []):
         reveals.update(_reveals(path, body, schema, classes, links))
     if links is not None:
-        _check_links_declared(links, classes, reveals)
+        _check_links_declared(links, classes, reveals, schema)
     operations: dict[str, Mapping[str, Operation]] = {}
     for path, body in sections.get("operations", []):
         for root, fields in _operations(path, body, schema).items():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gateway.app import schema_fields, schema_links
-from policies.document import PolicyError, load_policy, policy_gaps
+from policies.document import PolicyError, load_policy, policy_gaps, revealing_paths
 from policies.types import FieldClass, Level, Relation
 from schema import schema
 
@@ -126,3 +126,32 @@ def test_a_code_list_reached_like_a_higher_class_path_stops_the_start(tmp_path: 
         load_policy(SCHEMA, shipped_without(tmp_path, "derived.yaml"), links=links)
     shipped = load_policy(SCHEMA, links=links)
     assert shipped.reveals[("Person", "grade", "scale")].field == ("Salary", "scale")
+
+
+def test_only_entries_with_an_identity_link_the_paths_that_reach_them() -> None:
+    """A code list (it has a `code`) reached from a personal and a sensitive field links them;
+    a value object without identity (a dossier entry's provenance) does not, though the walk
+    still finds the code lists behind it."""
+    links = {
+        "Person": {"family": "Entry", "discipline": "Entry2", "grade": "Grade"},
+        "Entry": {"provenance": "EntrySource"},
+        "Entry2": {"provenance": "EntrySource"},
+        "EntrySource": {"source": "Grade"},
+    }
+    classes = {
+        "Person": {
+            "family": FieldClass.PERSONAL,
+            "discipline": FieldClass.SENSITIVE,
+            "grade": FieldClass.PUBLIC,
+        }
+    }
+    fields = {"Grade": ["code", "name"], "EntrySource": ["source", "version"], "Entry": ["name"]}
+    reached = revealing_paths(links, classes, fields)
+    assert "EntrySource" not in reached
+    assert "Entry" not in reached
+    assert {cls for _path, cls in reached["Grade"]} == {
+        FieldClass.PUBLIC,
+        FieldClass.PERSONAL,
+        FieldClass.SENSITIVE,
+    }
+    assert "EntrySource" in revealing_paths(links, classes)  # without the schema, every type
