@@ -117,6 +117,7 @@ def add_command(commands: Subcommands) -> None:
     rotate.add_argument("--overlap-days", type=float, default=7.0)
     revoke = actions.add_parser("revoke", help="unpublish a key now (a leaked key)")
     revoke.add_argument("party")
-    revoke.add_argument("kid")
+    # a kid is a base64url thumbprint and may start with "-", which argparse reads as an option
+    revoke.add_argument("kid", help="the key's id (one starting with '-' goes after '--')")
 
     keys.set_defaults(run=guarded(command_agency_keys, ExchangeKeyError, KeyMaterialError, OSError))

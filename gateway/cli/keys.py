@@ -117,6 +117,7 @@ def add_command(commands: Subcommands) -> None:
         "--overlap", type=int, help="seconds old keys still verify (default: 1 h or more)"
     )
     revoke_key = key_actions.add_parser("revoke", help="unpublish a key now (a leaked key)")
-    revoke_key.add_argument("kid")
+    # a kid is a base64url thumbprint and may start with "-", which argparse reads as an option
+    revoke_key.add_argument("kid", help="the key's id (one starting with '-' goes after '--')")
     key_actions.add_parser("kek", help="print a new key-encryption key (touches no store)")
     keys.set_defaults(run=guarded(command_keys, KeyMaterialError, NoSigningKey))

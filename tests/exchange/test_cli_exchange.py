@@ -37,7 +37,7 @@ def test_generate_rotate_revoke_publish_the_right_keys(
     assert run("agency-keys", "--dir", folder, "rotate", "000.00.00.G18") == 0
     second = capsys.readouterr().out.split("\t")[1]
     assert jwks_kids(jwks) == {first, second}  # the overlap
-    assert run("agency-keys", "--dir", folder, "revoke", "000.00.00.G18", first) == 0
+    assert run("agency-keys", "--dir", folder, "revoke", "000.00.00.G18", "--", first) == 0
     assert jwks_kids(jwks) == {second}
     assert json.loads(jwks.read_text())["revoked"] == [first]
     assert (tmp_path / "agencies" / "000.00.00.G18.keys.json").stat().st_mode & 0o077 == 0
