@@ -3,7 +3,9 @@
 The page is 50 people of one province's organisation subtree, in directory order, with 12 scalar
 fields and their organisation's code and name. Both servers run under uvicorn with the same
 settings (bench/_apps.py), get the same request body from the same load generator (wrk, or an
-asyncio httpx client when wrk is missing), alternately, at concurrency 1 and 32. The script also
+asyncio httpx client when wrk is missing), alternately, at concurrency 1 and 32, and beside them
+PostGraphile 5 serving the same page from its own schema (bench/_peer.py; --no-peer leaves it
+out, and it is skipped with the reason when npm cannot install it). The script also
 counts the SQL statements of one gateway request and times `sandbox.seed.seed_store` against a
 plain COPY of the same person rows.
 
