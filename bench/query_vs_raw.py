@@ -3,7 +3,9 @@
 The page is 50 people of one province's organisation subtree, in directory order, with 12 scalar
 fields and their organisation's code and name. Both servers run under uvicorn with the same
 settings (bench/_apps.py), get the same request body from the same load generator (wrk, or an
-asyncio httpx client when wrk is missing), alternately, at concurrency 1 and 32. The script also
+asyncio httpx client when wrk is missing), alternately, at concurrency 1 and 32, and beside them
+PostGraphile 5 serving the same page from its own schema (bench/_peer.py; --no-peer leaves it
+out, and it is skipped with the reason when npm cannot install it). The script also
 counts the SQL statements of one gateway request and times `sandbox.seed.seed_store` against a
 plain COPY of the same person rows.
 
@@ -587,6 +589,24 @@ class Server:
         return self.log.read_text(errors="replace")[-3000:] if self.log else ""
 
 
+class PeerServer(Server):
+    """PostGraphile 5 under Node 22 (bench/_peer.py), one process, as the servers above."""
+
+    def start(self, store_url: str, options: dict[str, str], log_dir: Path) -> None:
+        from bench import _peer
+
+        self.log = log_dir / f"{self.name}.log"
+        env = {**os.environ, "DATABASE_URL": _peer.node_url(store_url), "PORT": str(self.port)}
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(_peer.NODE), str(_peer.SERVER)],
+                cwd=_peer.PROJECT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+
 def post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     request = urllib.request.Request(
         f"{server.base}/graphql", data=body, method="POST", headers=headers
@@ -616,6 +636,27 @@ def check_same_page(raw: Server, gateway: Server, body: bytes, headers: dict[str
     if len(edges) != PAGE_SIZE:
         raise SystemExit(f"the page has {len(edges)} people, not {PAGE_SIZE}")
     return len(edges)
+
+
+def check_peer_page(
+    peer: Server, gateway: Server, bodies: dict[str, bytes], headers: dict[str, str]
+) -> None:
+    """PostGraphile must answer the same people with the same values as the gateway."""
+    from bench._peer import as_gateway_page
+
+    peer_status, peer_body = post(peer, bodies[peer.name], headers)
+    _, gateway_body = post(gateway, bodies[gateway.name], headers)
+    peer_json, gateway_json = as_gateway_page(orjson.loads(peer_body)), orjson.loads(gateway_body)
+    if peer_status != 200 or peer_json != gateway_json:
+        import difflib
+
+        def lines(value: Any) -> list[str]:
+            return json.dumps(value, indent=1, ensure_ascii=False).splitlines()
+
+        diff = "\n".join(
+            difflib.unified_diff(lines(gateway_json), lines(peer_json), "gateway", "peer", n=2)
+        )
+        raise SystemExit(f"PostGraphile disagrees with the gateway ({peer_status}):\n{diff[:6000]}")
 
 
 # --- the load -------------------------------------------------------------------------------------
@@ -792,6 +833,13 @@ class Summary:
     gateway_server_cpu_ms: float | None = None
     raw_postgres_cpu_ms: float | None = None
     gateway_postgres_cpu_ms: float | None = None
+    peer_rps: float | None = None
+    """PostGraphile 5 (bench/_peer.py); None when the peer was skipped."""
+    gateway_vs_peer: float | None = None
+    peer_p50_ms: float | None = None
+    peer_p99_ms: float | None = None
+    peer_server_cpu_ms: float | None = None
+    peer_postgres_cpu_ms: float | None = None
     runs: list[Run] = field(default_factory=list)
 
 
@@ -804,6 +852,16 @@ def summarise(concurrency: int, runs: list[Run]) -> Summary:
         return None if None in values else statistics.median(values)
 
     raw_rps, gateway_rps = median("raw", "rps"), median("gateway", "rps")
+    peer: dict[str, Any] = {}
+    if any(run.server == "peer" for run in runs):
+        peer = {
+            "peer_rps": median("peer", "rps"),
+            "gateway_vs_peer": gateway_rps / median("peer", "rps"),
+            "peer_p50_ms": median("peer", "p50_ms"),
+            "peer_p99_ms": median("peer", "p99_ms"),
+            "peer_server_cpu_ms": median_or_none("peer", "server_cpu_ms"),
+            "peer_postgres_cpu_ms": median_or_none("peer", "postgres_cpu_ms"),
+        }
     return Summary(
         concurrency=concurrency,
         raw_rps=raw_rps,
@@ -817,14 +875,14 @@ def summarise(concurrency: int, runs: list[Run]) -> Summary:
         gateway_server_cpu_ms=median_or_none("gateway", "server_cpu_ms"),
         raw_postgres_cpu_ms=median_or_none("raw", "postgres_cpu_ms"),
         gateway_postgres_cpu_ms=median_or_none("gateway", "postgres_cpu_ms"),
+        **peer,
         runs=runs,
     )
 
 
 async def measure(
-    client: Wrk | HttpxClient,
-    raw: Server,
-    gateway: Server,
+    clients: dict[str, Wrk | HttpxClient],
+    servers: list[Server],
     levels: list[int],
     *,
     store_url: str,
@@ -841,13 +899,13 @@ async def measure(
     summaries = []
     try:
         for concurrency in levels:
-            for server in (raw, gateway):
-                await client.run(server, concurrency, warmup)
+            for server in servers:
+                await clients[server.name].run(server, concurrency, warmup)
             measured: list[Run] = []
             for number in range(runs):
-                for server in (raw, gateway):
+                for server in servers:
                     before = await meter.snapshot(server)
-                    run = await client.run(server, concurrency, seconds)
+                    run = await clients[server.name].run(server, concurrency, seconds)
                     if run.errors:
                         raise SystemExit(f"{run.errors} failed requests: {run}")
                     run.server_cpu_ms, run.postgres_cpu_ms = await meter.per_request(
@@ -943,6 +1001,22 @@ def markdown(result: dict[str, Any]) -> str:
             f"{_ms(s['raw_postgres_cpu_ms'])} | {_ms(s['gateway_server_cpu_ms'])} / "
             f"{_ms(s['gateway_postgres_cpu_ms'])} |"
         )
+    if result["load"] and result["load"][0].get("peer_rps") is not None:
+        lines += [
+            "",
+            "| concurrency | PostGraphile req/s | gateway ÷ PostGraphile | PostGraphile ÷ raw "
+            "| PostGraphile p50 / p99 ms | CPU ms per request: PostGraphile server / PostgreSQL |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in result["load"]:
+            lines.append(
+                f"| {s['concurrency']} | {s['peer_rps']:,.0f} | {s['gateway_vs_peer']:.2f} "
+                f"| {s['peer_rps'] / s['raw_rps']:.2f} "
+                f"| {s['peer_p50_ms']:.2f} / {s['peer_p99_ms']:.2f} "
+                f"| {_ms(s['peer_server_cpu_ms'])} / {_ms(s['peer_postgres_cpu_ms'])} |"
+            )
+    elif result.get("peer_skipped"):
+        lines += ["", f"PostGraphile peer skipped: {result['peer_skipped']}"]
     lines += ["", f"SQL statements per gateway request: {result['statements']['count']}"]
     seeding, copy = result["seed"], result["copy"]
     if seeding.get("people_per_second"):
@@ -979,6 +1053,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,32", help="comma-separated levels")
     parser.add_argument(
         "--client", choices=["auto", "wrk", "httpx"], default="auto", help="load generator"
+    )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="leave out the PostGraphile 5 peer (bench/_peer.py)"
     )
     parser.add_argument(
         "--profile", action="store_true", help="also profile the gateway in-process (pyinstrument)"
@@ -1018,29 +1095,53 @@ def main(argv: list[str] | None = None) -> int:
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     if args.client == "wrk" and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
+    peer_skipped = "--no-peer" if args.no_peer else None
+    if peer_skipped is None:
+        from bench import _peer
+
+        peer_skipped = _peer.ensure_installed(_log)
+        if peer_skipped is None:
+            _run(_peer.install_function(store.url))
+        else:
+            _log(f"skipping the PostGraphile peer: {peer_skipped}")
+    bodies = {"raw": body, "gateway": body}
+    if peer_skipped is None:
+        bodies["peer"] = _peer.request_body(subtree.code, PAGE_SIZE)
     options = uvicorn_options()
     with tempfile.TemporaryDirectory(prefix="cbccvc-bench-") as scratch:
         directory = Path(scratch)
-        client: Wrk | HttpxClient = (
-            Wrk(body, headers, directory) if use_wrk else HttpxClient(body, headers)
-        )
+        clients: dict[str, Wrk | HttpxClient] = {}
+        for name, server_body in bodies.items():
+            if use_wrk:
+                (directory / name).mkdir()
+                clients[name] = Wrk(server_body, headers, directory / name)
+            else:
+                clients[name] = HttpxClient(server_body, headers)
+        client = clients["gateway"]
         if not use_wrk:
             _log("wrk is not installed: the load comes from an httpx client in this process")
         raw = Server("raw", "bench._apps:raw_app", _free_port())
         gateway = Server("gateway", "bench._apps:gateway_app", _free_port())
+        servers = [raw, gateway]
+        if peer_skipped is None:
+            servers.append(PeerServer("peer", "bench/postgraphile_peer/server.mjs", _free_port()))
         try:
-            for server in (raw, gateway):
+            for server in servers:
                 server.start(store.url, options, directory)
-            for server in (raw, gateway):
+            for server in servers:
                 server.wait_ready()
             check_same_page(raw, gateway, body, headers)
-            _log(f"both servers answer the same {PAGE_SIZE} people; measuring with {client.name}")
+            if peer_skipped is None:
+                check_peer_page(servers[2], gateway, bodies, headers)
+            _log(
+                f"the {len(servers)} servers answer the same {PAGE_SIZE} people; "
+                f"measuring with {client.name}"
+            )
             load_before = os.getloadavg()
             summaries = _run(
                 measure(
-                    client,
-                    raw,
-                    gateway,
+                    clients,
+                    servers,
                     args.levels,
                     store_url=store.url,
                     runs=args.runs,
@@ -1050,7 +1151,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             load_after = os.getloadavg()
         finally:
-            for server in (raw, gateway):
+            for server in servers:
                 server.stop()
     _log(
         "load average before / after the load runs: "
@@ -1080,6 +1181,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": {"before": load_before, "after": load_after},
         "postgres": _run(postgres_version(store.url)),
         "load": [asdict(summary) for summary in summaries],
+        "peer_skipped": peer_skipped,
         "statements": statements,
         "seed": seeding,
         "copy": copy,
