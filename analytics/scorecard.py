@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
-from analytics.field_groups import MANDATORY_BY_GROUP
+from analytics.scorecard_rules import mandatory_by_group
 from vocabulary.working_days import CalendarOutOfRange, WorkingCalendar
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -71,8 +71,10 @@ class AgencyFacts:
     arrivals: Sequence[tuple[datetime, datetime]]  # (changed at source, arrived) in the window
     outstanding: Sequence[datetime]  # change stamps of versions held back by an open reject
     people: int  # active people the agency's sources hold
-    complete_by_group: Mapping[int, int]  # people with every mandatory field of the group
-    complete_all: int  # people with every mandatory field of every group
+    # people held with every mandatory field of the group, their newest version not held back
+    # for lacking one (vocabulary/standard_record.py's mandatory fields by data group)
+    complete_by_group: Mapping[int, int]
+    complete_all: int  # the same over every group
     rejected_records: int  # records with at least one open reject
     rejected_by_rule: Mapping[str, int]  # records with an open reject of the rule
     cross_field_records: int
@@ -81,6 +83,11 @@ class AgencyFacts:
     oldest_reject_seen: datetime | None
     coded_values: int  # coded values the stored people hold
     unmapped_values: int  # coded values held back without a mapping
+    # records not held at all because they lack a mandatory field of the group / of any group
+    lacking_by_group: Mapping[int, int] = field(default_factory=dict)
+    lacking_any: int = 0
+    # values the sync repaired with certainty in records it stored, by rule (sync_correction)
+    corrections_by_rule: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ def score(
     oldest_outstanding = _age(calendar, min(facts.outstanding, default=None), day)
     failed = sum(1 for run in facts.runs if run.status == "failed")
     success_age = _age(calendar, facts.last_success_at, day)
-    complete = share(facts.complete_all, facts.people)
+    complete = share(facts.complete_all, facts.people + facts.lacking_any)
     seen = facts.people + facts.rejected_records
     reject_rate = share(facts.rejected_records, seen)
     unmapped = share(facts.unmapped_values, facts.coded_values + facts.unmapped_values)
@@ -185,8 +192,13 @@ def score(
         "ever_ran": facts.ever_ran,
         "lag_histogram": _histogram(lags),
         "complete_by_group": {
-            str(group): _share_text(share(facts.complete_by_group.get(group, 0), facts.people))
-            for group in MANDATORY_BY_GROUP
+            str(group): _share_text(
+                share(
+                    facts.complete_by_group.get(group, 0),
+                    facts.people + facts.lacking_by_group.get(group, 0),
+                )
+            )
+            for group in mandatory_by_group()
         },
         "rejects_by_rule": {
             rule: {"records": count, "rate": _share_text(share(count, seen))}
@@ -201,8 +213,8 @@ def score(
             }
             for run in facts.runs[:20]
         ],
-        # corrections made by normalisation are not recorded by the sync yet (docs/analytics.md)
-        "normalisation_corrections": None,
+        "normalisation_corrections": sum(facts.corrections_by_rule.values()),
+        "corrections_by_rule": dict(sorted(facts.corrections_by_rule.items())),
     }
     return Scorecard(
         day=day,

@@ -23,8 +23,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from analytics.field_groups import MANDATORY_BY_GROUP
-from analytics.reject_titles import CODED_FIELDS, CROSS_FIELD_RULES, UNMAPPED_CODE_RULES
 from analytics.scorecard import (
     DEFAULT_THRESHOLDS,
     VIETNAM,
@@ -34,6 +32,14 @@ from analytics.scorecard import (
     Scorecard,
     Thresholds,
     score,
+)
+from analytics.scorecard_rules import (
+    CROSS_FIELD_RULES,
+    MANDATORY_RULE,
+    UNMAPPED_CODE_RULES,
+    coded_fields,
+    mandatory_by_group,
+    store_column,
 )
 from vocabulary.working_days import WorkingCalendar, vietnam_calendar
 
@@ -51,22 +57,56 @@ SELECT o.id, o.code, o.level, o.status
 )
 
 
-def _all_filled(columns: Sequence[str]) -> str:
-    return " AND ".join(f"{column} IS NOT NULL" for column in columns)
+def _all_filled(fields: Sequence[str]) -> str:
+    return " AND ".join(f"p.{store_column(field)} IS NOT NULL" for field in fields)
 
 
+def _lacks(group: int | None) -> str:
+    """The record's open mandatory rejects name a field of the group (of any group: None)."""
+    if group is None:
+        return "m.fields IS NOT NULL"
+    return f"coalesce(m.fields && CAST(:g{group} AS text[]), false)"
+
+
+_GROUPS = mandatory_by_group()
+_GROUP_FIELDS = {f"g{group}": list(fields) for group, fields in _GROUPS.items()}
+# records whose newest version is held back for lacking a mandatory field, and which fields
+_MISSING = f"""
+WITH missing AS (
+    SELECT source_id, source_record_id, array_agg(DISTINCT field) AS fields
+      FROM sync_reject WHERE resolved_at IS NULL AND rule = '{MANDATORY_RULE}' GROUP BY 1, 2
+)"""
+# đủ: a person held counts as complete in a group when the stored row has every mandatory field
+# of it and the agency's newest version is not held back for lacking one
 _GROUP_COUNTS = ", ".join(
-    f"count(*) FILTER (WHERE {_all_filled(columns)}) AS g{group}"
-    for group, columns in MANDATORY_BY_GROUP.items()
+    f"count(*) FILTER (WHERE {_all_filled(fields)} AND NOT {_lacks(group)}) AS g{group}"
+    for group, fields in _GROUPS.items()
 )
-_EVERY_GROUP = _all_filled([c for columns in MANDATORY_BY_GROUP.values() for c in columns])
-_CODED = " + ".join(f"({column} IS NOT NULL)::int" for column in CODED_FIELDS)
+_EVERY_GROUP = _all_filled([f for fields in _GROUPS.values() for f in fields])
+_CODED = " + ".join(f"(p.{column} IS NOT NULL)::int" for column in coded_fields())
 _PEOPLE = text(
-    f"""
-SELECT {_AGENCY.format(column="source_id")} AS agency, count(*) AS people, {_GROUP_COUNTS},
-       count(*) FILTER (WHERE {_EVERY_GROUP}) AS complete_all,
+    f"""{_MISSING}
+SELECT {_AGENCY.format(column="p.source_id")} AS agency, count(*) AS people, {_GROUP_COUNTS},
+       count(*) FILTER (WHERE {_EVERY_GROUP} AND NOT {_lacks(None)}) AS complete_all,
        coalesce(sum({_CODED}), 0) AS coded
-  FROM person WHERE status = 'active' GROUP BY 1"""
+  FROM person p LEFT JOIN missing m USING (source_id, source_record_id)
+ WHERE p.status = 'active' GROUP BY 1"""
+)
+# đủ: records the agency sent that are not held at all because they lack a mandatory field
+_MISSING_UNHELD = text(
+    f"""{_MISSING}
+SELECT {_AGENCY.format(column="m.source_id")} AS agency, count(*) AS any_group,
+       {", ".join(f"count(*) FILTER (WHERE {_lacks(group)}) AS g{group}" for group in _GROUPS)}
+  FROM missing m
+ WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.source_id = m.source_id
+                      AND p.source_record_id = m.source_record_id AND p.status = 'active')
+ GROUP BY 1"""
+)
+# sạch: values the sync repaired with certainty in records it stored (sync_correction)
+_CORRECTIONS = text(
+    f"""
+SELECT {_AGENCY.format(column="source_id")} AS agency, rule, count(*) AS n
+  FROM sync_correction WHERE last_seen >= :since AND last_seen < :until GROUP BY 1, 2"""
 )
 _RUNS = text(
     f"""
@@ -148,7 +188,11 @@ async def gather_facts(conn: AsyncConnection, day: date) -> list[AgencyFacts]:
     async def rows(statement: Any, **params: Any) -> list[Any]:
         return list((await conn.execute(statement, params)).mappings())
 
-    people = {r["agency"]: r for r in await rows(_PEOPLE)}
+    people = {r["agency"]: r for r in await rows(_PEOPLE, **_GROUP_FIELDS)}
+    unheld = {r["agency"]: r for r in await rows(_MISSING_UNHELD, **_GROUP_FIELDS)}
+    corrections: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in await rows(_CORRECTIONS, **window):
+        corrections[r["agency"]][r["rule"]] = r["n"]
     runs: dict[str, list[Run]] = defaultdict(list)
     for r in await rows(_RUNS, **window):
         runs[r["agency"]].append(
@@ -161,7 +205,7 @@ async def gather_facts(conn: AsyncConnection, day: date) -> list[AgencyFacts]:
     outstanding = {r["agency"]: r["changed_at"] for r in await rows(_OUTSTANDING)}
     by_rule: dict[str, dict[str, int]] = defaultdict(dict)
     unmapped: dict[str, int] = defaultdict(int)
-    for r in await rows(_REJECTS, coded=list(CODED_FIELDS)):
+    for r in await rows(_REJECTS, coded=list(coded_fields())):
         by_rule[r["agency"]][r["rule"]] = r["records"]
         if r["rule"] in UNMAPPED_CODE_RULES:
             unmapped[r["agency"]] += r["coded"]
@@ -177,6 +221,7 @@ async def gather_facts(conn: AsyncConnection, day: date) -> list[AgencyFacts]:
         code = agency["code"]
         held = people.get(code)
         reject = rejected.get(code)
+        lacking = unheld.get(code)
         facts.append(
             AgencyFacts(
                 agency_code=code,
@@ -189,10 +234,12 @@ async def gather_facts(conn: AsyncConnection, day: date) -> list[AgencyFacts]:
                 arrivals=arrivals.get(code, []),
                 outstanding=[outstanding[code]] if code in outstanding else [],
                 people=held["people"] if held else 0,
-                complete_by_group={
-                    group: held[f"g{group}"] if held else 0 for group in MANDATORY_BY_GROUP
-                },
+                complete_by_group={group: held[f"g{group}"] if held else 0 for group in _GROUPS},
                 complete_all=held["complete_all"] if held else 0,
+                lacking_by_group={
+                    group: lacking[f"g{group}"] if lacking else 0 for group in _GROUPS
+                },
+                lacking_any=lacking["any_group"] if lacking else 0,
                 rejected_records=reject["records"] if reject else 0,
                 rejected_by_rule=by_rule.get(code, {}),
                 cross_field_records=reject["cross_field"] if reject else 0,
@@ -201,6 +248,7 @@ async def gather_facts(conn: AsyncConnection, day: date) -> list[AgencyFacts]:
                 oldest_reject_seen=reject["oldest"] if reject else None,
                 coded_values=int(held["coded"]) if held else 0,
                 unmapped_values=unmapped.get(code, 0),
+                corrections_by_rule=corrections.get(code, {}),
             )
         )
     return facts

@@ -83,7 +83,8 @@ async def fill(dsn: str, today: date) -> None:
                 "rejects_by_rule": {"mandatory": {"records": 120, "rate": "0.0060"},
                                     "code_unknown": {"records": 40, "rate": "0.0020"}},
                 "lag_histogram": {"0": 900, "1": 50, "2": 20, "3": 10, "4+": 20},
-                "runs": [], "normalisation_corrections": None,
+                "runs": [], "normalisation_corrections": 30,
+                "corrections_by_rule": {"invisible_removed": 30},
             }
         )  # fmt: skip
         rows = []

@@ -18,9 +18,8 @@ from typing import Any
 
 import strawberry
 
-from analytics.field_groups import GROUP_TITLES
-from analytics.reject_titles import title
 from analytics.scorecard import Breach
+from analytics.scorecard_rules import group_title, rule_words
 from analytics.scorecard_store import SnapshotRow
 from resolvers import scorecard as scorecard_resolvers
 from resolvers.context import Context
@@ -48,9 +47,20 @@ class RuleRejects:
     rule: str
     title_vi: str
     title_en: str
-    expected: str = strawberry.field(description="The form the standard expects (Vietnamese).")
+    expected: str = strawberry.field(
+        description="The form the standard expects, in Vietnamese (the reject catalogue's)."
+    )
+    expected_en: str = strawberry.field(description="The same form in English.")
     records: int
     rate: float | None = strawberry.field(description="records / (people held + rejected records)")
+
+
+@strawberry.type(description="Values the sync repaired in stored records by one correction rule.")
+class RuleCorrections:
+    rule: str
+    title_vi: str
+    title_en: str
+    values: int = strawberry.field(description="Values corrected in the last 30 days.")
 
 
 @strawberry.type(description="Share of people with every mandatory field of one data group.")
@@ -121,8 +131,9 @@ class AgencyScorecard:
         description="Working days the oldest open reject has waited."
     )
     normalisation_corrections: int | None = strawberry.field(
-        description="Values the sync corrected while normalising: not recorded yet (null)."
+        description="Values the sync corrected while normalising, in the last 30 days."
     )
+    corrections_by_rule: list[RuleCorrections] | None
     rejects_by_rule: list[RuleRejects] | None
     complete_by_group: list[GroupCompleteness] | None
     lag: list[LagBucket] | None
@@ -141,6 +152,7 @@ class AgencyScorecard:
         detail = row.detail
         rules = detail.get("rejects_by_rule", {})
         groups = detail.get("complete_by_group", {})
+        corrections = detail.get("corrections_by_rule", {})
         return cls(
             masked_fields=context.access.view.masked(
                 "AgencyScorecard", context.access.organization_relation(row.organization_id)
@@ -169,12 +181,22 @@ class AgencyScorecard:
             open_rejects=row.open_rejects,
             oldest_reject_days=row.oldest_reject_days,
             normalisation_corrections=detail.get("normalisation_corrections"),
+            corrections_by_rule=[
+                RuleCorrections(
+                    rule=rule,
+                    title_vi=rule_words(rule).title_vi,
+                    title_en=rule_words(rule).title_en,
+                    values=count,
+                )
+                for rule, count in sorted(corrections.items(), key=lambda kv: -kv[1])
+            ],
             rejects_by_rule=[
                 RuleRejects(
                     rule=rule,
-                    title_vi=title(rule).vi,
-                    title_en=title(rule).en,
-                    expected=title(rule).expected,
+                    title_vi=rule_words(rule).title_vi,
+                    title_en=rule_words(rule).title_en,
+                    expected=rule_words(rule).expected_vi,
+                    expected_en=rule_words(rule).expected_en,
                     records=entry["records"],
                     rate=_float(entry["rate"]),
                 )
@@ -183,8 +205,8 @@ class AgencyScorecard:
             complete_by_group=[
                 GroupCompleteness(
                     group=int(group),
-                    title_vi=GROUP_TITLES[int(group)][0],
-                    title_en=GROUP_TITLES[int(group)][1],
+                    title_vi=group_title(int(group))[0],
+                    title_en=group_title(int(group))[1],
                     share=_float(value),
                 )
                 for group, value in groups.items()

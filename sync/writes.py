@@ -110,7 +110,7 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
                VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (source_id, source_record_id, field, rule)
                DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now()""",
-            [(source_id, rid, version, _field(c), c.rule) for rid, version, c in work.corrections],
+            [(source_id, rid, _field(c), c.rule, version) for rid, version, c in work.corrections],
         )
     if work.resolved_conflicts:
         await conn.executemany(

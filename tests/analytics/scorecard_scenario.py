@@ -28,6 +28,7 @@ from vocabulary.sources import make_source_id
 
 PASSWORD = secrets.token_hex(12)
 LATE, REJECTED_LATE, MISSING_GENDER, UNKNOWN_RELIGION = (0, 1, 2), 0, 3, 4
+INVISIBLE_IN_NAME = 5  # a zero-width space in the name: stored, the repair recorded (sạch)
 
 
 async def _province(truth_dsn: str) -> str:
@@ -95,6 +96,11 @@ async def scored(
         await conn.execute(
             "UPDATE can_bo SET ton_giao = 'Đạo Chưa Có' WHERE ma_can_bo = $1",
             keys[UNKNOWN_RELIGION],
+        )
+        await conn.execute(
+            "UPDATE can_bo SET ho_ten = replace(ho_ten, ' ', ' ' || chr(8203))"
+            " WHERE ma_can_bo = $1",
+            keys[INVISIBLE_IN_NAME],
         )
         rows = [dict(r) for r in await conn.fetch("SELECT * FROM can_bo ORDER BY ma_can_bo")]
 

@@ -42,7 +42,7 @@ def facts(**changes: Any) -> AgencyFacts:
         arrivals=[],
         outstanding=[],
         people=100,
-        complete_by_group={1: 100, 4: 100, 5: 100, 6: 100},
+        complete_by_group={1: 100, 4: 100, 6: 100},
         complete_all=100,
         rejected_records=0,
         rejected_by_rule={},
@@ -128,7 +128,11 @@ def test_correct_clean_complete_and_unified_measures() -> None:
         facts(
             people=97,
             complete_all=90,
-            complete_by_group={1: 97, 4: 95, 5: 90, 6: 97},
+            complete_by_group={1: 97, 4: 95, 6: 90},
+            # the two records held back by "mandatory" lack an identity field and are not held
+            lacking_by_group={1: 2},
+            lacking_any=2,
+            corrections_by_rule={"invisible_removed": 3, "double_decoding_repaired": 1},
             rejected_records=3,
             rejected_by_rule={"mandatory": 2, "personal_id_gender": 1},
             cross_field_records=1,
@@ -145,8 +149,18 @@ def test_correct_clean_complete_and_unified_measures() -> None:
         "mandatory": {"records": 2, "rate": "0.0200"},
         "personal_id_gender": {"records": 1, "rate": "0.0100"},
     }
-    assert card.complete_share == Decimal("0.9278")  # 90 / 97
-    assert card.detail["complete_by_group"]["5"] == "0.9278"
+    # đủ over the people held and the records held back for a missing mandatory field
+    assert card.complete_share == Decimal("0.9091")  # 90 / (97 + 2)
+    assert card.detail["complete_by_group"] == {
+        "1": "0.9798",  # 97 / 99
+        "4": "0.9794",  # 95 / 97
+        "6": "0.9278",  # 90 / 97
+    }
+    assert card.detail["normalisation_corrections"] == 4  # corrections do not break sạch
+    assert card.detail["corrections_by_rule"] == {
+        "double_decoding_repaired": 1,
+        "invisible_removed": 3,
+    }
     assert card.unmapped_share == Decimal("0.0050")  # 1 of 200: under the 1 % threshold
     assert card.oldest_reject_days == 2  # 24, 25 February
     assert card.cross_field_violations == 1

@@ -17,10 +17,11 @@ from analytics.scorecard import VIETNAM, Breach, local_day
 from gateway.app import create_app
 from gateway.settings import Settings
 from policies.types import Caller, Level
+from vocabulary.reject_catalogue import reject_catalogue
 from vocabulary.working_days import vietnam_calendar
 
-GROUP_1 = ("so_dinh_danh", "ho_ten", "gioi_tinh", "ngay_sinh", "noi_sinh", "que_quan",
-           "ma_dan_toc", "ton_giao", "thuong_tru", "cho_o_hien_nay")  # fmt: skip
+# the standard's mandatory identity fields (group 1) in the Vietnamese schema
+GROUP_1 = ("so_dinh_danh", "ho_ten", "gioi_tinh", "ngay_sinh", "ma_dan_toc", "ton_giao")
 
 
 async def test_each_measure_matches_the_agencys_own_rows(scored: dict[str, Any]) -> None:
@@ -41,12 +42,18 @@ async def test_each_measure_matches_the_agencys_own_rows(scored: dict[str, Any])
     assert late_days > 3
     assert card.oldest_outstanding_days == late_days  # the late record is also rejected
     assert card.detail["lag_histogram"]["4+"] == len(LATE)
-    # đủ: the Vietnamese schema has no general education nor state management (group 5)
+    # đủ: the people held and the two records held back without a gender (group 1); the
+    # standard's mandatory fields are groups 1, 4 (category) and 6 (organisation)
     assert card.people == len(stored)
-    assert card.complete_share == Decimal("0.0000")
-    assert card.detail["complete_by_group"]["5"] == "0.0000"
+    lacking = [rows[i] for i in (REJECTED_LATE, MISSING_GENDER)]
+    assert all(any(row[c] is None for c in GROUP_1) for row in lacking)
     group_1 = sum(1 for row in stored if all(row[c] is not None for c in GROUP_1))
-    assert card.detail["complete_by_group"]["1"] == str(round(Decimal(group_1) / len(stored), 4))
+    complete = round(Decimal(group_1) / (len(stored) + len(lacking)), 4)
+    assert card.complete_share == complete
+    assert card.detail["complete_by_group"] == {"1": str(complete), "4": "1.0000", "6": "1.0000"}
+    # sạch: the one name with a zero-width space was stored and its repair counted
+    assert card.detail["normalisation_corrections"] == 1
+    assert card.detail["corrections_by_rule"] == {"invisible_removed": 1}
     # đúng: three records rejected, two for a missing gender, one for an unknown religion
     assert card.open_rejects == 3
     assert card.reject_rate == round(Decimal(3) / n, 4)
@@ -62,11 +69,14 @@ async def test_each_measure_matches_the_agencys_own_rows(scored: dict[str, Any])
     assert card.open_conflicts == 0
     assert card.oldest_reject_days == 0
     # thống nhất: one religion without a mapping among the coded values held
-    coded = sum(2 + (row["ngach"] is not None) + (row["chuc_vu"] is not None) for row in stored)
+    coded = sum(
+        2 + sum(row[c] is not None for c in ("ngach", "chuc_vu", "ma_thang_luong"))
+        for row in stored
+    )
     assert card.unmapped_share == round(Decimal(1) / (coded + 1), 4)
     assert Breach.LATE in card.breaches
     assert Breach.INCORRECT in card.breaches  # 3 of a few dozen is over 2 %
-    assert Breach.INCOMPLETE in card.breaches
+    assert (Breach.INCOMPLETE in card.breaches) == (complete < Decimal("0.95"))
     assert Breach.STALE not in card.breaches
 
 
@@ -80,7 +90,8 @@ QUERY = """query($code: String!) {
   agencyScorecard(code: $code) {
     agencyCode connected withinDeadlineShare completeShare rejectRate unmappedShare breaches
     openRejects failedRuns oldestOutstandingDays
-    rejectsByRule { rule titleVi titleEn records }
+    rejectsByRule { rule titleVi titleEn expected expectedEn records }
+    normalisationCorrections correctionsByRule { rule titleVi titleEn values }
     trend(days: 7) { day withinDeadlineShare }
   }
   agencyScorecards(breached: [LATE]) { agencyCode breaches }
@@ -108,7 +119,17 @@ async def test_the_api_gives_the_snapshot_and_the_policy_masks_the_breakdowns(
     assert one["breaches"] == [b.name for b in card.breaches]
     assert {r["rule"] for r in one["rejectsByRule"]} >= {"mandatory"}
     mandatory = next(r for r in one["rejectsByRule"] if r["rule"] == "mandatory")
+    # the words are the reject catalogue's (vocabulary/data/reject_rules.yaml)
     assert mandatory["titleVi"] == "Thiếu trường bắt buộc"
+    rule = reject_catalogue().rules["mandatory"]
+    assert (mandatory["titleEn"], mandatory["expected"], mandatory["expectedEn"]) == (
+        rule.title.en, rule.expected.vi, rule.expected.en,
+    )  # fmt: skip
+    assert one["normalisationCorrections"] == 1
+    assert one["correctionsByRule"] == [
+        {"rule": "invisible_removed", "titleVi": "Đã xóa ký tự ẩn",
+         "titleEn": "Invisible characters removed", "values": 1}
+    ]  # fmt: skip
     assert one["trend"] == [{"day": scored["today"].isoformat(), "withinDeadlineShare": one[
         "withinDeadlineShare"]}]  # fmt: skip
     assert data["agencyScorecards"] == [{"agencyCode": code, "breaches": one["breaches"]}]
