@@ -1,7 +1,7 @@
 """MOHA's scorecard: when each source change arrived, and one snapshot per agency per day.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from collections.abc import Sequence

@@ -5,7 +5,7 @@ Each row belongs to a person and carries its own provenance. The DDL is held her
 ran (migrations are history).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 from collections.abc import Sequence

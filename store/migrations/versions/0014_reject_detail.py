@@ -8,7 +8,7 @@ removed, text decoded twice repaired), one row per source record, field and rule
 agency can fix its own copy.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0012
 """
 
 from collections.abc import Sequence
