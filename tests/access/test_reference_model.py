@@ -415,3 +415,62 @@ async def test_the_gateway_returns_exactly_what_the_model_allows(
                 comparison.walk(body["data"][alias], (alias,))
         else:
             comparison.walk(body["data"][alias], (alias,))
+
+
+EXPORT_EXAMPLES = int(os.environ.get("REFERENCE_MODEL_EXPORT_EXAMPLES", "120"))
+
+
+@settings(
+    max_examples=EXPORT_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    who=callers(),
+    dimension=st.sampled_from(sorted(DIMENSIONS)),
+    code=st.one_of(st.none(), st.sampled_from(FILTER_CODES)),
+    kind=st.sampled_from(["csv", "xlsx"]),
+)
+async def test_an_export_is_refused_exactly_where_the_model_refuses_its_statistics(
+    as_caller: Callable[[Caller | None], Any],
+    oracle: Oracle,
+    who: Who,
+    dimension: str,
+    code: str | None,
+    kind: str,
+) -> None:
+    """`/export/statistics.*` answers the file exactly when the model lets the caller group by
+    that dimension over that subtree, 403 where it does not, 401 for a refused token."""
+    values = oracle.values
+    who = replace(
+        who,
+        org=values.get(who.org or "", who.org),
+        subject=values.get(who.subject or "", who.subject),
+    )
+    caller = None
+    if who.level != "public":
+        caller = Caller(
+            Level(who.level), organization=who.org, subject=who.subject, purposes=who.purposes
+        )
+    client = as_caller(caller)
+    params = {"groupBy": dimension}
+    if code is not None:
+        params["organization"] = values[code]
+    response = await client.http.get(
+        f"/export/statistics.{kind}", params=params, headers=client.headers
+    )
+    model = oracle.model
+    if response.status_code == 504 and not model.refused(who):
+        oracle.timeouts += 1  # the request's deadline on a loaded machine: nothing shown
+        return
+    if model.refused(who):
+        assert response.status_code == 401, (who, response.text)
+        oracle.cases += 1
+        return
+    ids = (
+        list(model.below[values[code]]) if code is not None else [o.id for o in model.orgs.values()]
+    )
+    allowed = model.may_use(who, "Person", DIMENSIONS[dimension], model.relations_of(who, ids))
+    assert response.status_code == (200 if allowed else 403), (who, dimension, response.text)
+    oracle.cases += 1
