@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
@@ -49,8 +50,24 @@ def list_description(table: str) -> str:
     )
 
 
-def _enum(enum: type[StrEnum], value: str | None) -> Any:
-    return None if value is None else enum(value)
+def entry_of(record: type[T], row: Row[Any]) -> T:
+    """A dossier entry from its store row: every field read by its own name (the store's column
+    has the field's name), a coded one as its enum, and the row's provenance."""
+    values: dict[str, Any] = {"provenance": DossierProvenance.of(row)}
+    for field in record.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if field.python_name == "provenance":
+            continue
+        value = getattr(row, field.python_name)
+        enum = _enum_class(field.type)
+        values[field.python_name] = enum(value) if enum is not None and value is not None else value
+    return record(**values)
+
+
+def _enum_class(field_type: Any) -> type[StrEnum] | None:
+    """The Python enum behind a field's strawberry type (optional or not), if it is one."""
+    inner = getattr(field_type, "of_type", field_type)
+    enum = getattr(inner, "wrapped_cls", None)
+    return enum if isinstance(enum, type) and issubclass(enum, StrEnum) else None
 
 
 @strawberry.type(description="Nguồn gốc của dòng / where the store's copy of this row came from.")
@@ -83,18 +100,6 @@ class DossierFamilyMember:
     residence: str | None = strawberry.field(description=_doc(_F, "residence"))
     provenance: DossierProvenance
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierFamilyMember:
-        return cls(
-            relation=codes.FamilyRelation(row.relation),
-            full_name=row.full_name,
-            birth_year=row.birth_year,
-            occupation=row.occupation,
-            workplace=row.workplace,
-            residence=row.residence,
-            provenance=DossierProvenance.of(row),
-        )
-
 
 _H = "dossier_history_period"
 
@@ -106,16 +111,6 @@ class DossierHistoryPeriod:
     activity: str = strawberry.field(description=_doc(_H, "activity"))
     place: str | None = strawberry.field(description=_doc(_H, "place"))
     provenance: DossierProvenance
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierHistoryPeriod:
-        return cls(
-            start_on=row.start_on,
-            end_on=row.end_on,
-            activity=row.activity,
-            place=row.place,
-            provenance=DossierProvenance.of(row),
-        )
 
 
 _T = "dossier_training_course"
@@ -131,18 +126,6 @@ class DossierTrainingCourse:
     end_on: date | None = strawberry.field(description=_doc(_T, "end_on"))
     provenance: DossierProvenance
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierTrainingCourse:
-        return cls(
-            kind=codes.TrainingKind(row.kind),
-            institution=row.institution,
-            field_of_study=row.field_of_study,
-            qualification=row.qualification,
-            start_on=row.start_on,
-            end_on=row.end_on,
-            provenance=DossierProvenance.of(row),
-        )
-
 
 _R = "dossier_reward"
 
@@ -154,16 +137,6 @@ class DossierReward:
     decided_by: str = strawberry.field(description=_doc(_R, "decided_by"))
     decision_number: str | None = strawberry.field(description=_doc(_R, "decision_number"))
     provenance: DossierProvenance
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierReward:
-        return cls(
-            decided_on=row.decided_on,
-            title=row.title,
-            decided_by=row.decided_by,
-            decision_number=row.decision_number,
-            provenance=DossierProvenance.of(row),
-        )
 
 
 _D = "dossier_discipline"
@@ -178,17 +151,6 @@ class DossierDiscipline:
     expires_on: date | None = strawberry.field(description=_doc(_D, "expires_on"))
     provenance: DossierProvenance
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierDiscipline:
-        return cls(
-            decided_on=row.decided_on,
-            kind=codes.DisciplineKind(row.kind),
-            reason=row.reason,
-            decided_by=row.decided_by,
-            expires_on=row.expires_on,
-            provenance=DossierProvenance.of(row),
-        )
-
 
 _A = "dossier_allowance"
 
@@ -202,17 +164,6 @@ class DossierAllowance:
     end_on: date | None = strawberry.field(description=_doc(_A, "end_on"))
     provenance: DossierProvenance
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierAllowance:
-        return cls(
-            kind=codes.AllowanceKind(row.kind),
-            coefficient=row.coefficient,
-            percent=row.percent,
-            start_on=row.start_on,
-            end_on=row.end_on,
-            provenance=DossierProvenance.of(row),
-        )
-
 
 _N = "dossier_annual_rating"
 
@@ -222,14 +173,6 @@ class DossierAnnualRating:
     year: int = strawberry.field(description=_doc(_N, "year"))
     rating: PerformanceRating = strawberry.field(description=_doc(_N, "rating"))
     provenance: DossierProvenance
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierAnnualRating:
-        return cls(
-            year=row.year,
-            rating=PerformanceRating(row.rating),
-            provenance=DossierProvenance.of(row),
-        )
 
 
 _M = "dossier_military_service"
@@ -242,16 +185,6 @@ class DossierMilitaryService:
     highest_rank: str = strawberry.field(description=_doc(_M, "highest_rank"))
     unit: str | None = strawberry.field(description=_doc(_M, "unit"))
     provenance: DossierProvenance
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierMilitaryService:
-        return cls(
-            enlisted_on=row.enlisted_on,
-            discharged_on=row.discharged_on,
-            highest_rank=row.highest_rank,
-            unit=row.unit,
-            provenance=DossierProvenance.of(row),
-        )
 
 
 _S = "dossier_asset_declaration"
@@ -266,17 +199,6 @@ class DossierAssetDeclaration:
     other_assets: str | None = strawberry.field(description=_doc(_S, "other_assets"))
     provenance: DossierProvenance
 
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierAssetDeclaration:
-        return cls(
-            year=row.year,
-            annual_income_vnd=row.annual_income_vnd,
-            houses=row.houses,
-            land=row.land,
-            other_assets=row.other_assets,
-            provenance=DossierProvenance.of(row),
-        )
-
 
 _Z = "dossier_health_record"
 
@@ -289,17 +211,6 @@ class DossierHealthRecord:
     weight_kg: Decimal | None = strawberry.field(description=_doc(_Z, "weight_kg"))
     blood_group: codes.BloodGroup | None = strawberry.field(description=_doc(_Z, "blood_group"))
     provenance: DossierProvenance
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> DossierHealthRecord:
-        return cls(
-            recorded_on=row.recorded_on,
-            status=codes.HealthStatus(row.status),
-            height_cm=row.height_cm,
-            weight_kg=row.weight_kg,
-            blood_group=_enum(codes.BloodGroup, row.blood_group),
-            provenance=DossierProvenance.of(row),
-        )
 
 
 async def list_connection(
@@ -334,7 +245,7 @@ def list_field(table: str, record: Any) -> Any:
             info.context,
             root.row.id,
             table,
-            record.of,
+            partial(entry_of, record),
             first=first,
             after=after,
             last=last,
