@@ -89,6 +89,12 @@ class SourceRecord:
     changed_at: datetime | None = None
     """When the source says the record changed (its own stamp), if it keeps one: the start of
     Decree 27/2026's 3 working days, which the scorecard measures the arrival against."""
+    sections: Mapping[str, tuple[Mapping[str, Any], ...]] | None = None
+    """The dossier's lists the source carries for this person (issue 17, item 3): keyed by the
+    store table of the catalogue's list (vocabulary/dossier_catalogue.py `lists`, e.g.
+    "dossier_family_member"), each entry keyed by the catalogue's column names. None: the source
+    carries no lists, and the store keeps what it holds; a key present replaces that list whole
+    (an empty tuple empties it); a key absent leaves that list as it is."""
 
 
 @dataclass(frozen=True)
