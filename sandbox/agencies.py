@@ -160,6 +160,8 @@ class SandboxAgencies:
     databases: list[str] = field(default_factory=list)
     """Databases made on the server, dropped by aclose."""
     legacy: dict[str, LegacyAgency] = field(default_factory=dict)
+    late: frozenset[str] = frozenset()
+    """The agencies whose changes were stamped LATE_BY before they are served (late_agencies)."""
 
     @property
     def urls(self) -> dict[str, str]:
@@ -297,7 +299,7 @@ async def _build(
     )  # fmt: skip
     sandbox.databases += [connector_db, population_db, insurance_db]
     exchange = [a for a in agencies if sandbox.kinds[a.code] is AgencyKind.EXCHANGE]
-    late = late_agencies(agencies, sandbox.kinds)
+    late = sandbox.late = late_agencies(agencies, sandbox.kinds)
     now = datetime.now(AGENCY_CLOCK)
     latest = {a.code: now - (LATE_BY if a.code in late else ON_TIME_BY) for a in agencies}
     connector = asyncio.ensure_future(

@@ -1,7 +1,9 @@
 """The sandbox gives the scorecard a spread to show (issue 16): synced as the demo syncs it,
-some agencies are late (the Vietnamese-schema ministry's changes were stamped a week before they
-are served), some dirty (the legacy databases' deliberate defects), some clean (the connector's
-agencies), and one agency that never answers is scored as never connected."""
+some agencies are late, one of every kind that stamps its changes (the Vietnamese-schema
+ministry, the largest connector ministry, the largest province sending drops: their changes
+were stamped 8 days before they are served) beside on-time siblings of the same kinds, some
+dirty (the legacy databases' deliberate defects), some clean (the connector's agencies), and
+one agency that never answers is scored as never connected."""
 
 from __future__ import annotations
 
@@ -57,6 +59,19 @@ async def test_the_demo_shows_late_dirty_clean_and_unconnected_agencies(
     assert share < 0.1
     assert by_code[on_time_province].within_deadline_share == 1
     assert Breach.LATE.value not in by_code[on_time_province].breaches
+    # every kind that stamps its changes is measured: a late and an on-time agency of each
+    late = sync_sandbox.late
+    assert len(late) == 3
+    for kind in (AgencyKind.EXCHANGE, AgencyKind.FILE):
+        of_kind = [c for c, k in kinds.items() if k is kind and c != unconnected]
+        late_one = next(c for c in of_kind if c in late)
+        on_time = [c for c in of_kind if c not in late and by_code[c].changes]
+        assert on_time, kind
+        assert Breach.LATE.value in by_code[late_one].breaches, kind
+        assert by_code[late_one].within_deadline_share is not None
+        assert by_code[late_one].within_deadline_share < 0.1, kind
+        for code in on_time:
+            assert by_code[code].within_deadline_share == 1, (kind, code)
     counts = Counter(b for row in rows if row.status == "active" for b in row.breaches)
     assert by_code[unconnected].breaches == (Breach.NEVER_CONNECTED.value,)
     assert not by_code[unconnected].connected
