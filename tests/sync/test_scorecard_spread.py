@@ -7,19 +7,30 @@ one agency that never answers is scored as never connected."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.engine import URL
 
 from adapters.registry import SourceRegistry
 from analytics.scorecard import VIETNAM, Breach
 from analytics.scorecard_store import national
+from gateway.app import create_app
+from gateway.settings import Settings
 from sandbox.agencies import AgencyKind, SandboxAgencies
 from sandbox.fill_by_sync import disconnect_one_agency, sync_store
 from sandbox.services.faults import ADMIN_PATH
+from sandbox.services.serving import ServerThread
 from store.database import create_engine
+
+CHROMIUM = Path("/usr/bin/chromium")
+NATIONAL = "{ agencyScorecards { agencyCode breaches withinDeadlineShare } }"
 
 
 async def test_the_demo_shows_late_dirty_clean_and_unconnected_agencies(
@@ -27,6 +38,7 @@ async def test_the_demo_shows_late_dirty_clean_and_unconnected_agencies(
     registry: SourceRegistry,
     seeded_store_url: URL,
     sync_sandbox: SandboxAgencies,
+    tmp_path: Path,
 ) -> None:
     unconnected = await disconnect_one_agency(sync_sandbox)
     try:
@@ -79,3 +91,63 @@ async def test_the_demo_shows_late_dirty_clean_and_unconnected_agencies(
             and row.agency_code in kinds] == [unconnected]  # fmt: skip
     assert counts[Breach.INCORRECT.value] >= 1  # the legacy defects
     assert any(not row.breaches for row in rows if row.status == "active" and row.connected)
+
+    # the demo's API and national page show that spread, as the central identity sees it
+    settings = Settings(max_page_size=100, default_page_size=20, demo=True)
+    server = ServerThread(create_app(settings, fresh_store_url), name="gateway")
+    server.start(timeout=30)
+    try:
+        api, shown = await _api_and_page(server.url, tmp_path)
+    finally:
+        server.stop(timeout=10)
+    assert [r[0] for r in shown] == [a["agencyCode"] for a in api]
+    assert [r[1] for r in shown] == [",".join(a["breaches"]) for a in api]
+    on_page = {code: breaches for code, breaches, _ in shown}
+    assert "LATE" in on_page[late_ministry].split(",")
+    assert on_page[unconnected] == "NEVER_CONNECTED"
+    assert any("INCORRECT" in b.split(",") for b in on_page.values())
+    assert any(b == "" for b in on_page.values())  # clean agencies
+    # the 3-working-day cells: red for the late, green for the measured on time
+    late_cells = {code: cls for code, _, cls in shown}
+    assert late_cells[late_ministry] == "num bad"
+    assert late_cells[on_time_province] == "num good"
+
+
+async def _api_and_page(base: str, profile: Path) -> tuple[list[Any], list[list[str]]]:
+    """The central identity's national table from the API and as the page shows it."""
+    async_api = pytest.importorskip("playwright.async_api")
+    if not await asyncio.to_thread(CHROMIUM.exists):
+        pytest.skip(f"{CHROMIUM} is missing")
+    async with async_api.async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(profile / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            timeout=30_000,
+        )
+        try:
+            identities = await (await context.request.get(f"{base}/graphiql/identities")).json()
+            token = next(i for i in identities if i["key"] == "central")["token"]
+            answer = await context.request.post(
+                f"{base}/graphql",
+                data=json.dumps({"query": NATIONAL}),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            api = (await answer.json())["data"]["agencyScorecards"]
+            page = await context.new_page()
+            await page.goto(f"{base}/dashboard/scorecard", wait_until="load")
+            # polled from outside: the page's CSP refuses wait_for_function's eval
+            for _ in range(600):
+                if await page.evaluate("Number(document.body.dataset.loads) >= 1"):
+                    break
+                await asyncio.sleep(0.05)
+            assert await page.input_value("#identity") == "central"
+            shown: list[list[str]] = await page.evaluate(
+                "[...document.querySelectorAll('#national-table tbody tr')].map(tr => ["
+                " tr.dataset.code, tr.lastElementChild.dataset.value,"
+                " tr.querySelector('td[data-field=withinDeadlineShare]').className])"
+            )
+        finally:
+            await context.close()
+    return api, shown
