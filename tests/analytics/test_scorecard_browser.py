@@ -380,6 +380,11 @@ async def test_the_identity_and_the_language_chosen_on_one_page_are_kept_on_the_
             await _loaded(page, 1)
             assert await page.input_value("#identity") == "central"
             assert await page.inner_text("h1") == "Staffing and statistics"
+            # printed, the dashboard keeps the charts and drops the controls
+            await page.emulate_media(media="print")
+            assert not await page.is_visible("#controls")
+            assert await page.is_visible("#quota-chart")
+            await page.emulate_media(media="screen")
 
             # a link can carry both: ?lang=vi&as=public
             await page.goto(f"{base}/dashboard/scorecard?lang=vi&as=public", wait_until="load")
@@ -387,6 +392,17 @@ async def test_the_identity_and_the_language_chosen_on_one_page_are_kept_on_the_
             assert await page.input_value("#identity") == "public"
             assert await page.evaluate("document.documentElement.lang") == "vi"
             assert (await page.inner_text("#national h2")).startswith("Bảng toàn quốc")
+
+            # the print stylesheet: no controls, breaches marked with a cross, not only colour
+            await page.emulate_media(media="print")
+            assert not await page.is_visible("#controls")
+            assert await page.is_visible("#national-table")
+            mark = await page.evaluate(
+                f"getComputedStyle(document.querySelector(\"#national-table tr[data-code='{code}']"
+                " td[data-field='withinDeadlineShare']\"), '::after').content"
+            )
+            assert mark == '" ✗"'
+            await page.screenshot(path=str(ARTIFACTS / "scorecard-national-print.png"))
         finally:
             await context.close()
 
