@@ -3,7 +3,9 @@ agency, over real sync runs (issue 16, item 1 of the last part): the connector s
 times in the exchange protocol's `changed_at` (1.1) over loopback HTTP, the drop carries them in
 the template's "Thời điểm cập nhật" column. In each agency three records were changed 30 days
 before they are served, and the first of them also lost its gender, so it is rejected and stays
-outstanding. Every expectation is counted from what this test wrote at the agency.
+outstanding; two more were changed 12 and 13 days before, on either side of the deadline once a
+Tết-long break lies between. Every expectation is counted from what this test wrote at the
+agency.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,8 @@ from sqlalchemy.engine import URL
 
 from adapters.exchange import ExchangeSource
 from adapters.file import FileSource
-from analytics.scorecard import VIETNAM, Breach, Scorecard, local_day
-from analytics.scorecard_store import take_snapshot
+from analytics.scorecard import VIETNAM, Breach, Scorecard, local_day, score
+from analytics.scorecard_store import gather_facts, take_snapshot
 from sandbox.fill_by_sync import copy_organization_register
 from sandbox.legacy.build import read_subtree
 from sandbox.legacy.filedrop import HEADINGS, template_row
@@ -35,17 +37,26 @@ from sandbox.services.truth import Subtree, top_agencies
 from store.database import create_engine, sync_free_dsn
 from sync.run import sync_source
 from vocabulary.sources import make_source_id
-from vocabulary.working_days import vietnam_calendar
+from vocabulary.working_days import WorkingCalendar, vietnam_calendar
 
 LATE = (0, 1, 2)  # changed 30 days before they are served
 REJECTED = 0  # ...and the first of them has no gender: held back, outstanding
-LATE_BY = timedelta(days=30)
+DAYS_BEFORE = {0: 30, 1: 30, 2: 30, 3: 12, 4: 13}  # row -> calendar days before today
+ON_TIME_OVER_TET, LATE_OVER_TET = 3, 4
+
+
+def _stamp(today: date, row: int) -> datetime | None:
+    """10:00 in Ha Noi on the row's day (None: changed within the hour, stamped by the caller)."""
+    if row not in DAYS_BEFORE:
+        return None
+    return datetime.combine(today - timedelta(days=DAYS_BEFORE[row]), time(10), VIETNAM)
 
 
 @dataclass(frozen=True)
 class Scored:
     today: date
     late_stamp: datetime
+    store_url: str
     served: dict[str, int]  # agency code -> records it served
     cards: dict[str, Scorecard]
     connector_code: str
@@ -95,7 +106,9 @@ async def scored(
     await copy_organization_register(sync_free_dsn(truth), store_dsn)
     connector_agency, drop_agency = await _two_small_agencies(sync_free_dsn(truth))
     now = datetime.now(VIETNAM).replace(microsecond=0)
-    late_stamp = now - LATE_BY
+    today = now.date()
+    late_stamp = _stamp(today, LATE[0])
+    assert late_stamp is not None
     served: dict[str, int] = {}
 
     database = f"cbccvc_sc_conn_{uuid.uuid4().hex[:8]}"
@@ -117,11 +130,12 @@ async def scored(
                 )
             ]
             await simulate_update(conn, connector_agency.code, ids[REJECTED], {"gender": None})
-            await conn.execute(
-                "UPDATE hrm.staff SET changed_at = $2 WHERE agency_code = $1"
-                " AND personal_id = ANY($3::text[])",
-                connector_agency.code, late_stamp, [ids[i] for i in LATE],
-            )  # fmt: skip
+            for row in DAYS_BEFORE:
+                await conn.execute(
+                    "UPDATE hrm.staff SET changed_at = $3 WHERE agency_code = $1"
+                    " AND personal_id = $2",
+                    connector_agency.code, ids[row], _stamp(today, row),
+                )  # fmt: skip
         finally:
             await conn.close()
         served[connector_agency.code] = len(ids)
@@ -136,7 +150,7 @@ async def scored(
 
         # the drop: the same three late rows, the first without a gender
         people, _ = await read_subtree(truth, drop_agency.code)
-        stamps = [late_stamp if i in LATE else now - timedelta(hours=1) for i in range(len(people))]
+        stamps = [_stamp(today, i) or now - timedelta(hours=1) for i in range(len(people))]
         folder = tmp_path / "drop"
         folder.mkdir()
         (folder / "2026-12_nhan_su.csv").write_bytes(_template_csv(people, stamps, REJECTED))
@@ -146,9 +160,12 @@ async def scored(
             run = await sync_source(store_dsn, drop)
         assert run.status == "ok", run
 
-        today = datetime.now(VIETNAM).date()
+        assert datetime.now(VIETNAM).date() == today, "the test ran over midnight: run it again"
         cards = {c.agency_code: c for c in await take_snapshot(engine, today)}
-        yield Scored(today, late_stamp, served, cards, connector_agency.code, drop_agency.code)
+        yield Scored(
+            today, late_stamp, fresh_store_url, served, cards, connector_agency.code,
+            drop_agency.code,
+        )  # fmt: skip
     finally:
         await engine.dispose()
         await connector.aclose()
@@ -157,9 +174,18 @@ async def scored(
 def _check_card(card: Scorecard, served: int, scored: Scored) -> None:
     assert card.connected
     assert card.changes == served  # every version served arrived, each with its stamp
-    assert card.within_deadline_share == round(Decimal(served - len(LATE)) / served, 4)
-    assert card.detail["lag_histogram"]["4+"] == len(LATE)
-    assert card.detail["lag_histogram"]["0"] + card.detail["lag_histogram"]["1"] == served - 3
+    # on Viet Nam's calendar the rows of 12 and 13 days ago are late too, unless a holiday
+    # of a week lay between (Tết)
+    calendar = vietnam_calendar()
+    late = len(LATE) + sum(
+        calendar.working_days_between(scored.today - timedelta(days=DAYS_BEFORE[row]), scored.today)
+        > 3
+        for row in (ON_TIME_OVER_TET, LATE_OVER_TET)
+    )
+    assert card.within_deadline_share == round(Decimal(served - late) / served, 4)
+    assert card.detail["lag_histogram"]["4+"] == late
+    histogram = card.detail["lag_histogram"]
+    assert histogram["0"] + histogram["1"] == served - len(DAYS_BEFORE)
     # the rejected record's change is still outstanding, a month old on the working calendar
     # (30 calendar days hold 4 weekends and 2 more days: at most 22 working days, at least
     # 15 even when Tết's week falls in them)
@@ -181,3 +207,37 @@ async def test_a_connector_agency_is_measured_by_the_change_times_its_feed_sends
 async def test_a_drop_agency_is_measured_by_the_stamps_of_its_template(scored: Scored) -> None:
     code = scored.drop_code
     _check_card(scored.cards[code], scored.served[code], scored)
+
+
+def _over_tet(today: date) -> WorkingCalendar:
+    """Tết's nine days without a working day (the weekend before, Monday to Friday off, the
+    weekend after; vocabulary/data/vn_public_holidays.yaml, 14 to 22 February 2026) moved onto
+    the 10th to the 2nd day before today, on a calendar where every other day is worked: the
+    arithmetic can then be done by hand whatever weekday the test runs on."""
+    tet = {today - timedelta(days=n) for n in range(2, 11)}
+    everyday = {today - timedelta(days=n) for n in range(0, 60)} - tet
+    return WorkingCalendar(
+        days_off=frozenset(tet), days_worked=frozenset(everyday),
+        first_year=today.year - 1, last_year=today.year + 1, unverified_years=frozenset(),
+    )  # fmt: skip
+
+
+async def test_the_deadline_over_a_tet_break_counts_working_days_only(scored: Scored) -> None:
+    """The same real runs on a calendar with a Tết-long break in the last fortnight: a change of
+    12 days ago has 12 - 9 = 3 working days of lag (on time), one of 13 days ago 4 (late), the
+    month-old ones 30 - 9 = 21 (late), and the rejected one is outstanding for 21."""
+    engine = create_engine(scored.store_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            facts = {f.agency_code: f for f in await gather_facts(conn, scored.today)}
+    finally:
+        await engine.dispose()
+    calendar = _over_tet(scored.today)
+    for code in (scored.connector_code, scored.drop_code):
+        served = scored.served[code]
+        card = score(facts[code], scored.today, calendar)
+        assert card.detail["lag_histogram"] == {
+            "0": served - len(DAYS_BEFORE), "1": 0, "2": 0, "3": 1, "4+": len(LATE) + 1,
+        }  # fmt: skip
+        assert card.within_deadline_share == round(Decimal(served - len(LATE) - 1) / served, 4)
+        assert card.oldest_outstanding_days == 30 - 9
