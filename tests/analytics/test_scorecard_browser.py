@@ -181,6 +181,35 @@ async def test_the_three_pages_show_the_apis_figures(
             )
             opened = page.locator("#agency-figures dd[data-field='openRejects']")
             assert await opened.get_attribute("data-value") == str(one["openRejects"])
+            # every figure of the page is the API's, and so is the lag table
+            figures = dict(
+                await page.evaluate(
+                    "[...document.querySelectorAll('#agency-figures dd')]"
+                    ".map(dd => [dd.dataset.field, dd.dataset.value])"
+                )
+            )
+            every = (
+                await _api(
+                    context, base, central,
+                    "query($c: String!) { agencyScorecard(code: $c) {"
+                    f" {' '.join(figures)} lag {{ workingDays changes }} }} }}",
+                    {"c": code},
+                )
+            )["agencyScorecard"]  # fmt: skip
+            assert len(figures) == 13
+            for field, shown_value in figures.items():
+                api_value = every[field]
+                if api_value is None:
+                    assert shown_value == "", field
+                elif isinstance(api_value, str):
+                    assert shown_value == api_value, field
+                else:
+                    assert _number(shown_value) == api_value, field
+            lag = await page.evaluate(
+                "[...document.querySelectorAll('#lag-table tbody tr')]"
+                ".map(tr => [tr.children[0].textContent, Number(tr.children[1].dataset.value)])"
+            )
+            assert lag == [[row["workingDays"], row["changes"]] for row in every["lag"]]
             rules = await page.evaluate(
                 "[...document.querySelectorAll('#rules-table tbody tr')].map(tr =>"
                 " [...tr.children].map(td => td.textContent))"
