@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ from resolvers import people as people_resolvers
 from resolvers.compiled.catalogue import Catalogue
 from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
-from resolvers.compiled.results import Finished, Shape, finish
+from resolvers.compiled.results import Finished, Pending, Shape, finish
 from resolvers.compiled.selection import Collected, NotCompilable
 from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler
 from resolvers.context import Context
@@ -56,6 +56,9 @@ class Answer:
     people: list[tuple[int, int]]
     """(person id, mask key) of every person row in `value`: noted for the audit when the
     value is sent (`note_people`), which it is not when another root field nulls the data."""
+    pending: list[Pending] = field(default_factory=list)
+    """Row objects of `value` with fields left to the resolvers, to be merged at their paths
+    before the value is sent (schema/compiled_execution.py)."""
 
     def note_people(self, context: Context) -> None:
         for person_id, key in self.people:
@@ -275,4 +278,4 @@ class Planner:
     def _finish(value: Any, shape: Shape, response_key: str) -> Answer:
         finished = Finished()
         finish(value, shape, [response_key], finished)
-        return Answer(value, finished.errors, finished.people)
+        return Answer(value, finished.errors, finished.people, finished.pending)

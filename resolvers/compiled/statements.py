@@ -24,11 +24,14 @@ from policies.document import ROW_TYPES
 from resolvers.compiled.catalogue import Catalogue, Leaf
 from resolvers.compiled.params import Params
 from resolvers.compiled.policy_sql import PolicySql
-from resolvers.compiled.results import MASK_KEY, PERSON_KEY, Guarded, Shape
+from resolvers.compiled.results import MASK_KEY, PERSON_KEY, ROW_KEY, Guarded, Merged, Shape
 from resolvers.compiled.selection import Collected, NotCompilable, collect
 
 UNKNOWN_CURSOR_KEY = "__u"
 """True when the page is empty and a cursor names no row: the resolver path words the error."""
+MERGED_TYPES = frozenset({"Person", "Organization"})
+"""Row types whose fields the statement may leave to the resolvers, merged at their paths:
+their objects are rebuilt from the row (by id) as the resolver path builds them."""
 MAX_PAIRS = 50
 """json_build_object takes at most 100 arguments."""
 
@@ -119,16 +122,16 @@ class Compiler:
         for key, collected in self._collect(type_name, selections).items():
             name = collected.field_name
             child: Shape | None = None
-            if name == "__typename":
-                expression = literal(type_name)
-            elif name in special:
-                expression, child = special[name](collected)
-            elif name == "id" and type_name in ROW_TYPES:
-                expression = global_id_sql(type_name, f"{row}.id")
-            elif (leaf := self.catalogue.leaf(type_name, name)) is not None:
-                expression = _leaf_sql(row, leaf)
-            else:
-                raise NotCompilable(f"{type_name}.{name}")
+            try:
+                expression, child = self._field(type_name, row, collected, special)
+            except NotCompilable:
+                if type_name not in MERGED_TYPES:
+                    raise
+                # resolved as today and put here after the statement (schema/compiled_execution)
+                shape.type_name = type_name
+                shape.merged.append(Merged(key, collected.nodes))
+                pairs.append((key, "NULL"))
+                continue
             if type_name in ROW_TYPES and name != "__typename":
                 assert mask_key is not None
                 non_null = isinstance(object_type.fields[name].type, GraphQLNonNull)
@@ -140,6 +143,21 @@ class Compiler:
                 shape.children.append((key, child))
             pairs.append((key, expression))
         return pairs, shape
+
+    def _field(
+        self, type_name: str, row: str, collected: Collected, special: Mapping[str, Special]
+    ) -> tuple[str, Shape | None]:
+        """The SQL of one selected field (before its mask), and its shape if it is an object."""
+        name = collected.field_name
+        if name == "__typename":
+            return literal(type_name), None
+        if name in special:
+            return special[name](collected)
+        if name == "id" and type_name in ROW_TYPES:
+            return global_id_sql(type_name, f"{row}.id"), None
+        if (leaf := self.catalogue.leaf(type_name, name)) is not None:
+            return _leaf_sql(row, leaf), None
+        raise NotCompilable(f"{type_name}.{name}")
 
     def _masked(
         self,
@@ -225,6 +243,8 @@ class Compiler:
         pairs, shape = self._object("Organization", selections, row, key_sql, special)
         if shape.guarded:
             pairs.append((MASK_KEY, key_sql))
+        if shape.merged:
+            pairs.append((ROW_KEY, f"{row}.id"))
         return build_object(pairs), shape
 
     def person_rows(

@@ -14,6 +14,7 @@ the comparison is not of fallback with itself.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -48,7 +49,41 @@ ORGANIZATION_LEAVES = [
     "id", "__typename", "code", "name", "shortName", "level", "administrativeUnitCode",
     "status", "establishedOn", "statusChangedOn", "depth",
 ]  # fmt: skip
-UNCOMPILED_PERSON = ["grade { code name }", "ethnicity { name }", "salary { step }"]
+NESTED_PERSON = [
+    "ethnicity { code name }", "religion { __typename name }",
+    "position { code name level allowanceCoefficient }",
+    "grade { code name category scale { code name group steps { step coefficient } } }",
+    "salary { scale { code name } step coefficient since monthlyBaseAmount }",
+    "education { generalEducation professionalLevel fieldOfStudy politicalTheory "
+    "stateManagement foreignLanguage itSkill }",
+    "performance { rating year }",
+    "membership { partyJoinedOn partyOfficialOn tradeUnionJoinedOn youthUnionJoinedOn }",
+    "provenance { source sourceRecordId version contentHash syncedAt }",
+]  # fmt: skip
+"""Store-backed objects nested in a person: code lists, salary and the other data groups."""
+LIVE_PERSON = [
+    "workHistory { start end organization position }",
+    "salaryHistory { start gradeCode step coefficient }",
+    "trainings { institution qualification }", "rewards { year kind }",
+    "disciplines { kind }", "evaluations { year rating }", "family { relation birthYear }",
+    "identityCheck { matches residence fields { __typename } }",
+    "socialInsurance { insuranceNumber }",
+    "provenance { source approval { covered recordDigest period merkleRoot } }",
+    "curriculumVitae { form }",
+]  # fmt: skip
+"""Fields from the agencies, the national databases and the approvals: merged at their paths."""
+DOSSIER_LISTS = {
+    "familyMembers": "relation fullName birthYear occupation workplace residence",
+    "personalHistory": "startOn endOn activity place",
+    "trainingCourses": "kind institution fieldOfStudy qualification startOn endOn",
+    "rewardRecords": "decidedOn title decidedBy decisionNumber",
+    "disciplineRecords": "decidedOn kind reason decidedBy expiresOn",
+    "allowances": "kind coefficient percent startOn endOn",
+    "annualRatings": "year rating",
+    "militaryService": "enlistedOn dischargedOn highestRank unit",
+    "assetDeclarations": "year annualIncomeVnd houses land otherAssets",
+    "healthRecords": "recordedOn status heightCm weightKg bloodGroup",
+}
 PURPOSE = "recruitment"
 
 # Placeholders, replaced by the seeded store's codes, people and grades in the test, so that
@@ -103,14 +138,44 @@ def organization_selection(draw: st.DrawFn, fragments: list[str], depth: int = 0
         ):
             body.append(f"{related} {{ {draw(organization_selection(fragments, depth + 1))} }}")
     if draw(st.integers(0, 9)) == 0:
-        body.append("persons(first: 2) { edges { node { fullName } } }")  # not compiled
+        body.append("persons(first: 2) { edges { node { fullName personalId } } }")
     return draw(wrapped("Organization", body, fragments))
 
 
 @st.composite
+def dossier_list(draw: st.DrawFn) -> str:
+    """One of the dossier's lists, paged either way (both counts sometimes: Relay's window)."""
+    name = draw(st.sampled_from(sorted(DOSSIER_LISTS)))
+    columns = DOSSIER_LISTS[name].split()
+    chosen = draw(st.lists(st.sampled_from(columns), min_size=1, max_size=3, unique=True))
+    if draw(st.booleans()):
+        chosen.append("provenance { source sourceRecordId version syncedAt }")
+    arguments = []
+    for argument in draw(st.lists(st.sampled_from(["first", "last"]), max_size=2, unique=True)):
+        arguments.append(f"{argument}: {draw(st.sampled_from([0, 1, 2, 5, 101]))}")
+    if draw(st.integers(0, 4)) == 0:
+        cursor = draw(st.sampled_from([encode_cursor(999_999_999), "bm90LWEtY3Vyc29y"]))
+        arguments.append(f"{draw(st.sampled_from(['after', 'before']))}: {_quoted(cursor)}")
+    edge = draw(st.lists(st.sampled_from(["cursor", "node"]), min_size=1, unique=True))
+    body = " ".join(f"node {{ {' '.join(chosen)} }}" if e == "node" else e for e in edge)
+    parts = [f"edges {{ {body} }}"]
+    if draw(st.booleans()):
+        parts.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
+    alias = "d: " if draw(st.integers(0, 4)) == 0 else ""
+    arguments_text = f"({', '.join(arguments)})" if arguments else ""
+    return f"{alias}{name}{arguments_text} {{ {' '.join(parts)} }}"
+
+
+@st.composite
 def person_selection(draw: st.DrawFn, fragments: list[str]) -> str:
-    extra = [*UNCOMPILED_PERSON] if draw(st.integers(0, 9)) == 0 else []
-    body = draw(fields(PERSON_LEAVES, extra))
+    extra = draw(st.lists(st.sampled_from(NESTED_PERSON), max_size=3, unique=True))
+    if draw(st.integers(0, 4)) == 0:
+        extra.append(draw(st.sampled_from(LIVE_PERSON)))
+    if draw(st.integers(0, 4)) == 0:
+        extra.append(draw(dossier_list()))
+    body = draw(fields(PERSON_LEAVES, []))
+    body += extra
+    body = list(draw(st.permutations(body)))
     if draw(st.booleans()):
         body.append(f"organization {{ {draw(organization_selection(fragments))} }}")
     return draw(wrapped("Person", body, fragments))
@@ -408,7 +473,8 @@ def compiled_count() -> dict[str, float]:
     return counts
 
 
-EXAMPLES = 2000
+EXAMPLES = int(os.environ.get("CBCCVC_DIFFERENTIAL_EXAMPLES", "2000"))
+"""2,000 in CI; fewer only while working on the compiler."""
 
 
 @settings(
