@@ -19,12 +19,16 @@ class Leaf:
     nullable: bool
     enum_names: Mapping[str, str] | None = None
     """Store value -> GraphQL enum name, for enum fields; None for scalars."""
+    scalar: str | None = None
+    """"Decimal" or "DateTime": a scalar the statement converts to its GraphQL text."""
 
 
 @dataclass(frozen=True)
 class Catalogue:
     leaves: Mapping[str, Mapping[str, Leaf]]
     """GraphQL type name -> field name -> its column."""
+    base_salary_vnd: int = 0
+    """Salary.monthlyBaseAmount is the coefficient times this (schema/codes.py)."""
 
     def leaf(self, type_name: str, field_name: str) -> Leaf | None:
         return self.leaves.get(type_name, {}).get(field_name)

@@ -55,8 +55,24 @@ def cursor_sql(key_sql: str) -> str:
     return _base64url(f"'c1:' || {key_sql}")
 
 
+def datetime_sql(column: str) -> str:
+    """Python's isoformat of a timestamptz read as UTC (what the resolver path sends):
+    microseconds only when there are some, all six digits."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE "
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN extract(microseconds FROM {utc})::bigint % 1000000 = 0 THEN '' "
+        f"ELSE to_char({utc}, '.US') END || '+00:00' END"
+    )
+
+
 def _leaf_sql(row: str, leaf: Leaf) -> str:
-    column = f"{row}.{leaf.column}"
+    column = f'{row}."{leaf.column}"'  # quoted: a code list has a column named "group"
+    if leaf.scalar == "Decimal":
+        return f"({column})::text"  # str(Decimal) of numeric(p, s) keeps its scale, as text does
+    if leaf.scalar == "DateTime":
+        return datetime_sql(column)
     if leaf.enum_names is None:
         return column
     cases = " ".join(f"WHEN {literal(v)} THEN {literal(n)}" for v, n in leaf.enum_names.items())
@@ -113,9 +129,14 @@ class Compiler:
         row: str,
         mask_key: str | None,
         special: Mapping[str, Special],
+        reached: tuple[tuple[str, str], str] | None = None,
+        hidden: frozenset[int] = frozenset(),
     ) -> tuple[list[tuple[str, str]], Shape]:
         """The (key, expression) pairs of one object and its shape; `mask_key` is the SQL of
-        the row's mask key for row types (None for structural types)."""
+        the row's mask key for row types (None for structural types); `reached`, for a code
+        list entry reached from a person's field: that field and the person's mask key;
+        `hidden`, the mask keys at which the field leading here is masked (the object is then
+        never shown, so a mask inside it cannot null it)."""
         object_type = _object_type(self.schema, type_name)
         shape = Shape()
         pairs: list[tuple[str, str]] = []
@@ -135,10 +156,21 @@ class Compiler:
             if type_name in ROW_TYPES and name != "__typename":
                 assert mask_key is not None
                 non_null = isinstance(object_type.fields[name].type, GraphQLNonNull)
-                if non_null and self.policy.masked_keys(type_name, name):
+                if non_null and self.policy.masked_keys(type_name, name) - hidden:
                     # a masked non-null field nulls its parent: left to the resolver path
                     raise NotCompilable(f"{type_name}.{name} may be masked and is non-null")
                 expression = self._masked(type_name, collected, key, expression, mask_key, shape)
+            if reached is not None and name != "__typename":
+                outer, person_key = reached
+                masked = self.policy.path_masked_keys(outer, name)
+                if masked:
+                    if isinstance(object_type.fields[name].type, GraphQLNonNull):
+                        raise NotCompilable(f"{type_name}.{name} may be masked and is non-null")
+                    shape.guarded.append(Guarded(key, masked, collected.nodes))
+                    keys = ", ".join(str(k) for k in sorted(masked))
+                    expression = (
+                        f"CASE WHEN {person_key} IN ({keys}) THEN NULL ELSE {expression} END"
+                    )
             if child is not None:
                 shape.children.append((key, child))
             pairs.append((key, expression))
@@ -188,12 +220,99 @@ class Compiler:
             )
             return subquery, shape
 
-        pairs, shape = self._object(
-            "Person", selections, row, f"{row}.mk", {"organization": organization}
-        )
+        mask_key = f"{row}.mk"
+
+        def part(type_name: str, null_when: str | None = None) -> Special:
+            """An object schema/person.py builds from the person's own row (a data group),
+            masked by the person's relation; null where the resolver returns none."""
+
+            def build(collected: Collected) -> tuple[str, Shape | None]:
+                special: dict[str, Special] = {}
+                if type_name == "Salary":
+                    coefficient = f"{row}.salary_coefficient"
+                    amount = f"trunc({coefficient} * {self.catalogue.base_salary_vnd})::bigint"
+                    special = {
+                        "scale": self._code_list("SalaryScale", f"{row}.salary_scale_code"),
+                        "monthlyBaseAmount": _constant(
+                            f"CASE WHEN {coefficient} IS NULL THEN NULL ELSE {amount} END"
+                        ),
+                    }
+                hidden = self.policy.masked_keys("Person", collected.field_name)
+                pairs, shape = self._object(
+                    type_name, collected.sub_selections(), row, mask_key, special, hidden=hidden
+                )
+                if shape.guarded:
+                    pairs.append((MASK_KEY, mask_key))
+                built = build_object(pairs)
+                if null_when is not None:
+                    built = f"CASE WHEN {null_when} THEN NULL ELSE {built} END"
+                return built, shape
+
+            return build
+
+        special: dict[str, Special] = {
+            "organization": organization,
+            "ethnicity": self._code_list("CodeEntry", f"{row}.ethnicity_code", "ethnic_group"),
+            "religion": self._code_list("CodeEntry", f"{row}.religion_code", "religion"),
+            "position": self._code_list(
+                "Position", f"{row}.position_code", reached=(("Person", "position"), mask_key)
+            ),
+            "grade": self._code_list(
+                "Grade", f"{row}.grade_code", reached=(("Person", "grade"), mask_key)
+            ),
+            "education": part("Education"),
+            "membership": part("Membership"),
+            "provenance": part("Provenance"),
+            "performance": part("Performance", f"{row}.performance_rating IS NULL"),
+            "salary": part(
+                "Salary",
+                f"{row}.salary_scale_code IS NULL AND {row}.salary_coefficient IS NULL",
+            ),
+        }
+        pairs, shape = self._object("Person", selections, row, mask_key, special)
         shape.person = True
-        pairs += [(MASK_KEY, f"{row}.mk"), (PERSON_KEY, f"{row}.id")]
+        pairs += [(MASK_KEY, mask_key), (PERSON_KEY, f"{row}.id")]
         return build_object(pairs), shape
+
+    def _code_list(
+        self,
+        type_name: str,
+        code_sql: str,
+        table: str | None = None,
+        reached: tuple[tuple[str, str], str] | None = None,
+    ) -> Special:
+        """An entry of a code list (schema/codes.py) by its code, null for a code the list
+        does not hold. `reached`: the person's field that leads here and the person's mask
+        key, where the entry would give away a masked field (policies/derived.yaml)."""
+        tables = {"Position": "position", "Grade": "grade", "SalaryScale": "salary_scale"}
+
+        def build(collected: Collected) -> tuple[str, Shape | None]:
+            alias = self._alias()
+            special: dict[str, Special] = {}
+            if type_name == "Grade":
+                special["scale"] = self._code_list("SalaryScale", f"{alias}.scale_code")
+            if type_name == "SalaryScale":
+                step = self._alias()
+
+                def listed(inner: Collected) -> tuple[str, Shape | None]:
+                    pairs, _ = self._object("SalaryStep", inner.sub_selections(), step, None, {})
+                    aggregate = (
+                        f"(SELECT json_agg({build_object(pairs)} ORDER BY {step}.step) "
+                        f"FROM salary_step {step} WHERE {step}.scale_code = {alias}.code)"
+                    )
+                    return f"COALESCE({aggregate}, '[]'::json)", None
+
+                special["steps"] = listed
+            pairs, shape = self._object(
+                type_name, collected.sub_selections(), alias, None, special, reached
+            )
+            if shape.guarded and reached is not None:
+                pairs.append((MASK_KEY, reached[1]))
+            name = table or tables[type_name]
+            entry = build_object(pairs)
+            return f"(SELECT {entry} FROM {name} {alias} WHERE {alias}.code = {code_sql})", shape
+
+        return build
 
     def _alias(self) -> str:
         self.aliases += 1

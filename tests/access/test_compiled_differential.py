@@ -169,7 +169,7 @@ def dossier_list(draw: st.DrawFn) -> str:
 @st.composite
 def person_selection(draw: st.DrawFn, fragments: list[str]) -> str:
     extra = draw(st.lists(st.sampled_from(NESTED_PERSON), max_size=3, unique=True))
-    if draw(st.integers(0, 4)) == 0:
+    if draw(st.integers(0, 2)) == 0:
         extra.append(draw(st.sampled_from(LIVE_PERSON)))
     if draw(st.integers(0, 4)) == 0:
         extra.append(draw(dossier_list()))
@@ -521,6 +521,16 @@ def test_most_covered_root_fields_were_compiled() -> None:
     now = compiled_count()
     delta = {k: v - BEFORE.get(k, 0) for k, v in now.items()}
     compiled = delta.get("compiled", 0)
+    print(
+        "DELTA",
+        delta,
+        {
+            s.labels["field"]: s.value
+            for m in metrics.COMPILED_MERGED_FIELDS.collect()
+            for s in m.samples
+            if s.name.endswith("_total")
+        },
+    )
     assert compiled >= 0.4 * sum(delta.values()), delta
     assert compiled >= 2 * delta.get("not_compilable", 0), delta
     assert delta.get("failed", 0) == 0, delta
