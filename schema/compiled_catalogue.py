@@ -17,6 +17,7 @@ from strawberry.types.field import StrawberryField
 
 from resolvers.compiled.catalogue import Catalogue, Leaf
 from schema.codes import BASE_SALARY_VND
+from schema.dossier import DOSSIER_LISTS
 
 COLUMN_TYPES = ("Person", "Organization")
 JSON_FAITHFUL_SCALARS = frozenset({"String", "Int", "Boolean", "Date"})
@@ -38,6 +39,14 @@ PART_COLUMNS: dict[str, dict[str, str]] = {
         "synced_at": "synced_at",
     },
     "Salary": {"step": "salary_step", "coefficient": "salary_coefficient", "since": "salary_since"},
+    # the dossier's records (schema/dossier.py): every column has its field's name
+    **{record.__name__: {} for _, record in DOSSIER_LISTS.values()},
+    "DossierProvenance": {
+        "source": "source_id",
+        "source_record_id": "source_record_id",
+        "version": "source_version",
+        "synced_at": "synced_at",
+    },
     # the code lists (schema/codes.py), read from their own tables by the same names
     "CodeEntry": {},
     "Position": {},
@@ -79,4 +88,5 @@ def catalogue_of(schema: Schema) -> Catalogue:
                 scalar = leaf_type.name if leaf_type.name in CONVERTED_SCALARS else None
                 columns[name] = Leaf(column, nullable, scalar=scalar)
         leaves[type_name] = columns
-    return Catalogue(leaves, base_salary_vnd=BASE_SALARY_VND)
+    lists = {name: (table, record.__name__) for name, (table, record) in DOSSIER_LISTS.items()}
+    return Catalogue(leaves, base_salary_vnd=BASE_SALARY_VND, lists=lists)

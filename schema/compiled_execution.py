@@ -221,7 +221,7 @@ class CompiledReads:
             args = get_argument_values(query_type.fields[name], collected.nodes[0], variables)
             operation_key = (document_key, operation.name.value if operation.name else None)
             answer = await self._planner.answer(
-                context, operation_key, collected, key, args, fragments
+                context, operation_key, collected, key, args, fragments, variables
             )
         except NotCompilable:
             outcome = "not_compilable"

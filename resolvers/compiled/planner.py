@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from graphql import FragmentDefinitionNode, GraphQLError, GraphQLSchema
+from graphql import FragmentDefinitionNode, GraphQLError, GraphQLObjectType, GraphQLSchema
+from graphql.execution.values import get_argument_values
 
 from resolvers import global_id
 from resolvers import people as people_resolvers
 from resolvers.compiled.catalogue import Catalogue
+from resolvers.compiled.lists import ListArguments, list_values
 from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
 from resolvers.compiled.results import Finished, Pending, Shape, finish
@@ -47,6 +49,8 @@ class Plan:
     sql: str
     names: tuple[str, ...]
     shape: Shape
+    lists: tuple[ListArguments, ...] = ()
+    """The dossier lists in the statement, whose page arguments each request binds."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class Planner:
         response_key: str,
         args: Mapping[str, Any],
         fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Any = None,
     ) -> Answer:
         """The root field's value and errors; raises NotCompilable, EmptyPageWithCursor or the
         resolvers' own GraphQLError for the resolver path to answer instead."""
@@ -198,16 +203,17 @@ class Planner:
             def build_connection() -> Plan:
                 params = Params()
                 where = people_conditions(people, params, {})
-                sql, shape = compiler(params).person_connection(
+                build = compiler(params)
+                sql, shape = build.person_connection(
                     selections, where, backward=backward, after=after, before=before
                 )
-                return Plan(*params.finish(sql), shape)
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, "persons", shape_key, backward, after, before),
                               build_connection)  # fmt: skip
             people_conditions(people, Params(), filter_values)
             values.update(filter_values)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             if value.pop(UNKNOWN_CURSOR_KEY):
                 raise EmptyPageWithCursor()
             return self._finish(value, plan.shape, response_key)
@@ -232,10 +238,10 @@ class Planner:
                     obj, shape = build.organization(selections, "o")
                     key_ref = params.ref("key", "bigint")
                     sql = f"SELECT ({obj})::text FROM organization o WHERE o.id = {key_ref}"
-                return Plan(*params.finish(sql), shape)
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name, type_name), build_lookup)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             return self._finish(value, plan.shape, response_key)
 
         if name == "organization":
@@ -243,13 +249,14 @@ class Planner:
 
             def build_organization() -> Plan:
                 params = Params()
-                obj, shape = compiler(params).organization(selections, "o")
+                build = compiler(params)
+                obj, shape = build.organization(selections, "o")
                 code = params.ref("code", "text")
                 sql = f"SELECT ({obj})::text FROM organization o WHERE o.code = {code}"
-                return Plan(*params.finish(sql), shape)
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name), build_organization)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             return self._finish(value, plan.shape, response_key)
         raise NotCompilable(name)
 
@@ -266,8 +273,21 @@ class Planner:
             "consent_purposes": sorted(caller.purposes),
         }
 
-    @staticmethod
-    async def _run(context: Context, plan: Plan, values: Mapping[str, Any]) -> Any:
+    async def _run(
+        self, context: Context, plan: Plan, values: dict[str, Any], variables: Any
+    ) -> Any:
+        for bound in plan.lists:  # the resolvers' own checks: their GraphQLError falls back
+            parent = self._schema.type_map[bound.type_name]
+            assert isinstance(parent, GraphQLObjectType)
+            field_def = parent.fields[bound.field_name]
+            args = get_argument_values(field_def, bound.node, variables)
+            request = context.page_request(
+                first=args.get("first"),
+                after=args.get("after"),
+                last=args.get("last"),
+                before=args.get("before"),
+            )
+            values.update(list_values(bound.prefix, request))
         async with context.engine.connect() as conn:
             await conn.execution_options(**AUTOCOMMIT)
             result = await conn.exec_driver_sql(plan.sql, arguments(plan.names, values))

@@ -12,6 +12,8 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError
 
+from resolvers.compiled.lists import BAD_CURSOR_KEY
+
 FORBIDDEN_MESSAGE = "you are not permitted to see this field"
 """The resolver path's ForbiddenError message (resolvers/access.py), word for word."""
 
@@ -63,12 +65,16 @@ class Shape:
     type_name: str | None = None
     """The row type of the object, where it has merged fields."""
     merged: list[Merged] = field(default_factory=list)
+    cursor_checked: tuple[FieldNode, ...] = ()
+    """For a dossier list: its nodes, where the value may be `{BAD_CURSOR_KEY: argument}`
+    (a cursor not of this person's list), which becomes null and BAD_USER_INPUT."""
 
     def needs_walk(self) -> bool:
         return (
             self.person
             or bool(self.guarded)
             or bool(self.merged)
+            or bool(self.cursor_checked)
             or any(c.needs_walk() for _, c in self.children)
         )
 
@@ -113,4 +119,17 @@ def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> No
                 )
             )
     for child_key, child in shape.children:
-        finish(value.get(child_key), child, [*path, child_key], out)
+        child_value = value.get(child_key)
+        if child.cursor_checked and isinstance(child_value, dict) and BAD_CURSOR_KEY in child_value:
+            argument = child_value[BAD_CURSOR_KEY]
+            value[child_key] = None
+            out.errors.append(  # resolvers/dossier.page_of's error, word for word
+                GraphQLError(
+                    f"`{argument}` is not a cursor of this list",
+                    nodes=list(child.cursor_checked),
+                    path=[*path, child_key],
+                    extensions={"code": "BAD_USER_INPUT", "argument": argument},
+                )
+            )
+            continue
+        finish(child_value, child, [*path, child_key], out)

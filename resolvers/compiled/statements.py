@@ -9,7 +9,7 @@ object and its `Shape` (results.py); anything it does not know raises NotCompila
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import (
     FragmentDefinitionNode,
@@ -22,10 +22,12 @@ from graphql import (
 
 from policies.document import ROW_TYPES
 from resolvers.compiled.catalogue import Catalogue, Leaf
+from resolvers.compiled.lists import BAD_CURSOR_KEY, ListArguments, ListSql
 from resolvers.compiled.params import Params
 from resolvers.compiled.policy_sql import PolicySql
 from resolvers.compiled.results import MASK_KEY, PERSON_KEY, ROW_KEY, Guarded, Merged, Shape
 from resolvers.compiled.selection import Collected, NotCompilable, collect
+from store.models_dossier import LIST_ORDER
 
 UNKNOWN_CURSOR_KEY = "__u"
 """True when the page is empty and a cursor names no row: the resolver path words the error."""
@@ -116,6 +118,8 @@ class Compiler:
     fragments: Mapping[str, FragmentDefinitionNode]
     aliases: int = 0
     """Table aliases handed out, so nested organisations never shadow each other."""
+    lists: list[ListArguments] = field(default_factory=list)
+    """The dossier lists compiled, whose page arguments are bound per request."""
 
     def _collect(self, type_name: str, selections: list[SelectionSetNode]) -> dict[str, Collected]:
         return collect(
@@ -250,7 +254,14 @@ class Compiler:
 
             return build
 
+        def dossier_list(table: str, record_type: str) -> Special:
+            return lambda collected: self.dossier_list(collected, row, table, record_type)
+
         special: dict[str, Special] = {
+            **{
+                name: dossier_list(table, record_type)
+                for name, (table, record_type) in self.catalogue.lists.items()
+            },
             "organization": organization,
             "ethnicity": self._code_list("CodeEntry", f"{row}.ethnicity_code", "ethnic_group"),
             "religion": self._code_list("CodeEntry", f"{row}.religion_code", "religion"),
@@ -273,6 +284,75 @@ class Compiler:
         shape.person = True
         pairs += [(MASK_KEY, mask_key), (PERSON_KEY, f"{row}.id")]
         return build_object(pairs), shape
+
+    def dossier_list(
+        self, collected: Collected, row: str, table: str, record_type: str
+    ) -> tuple[str, Shape]:
+        """One of the dossier's lists of the person row `row` as its connection (lists.py):
+        the page's rows between the cursors, edges and page info from one aggregate."""
+        prefix = f"l{len(self.lists)}"
+        self.lists.append(ListArguments(prefix, collected.nodes[0], "Person", collected.field_name))
+        refs = {
+            suffix: self.params.ref(f"{prefix}_{suffix}", sql_type)
+            for suffix, sql_type in (
+                ("mode", "text"), ("size", "integer"), ("limit", "integer"),
+                ("keep", "integer"), ("after", "bigint"), ("before", "bigint"),
+            )
+        }  # fmt: skip
+        pieces = ListSql(table, LIST_ORDER[table], f"{row}.id", refs)
+        w = self._alias()
+        shown = pieces.shown(w)
+        connection_type = _named_type(self.schema, _object_type(self.schema, "Person"),
+                                      collected.field_name)  # fmt: skip
+        parent = _object_type(self.schema, connection_type)
+
+        def node(inner: Collected) -> tuple[str, Shape | None]:
+            def provenance(of: Collected) -> tuple[str, Shape | None]:
+                pairs, _ = self._object("DossierProvenance", of.sub_selections(), w, None, {})
+                return build_object(pairs), None
+
+            special: dict[str, Special] = {"provenance": provenance}
+            pairs, _ = self._object(record_type, inner.sub_selections(), w, None, special)
+            return build_object(pairs), None
+
+        def edges(inner: Collected) -> tuple[str, Shape | None]:
+            edge_type = _named_type(self.schema, parent, "edges")
+            special: dict[str, Special] = {
+                "node": node,
+                "cursor": _constant(cursor_sql(f"{w}.id")),
+            }
+            pairs, _ = self._object(edge_type, inner.sub_selections(), w, None, special)
+            aggregate = f"json_agg({build_object(pairs)} ORDER BY {w}.fwd) FILTER (WHERE {shown})"
+            return f"COALESCE({aggregate}, '[]'::json)", None
+
+        def page_info(inner: Collected) -> tuple[str, Shape | None]:
+            info_type = _named_type(self.schema, parent, "pageInfo")
+            first = "(array_agg({w}.id ORDER BY {w}.fwd {d}) FILTER (WHERE {s}))[1]"
+            values = {
+                "hasNextPage": pieces.has_next("count(*)"),
+                "hasPreviousPage": pieces.has_previous("count(*)"),
+                "startCursor": cursor_sql(first.format(w=w, d="ASC", s=shown)),
+                "endCursor": cursor_sql(first.format(w=w, d="DESC", s=shown)),
+            }
+            special: dict[str, Special] = {name: _constant(e) for name, e in values.items()}
+            pairs, _ = self._object(info_type, inner.sub_selections(), w, None, special)
+            return build_object(pairs), None
+
+        pairs, _ = self._object(
+            connection_type,
+            collected.sub_selections(),
+            w,
+            None,
+            {"edges": edges, "pageInfo": page_info},
+        )
+        page = f"(SELECT {build_object(pairs)} FROM ({pieces.window()}) {w})"
+        bad = pieces.bad_cursor()
+        value = (
+            f"(SELECT CASE WHEN b.bad IS NULL THEN {page} "
+            f"ELSE json_build_object({literal(BAD_CURSOR_KEY)}, b.bad) END "
+            f"FROM (SELECT {bad} AS bad) b)"
+        )
+        return value, Shape(cursor_checked=collected.nodes)
 
     def _code_list(
         self,

@@ -153,8 +153,10 @@ def dossier_list(draw: st.DrawFn) -> str:
     arguments = []
     for argument in draw(st.lists(st.sampled_from(["first", "last"]), max_size=2, unique=True)):
         arguments.append(f"{argument}: {draw(st.sampled_from([0, 1, 2, 5, 101]))}")
-    if draw(st.integers(0, 4)) == 0:
-        cursor = draw(st.sampled_from([encode_cursor(999_999_999), "bm90LWEtY3Vyc29y"]))
+    if draw(st.integers(0, 3)) == 0:
+        cursor = draw(
+            st.sampled_from(["@L0@", "@L1@", encode_cursor(999_999_999), "bm90LWEtY3Vyc29y"])
+        )
         arguments.append(f"{draw(st.sampled_from(['after', 'before']))}: {_quoted(cursor)}")
     edge = draw(st.lists(st.sampled_from(["cursor", "node"]), min_size=1, unique=True))
     body = " ".join(f"node {{ {' '.join(chosen)} }}" if e == "node" else e for e in edge)
@@ -339,6 +341,14 @@ async def places(engine: AsyncEngine, world: Any) -> AsyncIterator[Places]:
             .all()
         )
         consented = early[::3]
+        # cursors of rows in some people's family lists (of nobody else's list)
+        listed = (
+            await conn.execute(
+                text("SELECT id FROM dossier_family_member WHERE person_id = ANY(:p) "
+                     "ORDER BY person_id, birth_year, id"),
+                {"p": [early[0], world.insider.id]},
+            )
+        ).scalars().all()  # fmt: skip
         now = datetime.now(UTC)
         rows = [
             {"p": p, "o": world.province, "f": now - timedelta(days=1),
@@ -391,6 +401,8 @@ async def places(engine: AsyncEngine, world: Any) -> AsyncIterator[Places]:
         "@K0@": encode_cursor(early[5]),
         "@K1@": encode_cursor(world.insider.id),
         "@K2@": encode_cursor(early[30]),
+        "@L0@": encode_cursor(listed[1] if len(listed) > 1 else 1),
+        "@L1@": encode_cursor(listed[-1] if listed else 1),
     }
     yield Places(values)
     async with engine.connect() as conn:
