@@ -180,9 +180,7 @@ class Planner:
                 last=args.get("last"),
                 before=args.get("before"),
             )
-            if getattr(request, "keep_last", None) is not None:
-                # Relay's first+last together (issue 14): its window is not compiled yet
-                raise NotCompilable("first and last together")
+            window = request.keep_last is not None  # Relay's first and last together
             backward = request.direction is Direction.BACKWARD
             after, before = request.after_key is not None, request.before_key is not None
             values.update(
@@ -192,6 +190,7 @@ class Planner:
                 before_key=request.before_key,
                 has_after=after,
                 has_before=before,
+                keep=request.keep_last,
             )
             filter_values: dict[str, Any] = {}
             shape_key = tuple(
@@ -205,11 +204,12 @@ class Planner:
                 where = people_conditions(people, params, {})
                 build = compiler(params)
                 sql, shape = build.person_connection(
-                    selections, where, backward=backward, after=after, before=before
-                )
+                    selections, where, backward=backward, after=after, before=before,
+                    window=window,
+                )  # fmt: skip
                 return Plan(*params.finish(sql), shape, tuple(build.lists))
 
-            plan = self._plan((*base_key, "persons", shape_key, backward, after, before),
+            plan = self._plan((*base_key, "persons", shape_key, backward, after, before, window),
                               build_connection)  # fmt: skip
             people_conditions(people, Params(), filter_values)
             values.update(filter_values)

@@ -468,9 +468,12 @@ class Compiler:
         backward: bool,
         after: bool,
         before: bool,
+        window: bool = False,
     ) -> tuple[str, Shape]:
         """One statement: the page (one extra row), its edges, page info and, if asked, the
-        count. The page is fetched in the request's direction and shown in directory order."""
+        count. The page is fetched in the request's direction and shown in directory order.
+        `window`: Relay's `first` and `last` together (resolvers/pagination._first_then_last):
+        of the rows fetched forward, the first `size`, then the last `keep` of those."""
         params = self.params
         direction = "DESC" if backward else "ASC"
         keyset = list(where)
@@ -492,6 +495,15 @@ class Compiler:
         more = f"((SELECT count(*) FROM page) > {size})"
         has_next = params.ref("has_before", "boolean") if backward else more
         has_previous = more if backward else params.ref("has_after", "boolean")
+        shown = f"SELECT * FROM page ORDER BY name_sort {direction}, id {direction} LIMIT {size}"
+        if window:
+            keep = params.ref("keep", "integer")
+            end = f"least((SELECT count(*) FROM page), {size})"
+            shown = (
+                "SELECT * FROM (SELECT page.*, row_number() OVER (ORDER BY name_sort, id) AS rn "
+                f"FROM page) ranked WHERE rn > greatest({end} - {keep}, 0) AND rn <= {end}"
+            )
+            has_previous = f"((SELECT count(*) FROM page) > {keep})"
         connection_type = "PersonConnection"
         parent = _object_type(self.schema, connection_type)
 
@@ -542,12 +554,7 @@ class Compiler:
             for c in cursors
         )
         # an empty page after a cursor we never issued is BAD_USER_INPUT on the resolver path
-        pairs.append((UNKNOWN_CURSOR_KEY, f"(SELECT count(*) = 0 FROM shown) AND ({unknown})"
+        pairs.append((UNKNOWN_CURSOR_KEY, f"(SELECT count(*) = 0 FROM page) AND ({unknown})"
                       if cursors else "false"))  # fmt: skip
-        sql = (
-            f"WITH page AS ({page}), "
-            f"shown AS (SELECT * FROM page ORDER BY name_sort {direction}, id {direction} "
-            f"LIMIT {size}) "
-            f"SELECT {build_object(pairs)}::text"
-        )
+        sql = f"WITH page AS ({page}), shown AS ({shown}) SELECT {build_object(pairs)}::text"
         return sql, shape

@@ -229,6 +229,9 @@ def persons_arguments(draw: st.DrawFn) -> str:
     size = draw(st.sampled_from([None, 0, 1, 2, 5, 5, 20, 20, 101]))
     if size is not None:
         arguments.append(f"{'last' if backward else 'first'}: {size}")
+        if draw(st.integers(0, 4)) == 0:  # Relay's window: first and last together
+            other = draw(st.sampled_from([0, 1, 3, 30]))
+            arguments.append(f"{'first' if backward else 'last'}: {other}")
     for argument in ("after", "before"):
         if draw(st.integers(0, 3)) == 0:
             arguments.append(f"{argument}: {_quoted(draw(st.sampled_from(cursors)))}")
