@@ -22,6 +22,7 @@ from graphql import FragmentDefinitionNode, GraphQLError, GraphQLObjectType, Gra
 from graphql.execution.values import get_argument_values
 
 from resolvers import global_id
+from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers.compiled.catalogue import Catalogue
 from resolvers.compiled.lists import ListArguments, list_values
@@ -29,12 +30,14 @@ from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
 from resolvers.compiled.results import Finished, Pending, Shape, finish
 from resolvers.compiled.selection import Collected, NotCompilable
-from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler
+from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, literal
 from resolvers.context import Context
 from resolvers.pagination import Direction
+from store.queries.organizations import OrganizationsFilter
 from store.queries.people import PeopleFilter
+from store.text import MARKED, PLAIN, fold
 
-ROOT_FIELDS = frozenset({"persons", "person", "node", "organization"})
+ROOT_FIELDS = frozenset({"persons", "person", "node", "organization", "organizations"})
 """The root fields the planner compiles; every other one resolves as today."""
 
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
@@ -106,6 +109,51 @@ def people_conditions(people: PeopleFilter, params: Params, values: dict[str, An
     return where
 
 
+def organization_conditions(
+    orgs: OrganizationsFilter, params: Params, values: dict[str, Any]
+) -> list[str]:
+    """store/queries/organizations.conditions, as SQL text over `organization p`."""
+    where: list[str] = []
+    for name, column, chosen in (("levels", "level", orgs.levels),
+                                 ("statuses", "status", orgs.statuses)):  # fmt: skip
+        if chosen is not None:
+            where.append(f"p.{column} = ANY({params.ref(name, 'text[]')})")
+            values[name] = list(chosen)
+    if orgs.parent_id is not None:
+        where.append(f"p.parent_id = {params.ref('parent_id', 'bigint')}")
+        values["parent_id"] = orgs.parent_id
+    if orgs.within_path is not None:
+        where.append(f"p.path LIKE {params.ref('within_path', 'text')} ESCAPE '/'")
+        values["within_path"] = _like_prefix(orgs.within_path)
+    if orgs.search is not None:
+        folded = "translate(lower({}), " + f"{literal(MARKED)}, {literal(PLAIN)})"
+        for index, word in enumerate(fold(orgs.search).split()):
+            ref = params.ref(f"word_{index}", "text")
+            values[f"word_{index}"] = "%" + _like_prefix(word)
+            where.append(
+                f"({folded.format('p.name')} LIKE {ref} ESCAPE '/' "
+                f"OR {folded.format('p.short_name')} LIKE {ref} ESCAPE '/' "
+                f"OR lower(p.code) LIKE {ref} ESCAPE '/')"
+            )
+    return where
+
+
+def _organizations_query(raw: Mapping[str, Any] | None) -> org_resolvers.OrganizationsQuery:
+    """The organisations' filter from its coerced GraphQL value (OrganizationFilter.to_query)."""
+    raw = raw or {}
+
+    def values(items: Any) -> tuple[str, ...] | None:
+        return None if items is None else tuple(str(getattr(i, "value", i)) for i in items)
+
+    return org_resolvers.OrganizationsQuery(
+        levels=values(raw.get("levels")),
+        statuses=values(raw.get("statuses")),
+        parent_code=raw.get("parentCode"),
+        within_code=raw.get("withinCode"),
+        search=raw.get("search"),
+    )
+
+
 def _people_query(raw: Mapping[str, Any] | None) -> people_resolvers.PeopleQuery:
     """The directory filter from its coerced GraphQL value (PersonFilter.to_query's job)."""
     raw = raw or {}
@@ -170,10 +218,25 @@ class Planner:
         def compiler(params: Params) -> Compiler:
             return Compiler(self._schema, self._catalogue, policy, params, fragments)
 
-        if name == "persons":
-            people = await people_resolvers.resolve_filter(
-                context, _people_query(args.get("filter"))
-            )
+        if name in ("persons", "organizations"):
+            if name == "persons":
+                people = await people_resolvers.resolve_filter(
+                    context, _people_query(args.get("filter"))
+                )
+
+                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
+                    return people_conditions(people, params, values)
+
+                connection = Compiler.person_connection
+            else:
+                orgs = await org_resolvers.resolve_filter(
+                    context, _organizations_query(args.get("filter"))
+                )
+
+                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
+                    return organization_conditions(orgs, params, values)
+
+                connection = Compiler.organization_connection
             request = context.page_request(
                 first=args.get("first"),
                 after=args.get("after"),
@@ -193,25 +256,22 @@ class Planner:
                 keep=request.keep_last,
             )
             filter_values: dict[str, Any] = {}
-            shape_key = tuple(
-                getattr(people, f) is not None
-                for f in ("organization_ids", "organization_path", "name_query",
-                          "categories", "grade_codes", "statuses")
-            )  # fmt: skip
+            conditions(Params(), filter_values)
+            # which conditions the text has: the names of their values (one per search word)
+            shape_key = tuple(sorted(filter_values))
 
             def build_connection() -> Plan:
                 params = Params()
-                where = people_conditions(people, params, {})
+                where = conditions(params, {})
                 build = compiler(params)
-                sql, shape = build.person_connection(
-                    selections, where, backward=backward, after=after, before=before,
+                sql, shape = connection(
+                    build, selections, where, backward=backward, after=after, before=before,
                     window=window,
                 )  # fmt: skip
                 return Plan(*params.finish(sql), shape, tuple(build.lists))
 
-            plan = self._plan((*base_key, "persons", shape_key, backward, after, before, window),
+            plan = self._plan((*base_key, name, shape_key, backward, after, before, window),
                               build_connection)  # fmt: skip
-            people_conditions(people, Params(), filter_values)
             values.update(filter_values)
             value = await self._run(context, plan, values, variables)
             if value.pop(UNKNOWN_CURSOR_KEY):

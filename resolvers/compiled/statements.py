@@ -104,6 +104,19 @@ def build_object(pairs: list[tuple[str, str]]) -> str:
 Special = Callable[[Collected], tuple[str, Shape | None]]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A root connection: its table (as `p`), its order (unique with the cursor's id) and type."""
+
+    table: str
+    order: tuple[str, ...]
+    connection_type: str
+
+
+PERSON_LISTING = Listing("person", ("name_sort", "id"), "PersonConnection")
+ORGANIZATION_LISTING = Listing("organization", ("code",), "OrganizationConnection")
+
+
 def _constant(expression: str) -> Special:
     """A field whose SQL does not depend on its selection (page info, counts)."""
     return lambda _: (expression, None)
@@ -470,48 +483,97 @@ class Compiler:
         before: bool,
         window: bool = False,
     ) -> tuple[str, Shape]:
+        """The directory (Query.persons) in directory order: store/queries/people.page."""
+        return self._connection(
+            PERSON_LISTING, selections, where,
+            backward=backward, after=after, before=before, window=window,
+        )  # fmt: skip
+
+    def organization_connection(
+        self,
+        selections: list[SelectionSetNode],
+        where: list[str],
+        *,
+        backward: bool,
+        after: bool,
+        before: bool,
+        window: bool = False,
+    ) -> tuple[str, Shape]:
+        """Query.organizations by electronic code: store/queries/organizations.page."""
+        return self._connection(
+            ORGANIZATION_LISTING, selections, where,
+            backward=backward, after=after, before=before, window=window,
+        )  # fmt: skip
+
+    def _connection(
+        self,
+        listing: Listing,
+        selections: list[SelectionSetNode],
+        where: list[str],
+        *,
+        backward: bool,
+        after: bool,
+        before: bool,
+        window: bool,
+    ) -> tuple[str, Shape]:
         """One statement: the page (one extra row), its edges, page info and, if asked, the
-        count. The page is fetched in the request's direction and shown in directory order.
-        `window`: Relay's `first` and `last` together (resolvers/pagination._first_then_last):
-        of the rows fetched forward, the first `size`, then the last `keep` of those."""
+        count. The page is fetched in the request's direction and shown in the listing's
+        order. `window`: Relay's `first` and `last` together (resolvers/pagination.
+        _first_then_last): of the rows fetched forward, the first `size`, then the last `keep`
+        of those."""
         params = self.params
         direction = "DESC" if backward else "ASC"
+        table = listing.table
+        columns = ", ".join(f"p.{c}" for c in listing.order)
         keyset = list(where)
-        if after:
-            cursor = params.ref("after_key", "bigint")
-            keyset.append(
-                f"(p.name_sort, p.id) > ((SELECT name_sort FROM person WHERE id = {cursor}), "
-                f"{cursor})"
+        for name, given, comparison in (("after_key", after, ">"), ("before_key", before, "<")):
+            if given:
+                cursor = params.ref(name, "bigint")
+                # one scalar subquery per column (the id is the cursor itself): a row
+                # comparison PostgreSQL can walk the listing's index with
+                position = ", ".join(
+                    cursor if c == "id" else f"(SELECT {c} FROM {table} WHERE id = {cursor})"
+                    for c in listing.order
+                )
+                keyset.append(f"({columns}) {comparison} ({position})")
+        order = ", ".join(f"p.{c} {direction}" for c in listing.order)
+        limit = params.ref("limit", "integer")
+        if table == "person":
+            page = self.person_rows(keyset, order, limit)
+        else:
+            page = (
+                f"SELECT p.* FROM {table} p WHERE {' AND '.join(keyset) or 'true'} "
+                f"ORDER BY {order} LIMIT {limit}"
             )
-        if before:
-            cursor = params.ref("before_key", "bigint")
-            keyset.append(
-                f"(p.name_sort, p.id) < ((SELECT name_sort FROM person WHERE id = {cursor}), "
-                f"{cursor})"
-            )
-        order = f"p.name_sort {direction}, p.id {direction}"
-        page = self.person_rows(keyset, order, params.ref("limit", "integer"))
         size = params.ref("size", "integer")
         more = f"((SELECT count(*) FROM page) > {size})"
         has_next = params.ref("has_before", "boolean") if backward else more
         has_previous = more if backward else params.ref("has_after", "boolean")
-        shown = f"SELECT * FROM page ORDER BY name_sort {direction}, id {direction} LIMIT {size}"
+        in_order = ", ".join(listing.order)
+        shown = (
+            "SELECT * FROM page ORDER BY "
+            + ", ".join(f"{c} {direction}" for c in listing.order)
+            + f" LIMIT {size}"
+        )
         if window:
             keep = params.ref("keep", "integer")
             end = f"least((SELECT count(*) FROM page), {size})"
             shown = (
-                "SELECT * FROM (SELECT page.*, row_number() OVER (ORDER BY name_sort, id) AS rn "
+                f"SELECT * FROM (SELECT page.*, row_number() OVER (ORDER BY {in_order}) AS rn "
                 f"FROM page) ranked WHERE rn > greatest({end} - {keep}, 0) AND rn <= {end}"
             )
             has_previous = f"((SELECT count(*) FROM page) > {keep})"
-        connection_type = "PersonConnection"
+        connection_type = listing.connection_type
         parent = _object_type(self.schema, connection_type)
+        node_order = ", ".join(f"n.{c}" for c in listing.order)
 
         def edges(collected: Collected) -> tuple[str, Shape | None]:
             edge_type = _named_type(self.schema, parent, "edges")
 
             def node(inner: Collected) -> tuple[str, Shape | None]:
-                return self.person(inner.sub_selections(), "n")
+                if table == "person":
+                    return self.person(inner.sub_selections(), "n")
+                return self.organization(inner.sub_selections(), "n")
 
             def cursor(_: Collected) -> tuple[str, Shape | None]:
                 return cursor_sql("n.id"), None
@@ -521,25 +583,30 @@ class Compiler:
             )
             shape.is_list = True
             aggregate = (
-                f"(SELECT json_agg({build_object(pairs)} ORDER BY n.name_sort, n.id) FROM shown n)"
+                f"(SELECT json_agg({build_object(pairs)} ORDER BY {node_order}) FROM shown n)"
             )
             return f"COALESCE({aggregate}, '[]'::json)", shape
 
         def page_info(collected: Collected) -> tuple[str, Shape | None]:
             info_type = _named_type(self.schema, parent, "pageInfo")
-            first = "(SELECT {} FROM shown n ORDER BY n.name_sort {}, n.id {} LIMIT 1)"
+
+            def first(descending: bool) -> str:
+                way = " DESC" if descending else ""
+                ordering = ", ".join(f"n.{c}{way}" for c in listing.order)
+                return f"(SELECT {cursor_sql('n.id')} FROM shown n ORDER BY {ordering} LIMIT 1)"
+
             values = {
                 "hasNextPage": has_next,
                 "hasPreviousPage": has_previous,
-                "startCursor": first.format(cursor_sql("n.id"), "ASC", "ASC"),
-                "endCursor": first.format(cursor_sql("n.id"), "DESC", "DESC"),
+                "startCursor": first(False),
+                "endCursor": first(True),
             }
             special: dict[str, Special] = {name: _constant(e) for name, e in values.items()}
             pairs, _ = self._object(info_type, collected.sub_selections(), "n", None, special)
             return build_object(pairs), None
 
         def total_count(_: Collected) -> tuple[str, Shape | None]:
-            return f"(SELECT count(*) FROM person p WHERE {' AND '.join(where) or 'true'})", None
+            return f"(SELECT count(*) FROM {table} p WHERE {' AND '.join(where) or 'true'})", None
 
         pairs, shape = self._object(
             connection_type,
@@ -550,7 +617,7 @@ class Compiler:
         )
         cursors = [c for c, given in (("after_key", after), ("before_key", before)) if given]
         unknown = " OR ".join(
-            f"NOT EXISTS (SELECT 1 FROM person WHERE id = {params.ref(c, 'bigint')})"
+            f"NOT EXISTS (SELECT 1 FROM {table} WHERE id = {params.ref(c, 'bigint')})"
             for c in cursors
         )
         # an empty page after a cursor we never issued is BAD_USER_INPUT on the resolver path

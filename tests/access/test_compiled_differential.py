@@ -1,9 +1,11 @@
 """Differential: the compiled reads answer exactly what the resolver path answers.
 
 Hypothesis writes operations over the store-backed root fields (persons, person, node,
-organization) with aliases, named and inline fragments, nested organisations and the tree walk,
-both paging directions, every filter, real and broken cursors and ids, beside fields the planner
-does not compile and a root field it never covers; callers are drawn at every level, in and out
+organization, organizations) with aliases, named and inline fragments, nested organisations and
+the tree walk, a person's nested objects (code lists, salary, data groups) and the dossier's
+lists, both paging directions and Relay's first+last window, every filter, real and broken
+cursors and ids, beside live fields (merged into the compiled result at their paths), nested
+staff lists and a root field the planner never covers; callers are drawn at every level, in and out
 of the scope of the people read, with and without purposes for which some of those people
 consented. Each operation goes to two gateways over the same store: the one under test
 (compiled reads on, the session's `app`) and the reference (CBCCVC_COMPILED_READS off). The
@@ -239,6 +241,53 @@ def persons_arguments(draw: st.DrawFn) -> str:
 
 
 @st.composite
+def organizations_arguments(draw: st.DrawFn) -> str:
+    filters = []
+    if draw(st.integers(0, 3)) == 0:
+        chosen = draw(
+            st.lists(st.sampled_from(["PROVINCE", "COMMUNE", "UNIT", "MINISTRY"]), max_size=2,
+                     unique=True)
+        )  # fmt: skip
+        filters.append(f"levels: [{', '.join(chosen)}]")
+    if draw(st.integers(0, 3)) == 0:
+        chosen = draw(st.lists(st.sampled_from(["ACTIVE", "MERGED"]), max_size=2, unique=True))
+        filters.append(f"statuses: [{', '.join(chosen)}]")
+    for argument in ("parentCode", "withinCode"):
+        if draw(st.integers(0, 3)) == 0:
+            code = draw(st.sampled_from([*CODES, "999.99.99.Z99"]))
+            filters.append(f"{argument}: {_quoted(code)}")
+    if draw(st.integers(0, 3)) == 0:
+        words = ["xã", "so noi vu", "UBND", "h", "000.00", "_%", "-"]
+        filters.append(f"search: {_quoted(draw(st.sampled_from(words)))}")
+    arguments = [f"filter: {{{', '.join(filters)}}}"] if filters else []
+    backward = draw(st.booleans())
+    size = draw(st.sampled_from([None, 0, 1, 3, 10, 101]))
+    if size is not None:
+        arguments.append(f"{'last' if backward else 'first'}: {size}")
+        if draw(st.integers(0, 4)) == 0:
+            arguments.append(f"{'first' if backward else 'last'}: {draw(st.sampled_from([0, 2]))}")
+    for argument in ("after", "before"):
+        if draw(st.integers(0, 3)) == 0:
+            cursor = draw(st.sampled_from(["@Q0@", "@Q1@", encode_cursor(999_999_999), "eA"]))
+            arguments.append(f"{argument}: {_quoted(cursor)}")
+    return f"({', '.join(arguments)})" if arguments else ""
+
+
+@st.composite
+def organizations_selection(draw: st.DrawFn, fragments: list[str]) -> str:
+    parts = ["totalCount"] if draw(st.booleans()) else []
+    if draw(st.booleans()):
+        parts.append("pageInfo { hasNextPage hasPreviousPage startCursor endCursor }")
+    edge = draw(st.lists(st.sampled_from(["cursor", "node"]), min_size=1, unique=True))
+    body = " ".join(
+        f"node {{ {draw(organization_selection(fragments, 1))} }}" if e == "node" else e
+        for e in edge
+    )
+    parts.append(f"edges {{ {body} }}")
+    return " ".join(parts)
+
+
+@st.composite
 def connection_selection(draw: st.DrawFn, fragments: list[str]) -> str:
     parts = []
     if draw(st.booleans()):
@@ -268,7 +317,14 @@ def connection_selection(draw: st.DrawFn, fragments: list[str]) -> str:
 
 @st.composite
 def root_field(draw: st.DrawFn, fragments: list[str]) -> str:
-    kind = draw(st.sampled_from(["persons", "persons", "person", "node", "organization", "me"]))
+    kind = draw(
+        st.sampled_from(
+            ["persons", "persons", "person", "node", "organization", "organizations", "me"]
+        )
+    )
+    if kind == "organizations":
+        arguments = draw(organizations_arguments())
+        return f"organizations{arguments} {{ {draw(organizations_selection(fragments))} }}"
     if kind == "persons":
         return f"persons{draw(persons_arguments())} {{ {draw(connection_selection(fragments))} }}"
     if kind == "person":
@@ -404,6 +460,8 @@ async def places(engine: AsyncEngine, world: Any) -> AsyncIterator[Places]:
         "@K0@": encode_cursor(early[5]),
         "@K1@": encode_cursor(world.insider.id),
         "@K2@": encode_cursor(early[30]),
+        "@Q0@": encode_cursor(world.code_ids[world.province]),
+        "@Q1@": encode_cursor(world.code_ids[world.insider.org]),
         "@L0@": encode_cursor(listed[1] if len(listed) > 1 else 1),
         "@L1@": encode_cursor(listed[-1] if listed else 1),
     }
