@@ -358,7 +358,8 @@ class Compiler:
             None,
             {"edges": edges, "pageInfo": page_info},
         )
-        page = f"(SELECT {build_object(pairs)} FROM ({pieces.window()}) {w})"
+        # GROUP BY (): one row however few aggregates the selection asks for
+        page = f"(SELECT {build_object(pairs)} FROM ({pieces.window()}) {w} GROUP BY ())"
         bad = pieces.bad_cursor()
         value = (
             f"(SELECT CASE WHEN b.bad IS NULL THEN {page} "
@@ -451,6 +452,7 @@ class Compiler:
                 f"array_position({path_ids}, {{x}}.id)",
             ),
         }
+        special["persons"] = lambda collected: self.staff(collected, row)
         key_sql = self.policy.organization_key_sql(self.params, row)
         pairs, shape = self._object("Organization", selections, row, key_sql, special)
         if shape.guarded:
@@ -458,6 +460,69 @@ class Compiler:
         if shape.merged:
             pairs.append((ROW_KEY, f"{row}.id"))
         return build_object(pairs), shape
+
+    def staff(self, collected: Collected, organization: str) -> tuple[str, Shape]:
+        """Organization.persons: the organisation's own staff in directory order, forward
+        (resolvers/people.staff_page), one aggregate per organisation row. A `filter` is left
+        to the resolvers: whether it may be used depends on the organisation (its rights are
+        checked against the caller's relation to it)."""
+        if any(a.name.value == "filter" for node in collected.nodes for a in node.arguments or ()):
+            raise NotCompilable("Organization.persons with a filter")
+        prefix = f"l{len(self.lists)}"
+        self.lists.append(ListArguments(prefix, collected.nodes[0], "Organization", "persons"))
+        size = self.params.ref(f"{prefix}_size", "integer")
+        limit = self.params.ref(f"{prefix}_limit", "integer")
+        after = self.params.ref(f"{prefix}_after", "bigint")
+        keyset = (
+            f"({after} IS NULL OR (p.name_sort, p.id) > "
+            f"((SELECT name_sort FROM person WHERE id = {after}), {after}))"
+        )
+        rows = self.person_rows(
+            [f"p.organization_id = {organization}.id", keyset], "p.name_sort, p.id", limit
+        )
+        n = self._alias()
+        shown = f"{n}.rn <= {size}"
+        parent = _object_type(self.schema, PERSON_LISTING.connection_type)
+
+        def edges(inner: Collected) -> tuple[str, Shape | None]:
+            edge_type = _named_type(self.schema, parent, "edges")
+
+            def node(of: Collected) -> tuple[str, Shape | None]:
+                return self.person(of.sub_selections(), n)
+
+            special: dict[str, Special] = {"node": node, "cursor": _constant(cursor_sql(f"{n}.id"))}
+            pairs, shape = self._object(edge_type, inner.sub_selections(), n, None, special)
+            shape.is_list = True
+            aggregate = f"json_agg({build_object(pairs)} ORDER BY {n}.rn) FILTER (WHERE {shown})"
+            return f"COALESCE({aggregate}, '[]'::json)", shape
+
+        def page_info(inner: Collected) -> tuple[str, Shape | None]:
+            info_type = _named_type(self.schema, parent, "pageInfo")
+            first = "(array_agg({n}.id ORDER BY {n}.rn {d}) FILTER (WHERE {s}))[1]"
+            values = {
+                "hasNextPage": f"count(*) > {size}",
+                "hasPreviousPage": f"{after} IS NOT NULL",
+                "startCursor": cursor_sql(first.format(n=n, d="ASC", s=shown)),
+                "endCursor": cursor_sql(first.format(n=n, d="DESC", s=shown)),
+            }
+            special: dict[str, Special] = {name: _constant(e) for name, e in values.items()}
+            pairs, _ = self._object(info_type, inner.sub_selections(), n, None, special)
+            return build_object(pairs), None
+
+        total = f"(SELECT count(*) FROM person p WHERE p.organization_id = {organization}.id)"
+        pairs, shape = self._object(
+            PERSON_LISTING.connection_type,
+            collected.sub_selections(),
+            n,
+            None,
+            {"edges": edges, "pageInfo": page_info, "totalCount": _constant(total)},
+        )
+        ranked = (
+            f"SELECT page.*, row_number() OVER (ORDER BY page.name_sort, page.id) AS rn "
+            f"FROM ({rows}) page"
+        )
+        # GROUP BY (): one row however few aggregates the selection asks for
+        return f"(SELECT {build_object(pairs)} FROM ({ranked}) {n} GROUP BY ())", shape
 
     def person_rows(
         self, where: list[str], order: str | None = None, limit: str | None = None

@@ -139,8 +139,25 @@ def organization_selection(draw: st.DrawFn, fragments: list[str], depth: int = 0
             )
         ):
             body.append(f"{related} {{ {draw(organization_selection(fragments, depth + 1))} }}")
-    if draw(st.integers(0, 9)) == 0:
-        body.append("persons(first: 2) { edges { node { fullName personalId } } }")
+    if draw(st.integers(0, 6)) == 0:  # the organisation's own staff, a nested connection
+        arguments = draw(
+            st.sampled_from(
+                ["first: 2", "first: 0", "", "first: 3, after: \"@K0@\"", "after: \"@K1@\"",
+                 "first: 101", "first: 2, filter: {categories: [CIVIL_SERVANT]}",
+                 "filter: {name: \"anh\"}"]
+            )
+        )  # fmt: skip
+        staff = draw(
+            st.lists(
+                st.sampled_from(
+                    ["totalCount", "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
+                     "edges { cursor node { fullName personalId } }",
+                     "edges { node { id salary { step } organization { code } } }"]
+                ),
+                min_size=1, max_size=3, unique=True,
+            )
+        )  # fmt: skip
+        body.append(f"persons({arguments}) {{ {' '.join(staff)} }}".replace("persons()", "persons"))
     return draw(wrapped("Organization", body, fragments))
 
 
