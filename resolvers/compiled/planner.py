@@ -5,9 +5,12 @@ the filter's rights and codes, Relay's page arguments, ids), then compiles the s
 one statement whose result is that field's JSON. The text depends on the document, the
 operation, the root field, the shape of the arguments (which filters, which direction) and the
 caller's policy view (policy_sql.PolicySql.signature); it is cached under exactly that, and
-asyncpg prepares it once per connection. Any GraphQLError the checks raise, or a selection the
-compiler does not cover, sends the root field back to the resolver path (CompiledReads in
-schema/compiled_execution.py counts why).
+asyncpg prepares it once per connection. The page arguments of nested lists (the dossier's
+lists, an organisation's staff) are parameters of one text for every way of paging, checked
+per request by Context.page_request like the root's. Any GraphQLError the checks raise, or a
+selection the compiler does not cover at all, sends the root field back to the resolver path
+(CompiledReads in schema/compiled_execution.py counts why); a field of a person or an
+organisation it does not cover is merged in there instead.
 """
 
 from __future__ import annotations
