@@ -12,8 +12,9 @@ consented. Each operation goes to two gateways over the same store: the one unde
 status, the `data` (key order included) and the errors (path, code, message, locations) must be
 equal. At the end the compiled path must have answered most of the root fields it covers, so
 the comparison is not of fallback with itself, and live fields and filtered staff lists must
-have been merged into compiled answers. The 2,000 cases take 2–3 minutes on the shared 2-core
-machine (130 s at a load of 3, 180 s at 7); CBCCVC_DIFFERENTIAL_EXAMPLES=200 is a 30 s check.
+have been merged into compiled answers. The 2,000 cases take 2–3½ minutes on the shared 2-core
+machine (130 s at a load of 3, 180 s at 7, 205 s at 13); CBCCVC_DIFFERENTIAL_EXAMPLES=200 is
+a 30 s check.
 """
 
 from __future__ import annotations
