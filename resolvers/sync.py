@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, select
 
-from policies.types import Caller, Level, Relation
+from policies.types import Caller, FieldClass, Level, Relation
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.loaders import fetch
 from resolvers.newest_first import newest_first
 from resolvers.pagination import Page
-from store.models import Organization, table_of
-from store.models_sync import Reconciliation, SyncConflict, SyncReject, SyncRun
+from store.models import Organization, Person, table_of
+from store.models_sync import Reconciliation, SyncConflict, SyncCorrection, SyncReject, SyncRun
 from vocabulary.sources import parse_source_id
 
 sync_run = table_of(SyncRun)
@@ -27,6 +27,8 @@ sync_reject = table_of(SyncReject)
 sync_conflict = table_of(SyncConflict)
 reconciliation = table_of(Reconciliation)
 organization = table_of(Organization)
+person = table_of(Person)
+sync_correction = table_of(SyncCorrection)
 
 # A rejected value is shown exactly when the caller may see that field of that person: the
 # standard field's place in the schema, asked of the same policy engine as a Person query.
@@ -108,6 +110,31 @@ async def rejects_page(
     if rule is not None:
         where.append(sync_reject.c.rule == rule)
     return await newest_first(context, sync_reject, where, first=first, after=after)
+
+
+async def open_rejects(
+    context: Context, caller: Caller, source: str | None, rule: str | None
+) -> Sequence[Row[Any]]:
+    """Every open reject the caller may see (the rows of `rejects_page`, not paged), in the
+    order a clerk works through them: by source, then file and row (or record key)."""
+    scope = source_scope(caller) or ""
+    where: list[ColumnElement[bool]] = [
+        sync_reject.c.resolved_at.is_(None),
+        *_scoped(sync_reject.c.source_id, scope, source),
+    ]
+    if rule is not None:
+        where.append(sync_reject.c.rule == rule)
+    statement = (
+        select(sync_reject)
+        .where(and_(True, *where))
+        .order_by(
+            sync_reject.c.source_id,
+            func.coalesce(sync_reject.c.location, sync_reject.c.source_record_id),
+            sync_reject.c.field,
+            sync_reject.c.rule,
+        )
+    )
+    return await fetch(context.engine, statement)
 
 
 async def conflicts_page(
@@ -193,3 +220,25 @@ def shown(context: Context, relation: Relation, field: str, text: str | None) ->
         return None
     type_name, field_name = schema_field(field)
     return text if context.access.view.allows(type_name, field_name, relation) else None
+
+
+def personal_fields(context: Context, fields: set[str]) -> list[str]:
+    """`Type.field` of the standard fields among `fields` that are personal or sensitive: what
+    the audit records when a response carries their values."""
+    policy = context.access.view.policy
+    out = set()
+    for name in fields:
+        type_name, field_name = schema_field(name)
+        if (policy.field_class(type_name, field_name) or FieldClass.PUBLIC) >= FieldClass.PERSONAL:
+            out.add(f"{type_name}.{field_name}")
+    return sorted(out)
+
+
+async def person_ids(context: Context, personal_ids: set[str]) -> dict[str, int]:
+    """The store's person id of each personal ID it holds (a rejected newcomer has none)."""
+    if not personal_ids:
+        return {}
+    statement = select(person.c.personal_id, person.c.id).where(
+        person.c.personal_id.in_(sorted(personal_ids))
+    )
+    return {row.personal_id: row.id for row in await fetch(context.engine, statement)}
