@@ -1,4 +1,5 @@
-"""The sync's state for GraphQL: runs, open rejects, open conflicts, counts per source.
+"""The sync's state for GraphQL: runs, open rejects, corrections, open conflicts, counts per
+source.
 
 No GraphQL types here (schema/sync.py has them). Who sees what: the central level sees every
 source; a ministry or province caller sees the sources of its own agency (a source id names its
@@ -112,6 +113,22 @@ async def rejects_page(
     return await newest_first(context, sync_reject, where, first=first, after=after)
 
 
+async def corrections_page(
+    context: Context,
+    caller: Caller,
+    source: str | None,
+    rule: str | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Row[Any]]:
+    """The repairs the sync made to records it stored, newest first, of the caller's sources."""
+    scope = source_scope(caller) or ""
+    where = _scoped(sync_correction.c.source_id, scope, source)
+    if rule is not None:
+        where.append(sync_correction.c.rule == rule)
+    return await newest_first(context, sync_correction, where, first=first, after=after)
+
+
 async def open_rejects(
     context: Context, caller: Caller, source: str | None, rule: str | None
 ) -> Sequence[Row[Any]]:
@@ -165,7 +182,8 @@ async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, 
         context, sync_conflict.c.other_source_id, scope, sync_conflict.c.resolved_at
     )
     mismatches = await _count(context, reconciliation.c.source_id, scope, None)
-    sources = sorted(set(runs) | set(rejects) | set(conflicts) | set(mismatches))
+    corrections = await _count(context, sync_correction.c.source_id, scope, None)
+    sources = sorted(set(runs) | set(rejects) | set(conflicts) | set(mismatches) | set(corrections))
     return [
         {
             "source_id": source,
@@ -173,6 +191,7 @@ async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, 
             "open_rejects": rejects.get(source, 0),
             "open_conflicts": conflicts.get(source, 0),
             "identity_mismatches": mismatches.get(source, 0),
+            "corrections": corrections.get(source, 0),
         }
         for source in sources
     ]

@@ -287,7 +287,8 @@ class _Reader:
         cleaned = hygienic_text(value)
         if cleaned.refused is None and not cleaned.corrections:
             return cleaned.text
-        self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
+        # the text as written: what the agency finds in its own copy (shown like a value)
+        self.corrections += [Problem(name, rule, _raw(value)) for rule in cleaned.corrections]
         if cleaned.refused is not None:
             self.fail(name, cleaned.refused, "Vietnamese text in Unicode (UTF-8)")
         return cleaned.text

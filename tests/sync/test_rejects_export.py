@@ -23,12 +23,8 @@ from policies.types import Caller, Level
 from store.database import sync_free_dsn
 from sync.pipeline import sync_source
 from tests.graphql_client import CENTRAL, token_for
+from tests.sync.drop_helpers import forget_source, two_provinces, write_drop
 
-HEADINGS = (
-    "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc", "Tôn giáo",
-    "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương", "Hệ số lương",
-    "Ngày tuyển dụng",
-)  # fmt: skip
 FILE = "2026-06_nhan_su.csv"
 
 
@@ -43,11 +39,7 @@ def _drop(folder: Path, org: str) -> None:
         ["001191000003", "Phạm Thu Dung", "Nữ", "14/07/1991", "Kinh", "Không", "Công chức",
          org, "01.003", "A1", "3", "ba phẩy không", "01/09/2016"],
     ]  # fmt: skip
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADINGS)
-    writer.writerows(rows)
-    (folder / FILE).write_text("\ufeff" + out.getvalue(), encoding="utf-8")
+    write_drop(folder, FILE, rows)
 
 
 @pytest_asyncio.fixture
@@ -56,25 +48,14 @@ async def provinces(seeded_store_url: URL, tmp_path: Path) -> AsyncIterator[tupl
     dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
     conn = await asyncpg.connect(dsn)
     try:
-        own, other = [
-            row["code"]
-            for row in await conn.fetch(
-                "SELECT code FROM organization WHERE level = 'province' AND status = 'active'"
-                " ORDER BY code LIMIT 2"
-            )
-        ]
+        own, other = await two_provinces(conn)
         source = FileSource(f"VN:GOV:{own}:EXPORTTEST", own, folder=tmp_path)
         _drop(tmp_path, own)
         result = await sync_source(dsn, source)
         assert result.status == "ok", result.error
         yield own, other
     finally:
-        # the seeded store is shared: leave it as it was
-        for table in ("sync_reject", "sync_run", "sync_bookmark", "sync_correction",
-                      "record_digest", "sync_arrival"):  # fmt: skip
-            await conn.execute(f"DELETE FROM {table} WHERE source_id LIKE '%:EXPORTTEST'")
-        await conn.execute("DELETE FROM person_history WHERE source_id LIKE '%:EXPORTTEST'")
-        await conn.execute("DELETE FROM person WHERE source_id LIKE '%:EXPORTTEST'")
+        await forget_source(conn, "EXPORTTEST")
         await conn.close()
 
 
