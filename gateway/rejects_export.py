@@ -2,7 +2,8 @@
 through, with the offending value and the form expected, exactly as GraphQL `rejects` shows them.
 
 Behind the same middleware as /graphql (the caller, rate limits, deadline, request id). Query
-parameters: `source` (one source id), `rule` (one rule id), `lang` (`vi`, the default, or `en`:
+parameters: `source` (one source id), `agency` (its sources, by electronic code), `rule` (one
+rule id), `lang` (`vi`, the default, or `en`:
 headings, titles, explanations). Who may call it is the `rejects` root field's entry in
 policies/operations.yaml; which rejects, resolvers/sync.py (central: every source; a ministry or
 province: its own agency's); the value and the expected form are shown through the same policy
@@ -101,12 +102,12 @@ def _when(moment: datetime) -> str:
 
 
 async def shown_rejects(
-    context: Context, source: str | None, rule: str | None
+    context: Context, source: str | None, rule: str | None, agency: str | None = None
 ) -> list[ShownReject]:
     """The caller's open rejects, each value and expected form through the policy engine."""
     if not context.access.may_call("Query", "rejects"):
         raise ForbiddenError("the rejects are not open to this caller", rule="operations")
-    rows = await sync_resolvers.open_rejects(context, context.access.caller, source, rule)
+    rows = await sync_resolvers.open_rejects(context, context.access.caller, source, rule, agency)
     relations = await sync_resolvers.agency_relations(context, {r.source_id for r in rows})
 
     def shown(r: Any) -> ShownReject:
@@ -173,7 +174,10 @@ def export_rejects_routes(contexts: ContextFactory, guards: list[Middleware]) ->
                 raise BadUserInputError("lang must be vi or en", argument="lang")
             context = await contexts.create(caller_of(request), request_id, {})
             rejects = await shown_rejects(
-                context, params.get("source") or None, params.get("rule") or None
+                context,
+                params.get("source") or None,
+                params.get("rule") or None,
+                params.get("agency") or None,
             )
         except (BadUserInputError, ForbiddenError) as error:
             return _refusal(error)

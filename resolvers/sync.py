@@ -130,15 +130,22 @@ async def corrections_page(
 
 
 async def open_rejects(
-    context: Context, caller: Caller, source: str | None, rule: str | None
+    context: Context,
+    caller: Caller,
+    source: str | None,
+    rule: str | None,
+    agency: str | None = None,
 ) -> Sequence[Row[Any]]:
-    """Every open reject the caller may see (the rows of `rejects_page`, not paged), in the
-    order a clerk works through them: by source, then file and row (or record key)."""
+    """Every open reject the caller may see (the rows of `rejects_page`, not paged), of one
+    agency's sources when `agency` names it, in the order a clerk works through them: by
+    source, then file and row (or record key)."""
     scope = source_scope(caller) or ""
     where: list[ColumnElement[bool]] = [
         sync_reject.c.resolved_at.is_(None),
         *_scoped(sync_reject.c.source_id, scope, source),
     ]
+    if agency is not None:
+        where.append(sync_reject.c.source_id.startswith(f"VN:GOV:{agency}:", autoescape=True))
     if rule is not None:
         where.append(sync_reject.c.rule == rule)
     statement = (

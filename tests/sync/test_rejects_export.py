@@ -92,6 +92,11 @@ async def test_the_owning_province_gets_values_expected_forms_and_file_rows(
     assert (pay["Tệp"], pay["Dòng"], pay["Giá trị sai"]) == (FILE, "3", "ba phẩy không")
     assert pay["Mong đợi (chi tiết)"]  # the form the standard expects, in words
 
+    # one agency's sources, as the scorecard's clerk page asks
+    agency = _csv_rows(await client.get(f"/export/rejects.csv?agency={own}", headers=headers))
+    assert {row["Trường"] for row in _ours(agency, "Nguồn")} == set(by_field)
+    assert all(row["Nguồn"].startswith(f"VN:GOV:{own}:") for row in agency)
+
     english = _ours(
         _csv_rows(await client.get("/export/rejects.csv?lang=en", headers=headers)), "Source"
     )
@@ -125,6 +130,8 @@ async def test_another_province_gets_none_of_them(
         "/export/rejects.csv", params={"source": f"VN:GOV:{own}:EXPORTTEST"}, headers=headers
     )
     assert _csv_rows(named) == []
+    agency = await client.get(f"/export/rejects.csv?agency={own}", headers=headers)
+    assert _csv_rows(agency) == []
 
 
 async def test_the_central_level_sees_what_its_policy_shows_of_the_value(
