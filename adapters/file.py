@@ -304,7 +304,9 @@ class FileSource(Source):
             if key is None:
                 # no record-id column: the personal ID is the row's identity (docs/sync.md)
                 personal_id = mapped.fields.get("personal_id")
-                record_id = str(personal_id) if personal_id else location
+                # as the sync normalises it: "040 190 001234" is the same row's key
+                key_text = "".join(str(personal_id or "").split()).replace(".", "")
+                record_id = key_text or location
             else:
                 key_heading = self._rule.key
                 cell = row.get(key)

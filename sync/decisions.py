@@ -142,6 +142,21 @@ def decide(incoming: Incoming, held: Held, today: date) -> Decision:
     if person.source_id == incoming.source_id:
         if person.hash == row.hash and person.source_record_id == row.source_record_id:
             return _settled(Decision("unchanged"))
+        if (
+            person.source_record_id != row.source_record_id
+            and person.source_record_id != person.personal_id
+            and person.active
+        ):
+            # another record of this source holds the personal ID (one typed with spaces, a
+            # duplicate): taking its row over would overwrite that person with this one.
+            # Only a row keyed by its personal ID itself (a drop before its record-id column)
+            # is re-keyed by a record that now carries an id of its own.
+            return Decision(
+                "rejected",
+                problems=(
+                    Problem("personal_id", IDENTITY_CLASH, row.personal_id, person.source_id),
+                ),
+            )
         update = Write(_over(row, person), person, "update")
         taken = _hand_over(held, update.row) if not row.active else None
         return _settled(

@@ -90,8 +90,11 @@ PROBLEM = Problem("birth_date", "date_format", "31/02/1980", "YYYY-MM-DD")
         # -- update
         ("changed content", arriving(person(hash_="h2")),
          Held(person=stored(), record_row=stored()), ("updated", [(PID, 7, A, "update")], ())),
-        ("the source re-keyed its record", arriving(person(record="r2")),
-         Held(person=stored()), ("updated", [(PID, 7, A, "update")], ())),
+        ("a drop's row keyed by its personal ID gets its record id",
+         arriving(person(record="HS0001")), Held(person=stored(record=PID)),
+         ("updated", [(PID, 7, A, "update")], ())),
+        ("another active record of the source holds the personal ID",
+         arriving(person(record="r2")), Held(person=stored()), ("rejected", [], ())),
         ("personal ID corrected at the source", arriving(person(pid=OTHER_PID)),
          Held(record_row=stored()), ("updated", [(OTHER_PID, 7, A, "identity")], ())),
         # -- transfer
