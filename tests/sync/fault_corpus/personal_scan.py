@@ -5,6 +5,7 @@ kept, for the policy engine to show or mask; it is not scanned."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -32,8 +33,11 @@ async def personal_data_leaks(
         ]
     finally:
         await conn.close()
+    assert len(texts) > len(cases) // 4, "the scan saw none of the run's rejects"
+    # a clean run logs little (a refused record, a failed run: a warning naming the source);
+    # whatever it logged, at any level, is scanned
+    assert caplog.handler.level <= logging.DEBUG
     texts += [record.getMessage() for record in caplog.records]
-    assert any("VN:GOV:" in t for t in texts), "the scan saw no log line of the run"
     names = {str(c.person["full_name"]) for c in cases}
     ids = {c.personal_id for c in cases}
     return [t for t in texts if PERSONAL_ID.search(t) or any(v in t for v in names | ids)]
