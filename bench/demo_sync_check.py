@@ -21,9 +21,9 @@ import time
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from gateway.cli.common import prepare_store
 from sandbox.fill_by_sync import fill_store_from_sandbox
 from store.database import drop_database, ensure_database, sync_free_dsn
+from store.prepare import prepare_store
 
 STORE, TRUTH, SANDBOX = "cbccvc_rejects_demo_store", "cbccvc_rejects_demo_truth", "cbccvc_rej_sb"
 
