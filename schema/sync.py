@@ -102,8 +102,9 @@ class SyncReject:
 
 @strawberry.type(
     description="A repair the sync made with certainty to a record it stored (an invisible "
-    "character removed, text decoded twice restored, a legacy encoding converted): the record "
-    "is in the store, the agency should fix its own copy."
+    "character removed, text decoded twice restored, a legacy encoding converted, a spelling "
+    "variant read as its code-list entry): the record is in the store, the agency should fix "
+    "its own copy."
 )
 class SyncCorrection:
     source_id: str
