@@ -20,6 +20,13 @@ problem, never a silent gap.
 The change stamp: the mapping's `person.change` column (the template's "Thời điểm cập nhật")
 is when the agency changed the row, read by adapters/change_stamp.py into
 `SourceRecord.changed_at`; a drop without that column, or an empty cell, is not measured.
+
+Identity: a file with the mapping's record-id column (`person.key`, "Mã hồ sơ" in the
+template) keys each row by it, so a personal ID corrected in a later drop updates the same
+stored record; a row of such a file without its id is refused (`record_id_missing`). A file
+without the column keys each row by its personal ID (the template before the column): there a
+corrected personal ID is a new key, which the sync refuses while the source holds an active
+namesake (`identity_unkeyed_change`, docs/sync.md) instead of storing a second person.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from vocabulary.sources import Capability, ChangePage, Health, SourceKind, Sourc
 SUFFIXES = (".csv", ".xlsx")
 _SETTINGS = {"id", "kind", "owner", "folder", "mapping"}
 _CACHED_FILES = 2  # parsed files kept between pages: the one being read and the next
+RECORD_ID_MISSING = "record_id_missing"
 
 
 # --- the cursor (pure) ----------------------------------------------------------------------------
@@ -223,6 +231,7 @@ class FileSource(Source):
         self._rule = self.mapping.person
         self._checksums: dict[tuple[str, int, int], str] = {}
         self._parsed: OrderedDict[str, DroppedFile] = OrderedDict()
+        self._keyed: dict[str, bool] = {}  # file checksum -> it has the record-id column
         self._closed = False
 
     @classmethod
@@ -293,13 +302,28 @@ class FileSource(Source):
             return [record]
         out = []
         date_format = self.declarations.date_format
+        key = self._key_of(dropped)
         for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
             folded = _FoldedRow(row)
             mapped = map_row(self._rule, folded, date_format)
-            personal_id = mapped.fields.get("personal_id")
             location = f"{dropped.name}#{number}"
-            record_id = str(personal_id) if personal_id else location
             problems = mapped.problems
+            if key is None:
+                # no record-id column: the personal ID is the row's identity (docs/sync.md)
+                personal_id = mapped.fields.get("personal_id")
+                # as the sync normalises it: "040 190 001234" is the same row's key
+                key_text = "".join(str(personal_id or "").split()).replace(".", "")
+                record_id = key_text or location
+            else:
+                key_heading = self._rule.key
+                cell = row.get(key)
+                record_id = str(cell).strip() if cell is not None else ""
+                if not record_id:
+                    record_id = location
+                    problems = (
+                        *problems,
+                        Problem(None, RECORD_ID_MISSING, None, f"an id in {key_heading}"),
+                    )
             stamp = self._change_stamp(folded)
             if isinstance(stamp, Problem):
                 problems, stamp = (*problems, stamp), None
@@ -320,6 +344,18 @@ class FileSource(Source):
         if column is None or self._rule.change_type != "timestamp":
             return None
         return read_change_stamp(row.get(column))
+
+    def _key_of(self, dropped: DroppedFile) -> str | None:
+        """The folded heading of the mapping's record-id column when this file has it."""
+        if self._rule.key is None:
+            return None
+        key = fold(self._rule.key)
+        keyed = self._keyed.get(dropped.sha256)
+        if keyed is None:
+            keyed = self._keyed[dropped.sha256] = any(key in row for row in dropped.rows)
+            while len(self._keyed) > _CACHED_FILES * 8:
+                self._keyed.pop(next(iter(self._keyed)))
+        return key if keyed else None
 
     def _listing(self) -> list[tuple[str, str]]:
         """(name, sha256) of the folder's drops in name order; checksums cached per file state."""

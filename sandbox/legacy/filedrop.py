@@ -11,6 +11,8 @@ template, written from the store's people of one subtree, in the shapes such fol
 Every row carries its change stamp ("Thời điểm cập nhật", the agency's wall clock): rows changed
 one second apart, the newest at `changed_at`, so that the demo can make a drop agency late.
 
+Every file carries the template's record-id column ("Mã hồ sơ", `record_id`), as the Ministry
+asks of agencies, so a personal ID corrected in a later drop updates the same stored record.
 `drop_files` is pure (people in, file name -> bytes out); `write_file_drop` reads the store.
 """
 
@@ -33,11 +35,17 @@ from sandbox.legacy.formats import VI_CATEGORY, VI_GENDER
 from store.codelists import load_code_list
 
 HEADINGS = (
-    "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc", "Tôn giáo",
-    "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương", "Hệ số lương",
-    "Ngày tuyển dụng", "Thời điểm cập nhật",
+    "Mã hồ sơ", "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc",
+    "Tôn giáo", "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương",
+    "Hệ số lương", "Ngày tuyển dụng", "Thời điểm cập nhật",
 )  # fmt: skip
 _BOM = "\ufeff"
+
+
+def record_id(person: Mapping[str, Any]) -> str:
+    """The agency's own id of a person's record ("Mã hồ sơ"): what keeps the person's identity
+    from one drop to the next when the personal ID is corrected."""
+    return f"HS{person['id']:08d}"
 
 
 def template_row(person: Mapping[str, Any]) -> list[Any]:
@@ -45,6 +53,7 @@ def template_row(person: Mapping[str, Any]) -> list[Any]:
     ethnic = load_code_list("ethnic_groups").by_code
     religion = load_code_list("religions").by_code
     return [
+        record_id(person),
         person["personal_id"],
         person["full_name"],
         VI_GENDER[person["gender"]],

@@ -14,7 +14,7 @@ from sandbox_env import SandboxEnv
 from adapters.errors import FatalSourceError, SourceUnavailable
 from adapters.file import DropPosition, FileSource
 from sandbox.legacy.build import read_subtree
-from sandbox.legacy.filedrop import HEADINGS, drop_files
+from sandbox.legacy.filedrop import HEADINGS, drop_files, record_id
 from vocabulary.sources import SourceRecord
 
 SOURCE_ID = "VN:GOV:000.00.00.H33:DROP"
@@ -93,7 +93,7 @@ async def test_a_mistyped_change_stamp_rejects_the_row_and_an_empty_one_is_not_m
 ) -> None:
     heading = ",".join(HEADINGS)
     person = "001068898405,Nguyễn Văn An,Nam,11/01/1968,Kinh,Không,Viên chức,000.00.14.G18,,,,,"
-    rows = [f"{person},hôm qua", f"{person.replace('405', '406', 1)},"]
+    rows = [f"HS1,{person},hôm qua", f"HS2,{person.replace('405', '406', 1)},"]
     (tmp_path / "x.csv").write_text("\r\n".join([heading, *rows, ""]), encoding="utf-8")
     mistyped, empty = (await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)).records
     assert [(p.field, p.rule, p.value) for p in mistyped.problems] == [
@@ -132,7 +132,8 @@ async def test_a_cursor_inside_a_file_resumes_at_the_next_row(
     assert first.has_more
     rest, _ = await read_all(FileSource(SOURCE_ID, None, folder=folder), first.next_cursor)
     ids = [r.source_record_id for r in [*first.records, *rest]]
-    assert sorted(ids) == sorted(person["personal_id"] for person in people)
+    # the template's record-id column keys every row
+    assert sorted(ids) == sorted(record_id(person) for person in people)
 
 
 async def test_a_file_that_is_not_a_spreadsheet_becomes_a_record_with_a_problem(
@@ -148,7 +149,10 @@ async def test_a_file_that_is_not_a_spreadsheet_becomes_a_record_with_a_problem(
 
 async def test_a_name_in_no_known_encoding_is_reported_not_guessed(tmp_path: Path) -> None:
     heading = ",".join(HEADINGS)
-    row = "001068898405,Ng¤y¤n ©©© ¬¬,Nam,11/01/1968,Kinh,Không,Viên chức,000.00.14.G18,,,,,"
+    row = (
+        "HS00000001,001068898405,Ng¤y¤n ©©© ¬¬,Nam,11/01/1968,Kinh,Không,Viên chức,"
+        "000.00.14.G18,,,,,"
+    )
     (tmp_path / "x.csv").write_text(f"{heading}\r\n{row}\r\n", encoding="utf-8")
     page = await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)
     (record,) = page.records

@@ -240,13 +240,16 @@
     });
   }
 
-  function csvCell(v) { v = v === null || v === undefined ? "" : String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  // the gateway's rejects file: the same rejects, values masked by the same policy, file name
+  // and row in their own columns, Vietnamese headings, and the access audited
   function clerkCsv() {
-    var lines = [["source_id", "source_record_id", "source_version", "field", "rule", "value", "first_seen"].join(",")];
-    clerkRows.forEach(function (r) {
-      lines.push([r.sourceId, r.sourceRecordId, r.sourceVersion, r.field, r.rule, r.value, r.firstSeen].map(csvCell).join(","));
-    });
-    save(new Blob(["\ufeff" + lines.join("\n") + "\n"], { type: "text/csv" }), "rejects.csv");
+    var h = token ? { Authorization: "Bearer " + token } : {};
+    var q = "?lang=vi&agency=" + encodeURIComponent(params.get("clerk") || "");
+    fetch("/export/rejects.csv" + q, { headers: h, credentials: "omit" }).then(function (r) {
+      if (!r.ok) return r.json().then(function (b) { throw new Error(b.error); });
+      return r.blob();
+    }).then(function (blob) { save(blob, "rejects.csv"); })
+      .catch(function (e) { status("export: " + e.message, false); });
   }
   function save(blob, name) {
     var a = document.createElement("a");
