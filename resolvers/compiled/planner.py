@@ -83,6 +83,27 @@ def _like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
+def _within(column: str, prefix: str, name: str, params: Params, values: dict[str, Any]) -> str:
+    """`column` starts with `prefix`, as a range the path index answers in a generic plan.
+
+    The statements are prepared, and after five runs PostgreSQL may keep a generic plan: for
+    `path LIKE $1` it cannot know the pattern is a prefix, so it gives up the path index and
+    walks the people in directory order instead (3-15 ms for a page the range reads in 1). The
+    text_pattern_ops operators compare bytes, and UTF-8's byte order is the code points' order,
+    so [prefix, prefix with its last character's successor) is exactly the strings that start
+    with it. A prefix ending in a character without a plain successor keeps the LIKE."""
+    last = prefix[-1:] or "\x00"
+    if not prefix or not last.isascii() or last == "\x7f":
+        values[name] = _like_prefix(prefix)
+        return f"{column} LIKE {params.ref(name, 'text')} ESCAPE '/'"
+    values[f"{name}_from"] = prefix
+    values[f"{name}_to"] = prefix[:-1] + chr(ord(last) + 1)
+    return (
+        f"{column} ~>=~ {params.ref(f'{name}_from', 'text')} "
+        f"AND {column} ~<~ {params.ref(f'{name}_to', 'text')}"
+    )
+
+
 def people_conditions(people: PeopleFilter, params: Params, values: dict[str, Any]) -> list[str]:
     """store/queries/people.conditions, as SQL text over `person p`."""
     where: list[str] = []
@@ -90,11 +111,8 @@ def people_conditions(people: PeopleFilter, params: Params, values: dict[str, An
         where.append(f"p.organization_id = ANY({params.ref('org_ids', 'bigint[]')})")
         values["org_ids"] = list(people.organization_ids)
     if people.organization_path is not None:
-        where.append(
-            "p.organization_id IN (SELECT id FROM organization WHERE path LIKE "
-            f"{params.ref('org_path', 'text')} ESCAPE '/')"
-        )
-        values["org_path"] = _like_prefix(people.organization_path)
+        within = _within("path", people.organization_path, "org_path", params, values)
+        where.append(f"p.organization_id IN (SELECT id FROM organization WHERE {within})")
     if people.name_query is not None:
         where.append(
             "to_tsvector('simple', p.name_search) @@ "
@@ -126,8 +144,7 @@ def organization_conditions(
         where.append(f"p.parent_id = {params.ref('parent_id', 'bigint')}")
         values["parent_id"] = orgs.parent_id
     if orgs.within_path is not None:
-        where.append(f"p.path LIKE {params.ref('within_path', 'text')} ESCAPE '/'")
-        values["within_path"] = _like_prefix(orgs.within_path)
+        where.append(_within("p.path", orgs.within_path, "within_path", params, values))
     if orgs.search is not None:
         folded = "translate(lower({}), " + f"{literal(MARKED)}, {literal(PLAIN)})"
         for index, word in enumerate(fold(orgs.search).split()):
