@@ -94,9 +94,7 @@ class AuditWriter:
         return batch
 
     async def _write(self, rows: list[AuditRow]) -> list[AuditRow]:
-        async with self._engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            written = await audit.append(conn, rows)
+        written = await audit.append_autocommit(self._engine, rows)
         self.statements += 1
         return written
 
