@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from store.audit_chain import AuditRow, ChainProblem, ChainVerifier, content_digest
+from store.driver_statement import fetch_autocommit
 from store.models import table_of
 from store.models_access import AuditEntry
 
@@ -72,21 +73,13 @@ async def append_autocommit(engine: AsyncEngine, drafts: Sequence[AuditRow]) -> 
 
     audit_append() takes the chain lock, links each row and inserts it atomically, so no
     transaction is opened around it: the rows of a request, or of a batch of requests
-    (store/audit_writer.py), cost one round trip and one commit. The statement goes straight to
-    asyncpg, which costs half the client CPU of SQLAlchemy's execution layer for a text that
-    never changes; the engine's statement listeners (StatementCounter) are told of it still.
+    (store/audit_writer.py), cost one round trip and one commit. The fixed text goes straight
+    to asyncpg (store/driver_statement.py).
     """
     if not drafts:
         return []
     rows, argument = _prepared(drafts)
-    async with engine.connect() as conn:
-        # no statement was run through SQLAlchemy, so it has begun no transaction here
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None, "the engine's connection is closed"
-        engine.sync_engine.dispatch.before_cursor_execute(
-            conn.sync_connection, None, APPEND_ROWS, (argument,), None, False
-        )
-        records = await driver.fetch(APPEND_ROWS, argument)
+    records = await fetch_autocommit(engine, APPEND_ROWS, (argument,))
     return _linked(rows, records)
 
 

@@ -30,12 +30,11 @@ from resolvers.compiled.selection import Collected, NotCompilable
 from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler
 from resolvers.context import Context
 from resolvers.pagination import Direction
+from store.driver_statement import fetch_autocommit
 from store.queries.people import PeopleFilter
 
 ROOT_FIELDS = frozenset({"persons", "person", "node", "organization"})
 """The root fields the planner compiles; every other one resolves as today."""
-
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class EmptyPageWithCursor(Exception):
@@ -265,10 +264,9 @@ class Planner:
 
     @staticmethod
     async def _run(context: Context, plan: Plan, values: Mapping[str, Any]) -> Any:
-        async with context.engine.connect() as conn:
-            await conn.execution_options(**AUTOCOMMIT)
-            result = await conn.exec_driver_sql(plan.sql, arguments(plan.names, values))
-            text = result.scalar()
+        # a fixed text per plan: straight to asyncpg, prepared once per connection
+        rows = await fetch_autocommit(context.engine, plan.sql, arguments(plan.names, values))
+        text = rows[0][0] if rows else None
         return None if text is None else orjson.loads(text)
 
     @staticmethod
