@@ -3,7 +3,8 @@
 Before execution: for the Caller that gateway/authentication.py established, compile (or
 reuse) the policy for that caller, load the caller's organisation scope, and build the typed
 Context. After: append what personal or sensitive data the response carried to the audit log,
-in the same request, so that no response leaves without its audit record.
+in the same request, so that no response leaves without its audit record (committed
+together with those of concurrent requests: store/audit_writer.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from resolvers.options import ResolverOptions
 from resolvers.reference import Reference
 from resolvers.scope import ScopeCache
 from store import audit
+from store.audit_writer import AuditWriter
 
 ORGANISATION_LEVELS = frozenset(
     {Level.CENTRAL, Level.MINISTRY, Level.PROVINCE, Level.COMMUNE, Level.UNIT}
@@ -48,6 +50,7 @@ class ContextFactory:
         self._reference = reference
         self._scopes = ScopeCache(engine)
         self._views: OrderedDict[Caller, CallerView] = OrderedDict()
+        self.audit = AuditWriter(engine)
 
     def view(self, caller: Caller) -> CallerView:
         """The policy compiled for a caller, reused across that caller's requests."""
@@ -97,7 +100,6 @@ class ContextFactory:
             )
             for people, fields in accessed
         ]
-        # audit_append() chains each row atomically, so no transaction is opened around it
-        async with self._engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await audit.append(conn, drafts)
+        # committed before the response leaves; written together with the rows of the
+        # requests finishing meanwhile (group commit, store/audit_writer.py)
+        await self.audit.append(drafts)

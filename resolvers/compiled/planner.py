@@ -36,14 +36,13 @@ from resolvers.compiled.selection import Collected, NotCompilable
 from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, literal
 from resolvers.context import Context
 from resolvers.pagination import Direction
+from store.driver_statement import fetch_autocommit
 from store.queries.organizations import OrganizationsFilter
 from store.queries.people import PeopleFilter
 from store.text import MARKED, PLAIN, fold
 
 ROOT_FIELDS = frozenset({"persons", "person", "node", "organization", "organizations"})
 """The root fields the planner compiles; every other one resolves as today."""
-
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class EmptyPageWithCursor(Exception):
@@ -368,10 +367,9 @@ class Planner:
                 before=args.get("before"),
             )
             values.update(list_values(bound.prefix, request))
-        async with context.engine.connect() as conn:
-            await conn.execution_options(**AUTOCOMMIT)
-            result = await conn.exec_driver_sql(plan.sql, arguments(plan.names, values))
-            text = result.scalar()
+        # a fixed text per plan: straight to asyncpg, prepared once per connection
+        rows = await fetch_autocommit(context.engine, plan.sql, arguments(plan.names, values))
+        text = rows[0][0] if rows else None
         return None if text is None else orjson.loads(text)
 
     @staticmethod

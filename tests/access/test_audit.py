@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Callable
@@ -57,6 +58,42 @@ async def test_reading_personal_fields_is_audited_and_public_ones_are_not(
     )
     entries = (await central.data(LOG, {"person": person_id}))["auditLog"]["edges"]
     assert public_read.headers["x-request-id"] not in {e["node"]["requestId"] for e in entries}
+
+
+async def test_concurrent_responses_each_leave_their_own_audit_record(
+    as_caller: Callable[[Caller | None], Any], world: Any, engine: AsyncEngine
+) -> None:
+    # requests finishing together share the audit's statements (group commit): still one
+    # record per response, with that response's request id and reader, in an intact chain
+    person_id = global_id.encode("Person", world.insider.id)
+    readers = [
+        Caller(Level.PROVINCE, organization=world.province, client_id=f"portal-{i}")
+        for i in range(12)
+    ]
+    responses = await asyncio.gather(
+        *(
+            as_caller(reader).post(
+                "query($id: ID!) { person(id: $id) { birthDate } }", {"id": person_id}
+            )
+            for reader in readers
+        )
+    )
+    assert all(r.status_code == 200 and "errors" not in r.json() for r in responses)
+    central = as_caller(Caller(Level.CENTRAL, organization="000.00.00.G09"))
+    entries = (
+        await central.data(
+            "query($person: ID) { auditLog(person: $person, first: 40) "
+            "{ edges { node { requestId clientId fields } } } }",
+            {"person": person_id},
+        )
+    )["auditLog"]["edges"]
+    logged = {e["node"]["requestId"]: e["node"] for e in entries}
+    for reader, response in zip(readers, responses, strict=True):
+        record = logged[response.headers["x-request-id"]]
+        assert record["clientId"] == reader.client_id
+        assert record["fields"] == ["Person.birthDate"]
+    _checked, problems = await audit.verify(engine)
+    assert problems == []
 
 
 async def test_a_person_reads_who_accessed_their_record(
