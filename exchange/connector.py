@@ -84,11 +84,18 @@ class _Served:
 
 
 class AgencyEndpoints:
-    """The protocol's endpoints, for whichever agency the path names."""
+    """The protocol's endpoints, for whichever agency the path names; `version` is the
+    protocol version the connector speaks ("1.0": no dossier lists, no declarations)."""
 
-    def __init__(self, served: _Served, guard: EnvelopeGuard | None = None) -> None:
+    def __init__(
+        self, served: _Served, guard: EnvelopeGuard | None = None, version: str = protocol.VERSION
+    ) -> None:
         self.served = served
         self.guard = guard
+        self.version = version
+
+    def answer(self, payload: protocol.JsonObject) -> ProtocolResponse:
+        return ProtocolResponse(protocol.at_version(payload, self.version))
 
     def routes(self) -> list[BaseRoute]:
         def route(path: str, handler: Handler, method: str) -> Route:
@@ -134,12 +141,16 @@ class AgencyEndpoints:
         page = rows[:limit]
         records = [
             protocol.change_record(
-                row["staff_no"], str(row["version"]), row["deleted"], row["profile"]
+                row["staff_no"],
+                str(row["version"]),
+                row["deleted"],
+                row["profile"],
+                row["sections"],
             )
             for row in page
         ]
         next_cursor = encode_cursor(page[-1]["change_seq"]) if page else cursor
-        return ProtocolResponse(
+        return self.answer(
             protocol.changes_payload(source_id, records, next_cursor, len(rows) > limit)
         )
 
@@ -160,16 +171,16 @@ class AgencyEndpoints:
             for pid in asked.personal_ids
             if pid in rows
         ]
-        return ProtocolResponse(protocol.details_payload(persons))
+        return self.answer(protocol.details_payload(persons))
 
     async def organizations(self, request: Request) -> Response:
         db, _ = self.served.db(request)
-        return ProtocolResponse(protocol.organizations_payload(await db.organizations()))
+        return self.answer(protocol.organizations_payload(await db.organizations()))
 
     async def health(self, request: Request) -> Response:
         db, source_id = self.served.db(request)
         payload = protocol.health_payload(source_id, await db.count(), datetime.now(UTC))
-        return ProtocolResponse(payload)
+        return self.answer(payload)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -253,11 +264,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_connector_app(
     dsn: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 4,
-    envelope: EnvelopeGuard | None = None,
+    envelope: EnvelopeGuard | None = None, version: str = protocol.VERSION,
 ) -> Starlette:  # fmt: skip
     """A connector for every agency in the database at `dsn` (tables in `schema`); with
-    `envelope`, signed and encrypted as exchange/guard.py says."""
+    `envelope`, signed and encrypted as exchange/guard.py says; speaking protocol `version`
+    ("2.0", or "1.0" as an agency that has not moved yet)."""
     served = _Served(schema)
+    endpoints = AgencyEndpoints(served, envelope, version)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -269,7 +282,7 @@ def create_connector_app(
             await served.pool.close()
 
     return Starlette(
-        routes=[Mount("/agencies/{agency}", routes=AgencyEndpoints(served, envelope).routes())],
+        routes=[Mount("/agencies/{agency}", routes=endpoints.routes())],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )

@@ -4,7 +4,11 @@
     <schema>.organization  each agency's organisation subtree (code, parent code, status...)
     <schema>.staff         one row per person an agency employs: `profile` holds the standard
                            fields (protocol.PERSON_FIELDS, JSON-ready), `details` the live
-                           histories by DetailPart; `change_seq` orders the change feed
+                           histories by DetailPart, `sections` the dossier's lists by store
+                           table (protocol.SECTION_FIELDS; NULL: the agency keeps none);
+                           `change_seq` orders the change feed
+    <schema>.declaration_inbox  the declarations MOHA sent (exchange/declaration_inbox.py): the
+                           one table the connector itself writes
 
 Usually one agency per database; the sandbox keeps many agencies in one, each row keyed by its
 agency's code, so that one connector process serves them all.
@@ -67,6 +71,7 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
             change_seq bigint NOT NULL UNIQUE DEFAULT nextval('{s}.change_seq'),
             profile jsonb NOT NULL,
             details jsonb NOT NULL DEFAULT '{{}}',
+            sections jsonb,
             PRIMARY KEY (agency_code, staff_no),
             UNIQUE (agency_code, personal_id))""",
         # the feed of one agency is one range scan of this index
@@ -82,7 +87,7 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
     ]
 
 
-STAFF_COLUMNS = ("agency_code", "staff_no", "personal_id", "profile", "details")
+STAFF_COLUMNS = ("agency_code", "staff_no", "personal_id", "profile", "details", "sections")
 ORGANIZATION_COLUMNS = (
     "agency_code", "position", "code", "name", "level", "parent_code", "status",
     "status_changed_on", "successor_code",
@@ -134,7 +139,7 @@ class StaffDatabase:
         """Up to `limit` staff rows changed after change number `after`, in change order."""
         return list(
             await self.pool.fetch(
-                f"""SELECT staff_no, version, deleted, change_seq, profile
+                f"""SELECT staff_no, version, deleted, change_seq, profile, sections
                       FROM {self.schema}.staff
                      WHERE agency_code = $1 AND change_seq > $2
                      ORDER BY change_seq
