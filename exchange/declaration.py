@@ -439,6 +439,7 @@ class Outcome:
     reason: str | None = None
     source_record_id: str | None = None
     applied_version: str | None = None
+    token: str | None = None  # the signed outcome, as received (set by the receiver)
 
 
 def sign_outcome(agency: PartyKeys, outcome: Outcome, now: float) -> str:

@@ -292,6 +292,24 @@ def health_payload(source_id: str, records: int, checked_at: datetime) -> JsonOb
     )
 
 
+def sealed_declaration(token: str) -> JsonObject:
+    """The body of POST /v1/declarations: the declaration sealed to the agency (a JWE)."""
+    return _envelope(sealed=token)
+
+
+def receipt_payload(receipt: str) -> JsonObject:
+    return _envelope(receipt=receipt)
+
+
+def outcomes_request(declaration_ids: Sequence[str]) -> JsonObject:
+    return _envelope(declaration_ids=list(declaration_ids))
+
+
+def outcomes_payload(outcomes: Iterable[str]) -> JsonObject:
+    """The agency's signed outcomes (compact JWS each) of the declarations asked about."""
+    return _envelope(outcomes=list(outcomes))
+
+
 def error_payload(code: str, message: str) -> JsonObject:
     return _envelope(error={"code": code, "message": message})
 
@@ -474,6 +492,40 @@ def _detail_entry(entry: Reader, types: Mapping[str, FieldType]) -> Mapping[str,
         else:
             values[key] = value.value
     return values
+
+
+MAX_TOKEN_CHARS = 64 * 1024
+
+
+def _version_2(body: Reader) -> None:
+    if check_envelope(body) < 2:
+        raise body.field("version").fail("version 2.x (declarations)")
+
+
+def parse_sealed_declaration(payload: object) -> str:
+    body = Reader(payload)
+    _version_2(body)
+    return body.field("sealed").text(max_length=MAX_TOKEN_CHARS)
+
+
+def parse_receipt(payload: object) -> str:
+    body = Reader(payload)
+    _version_2(body)
+    return body.field("receipt").text(max_length=MAX_TOKEN_CHARS)
+
+
+def parse_outcomes_request(payload: object) -> tuple[str, ...]:
+    body = Reader(payload)
+    _version_2(body)
+    items = body.field("declaration_ids").array(max_items=MAX_DETAIL_BATCH)
+    return tuple(dict.fromkeys(item.text(max_length=64) for item in items))
+
+
+def parse_outcomes(payload: object) -> tuple[str, ...]:
+    body = Reader(payload)
+    _version_2(body)
+    items = body.field("outcomes").array(max_items=MAX_DETAIL_BATCH)
+    return tuple(item.text(max_length=MAX_TOKEN_CHARS) for item in items)
 
 
 def parse_organizations(payload: object) -> tuple[OrganizationRecord, ...]:

@@ -84,6 +84,32 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
         END $$""",
         f"""CREATE TRIGGER staff_changed BEFORE UPDATE ON {s}.staff
             FOR EACH ROW EXECUTE FUNCTION {s}.staff_changed()""",
+        *inbox_ddl(s),
+    ]
+
+
+def inbox_ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
+    """The declarations inbox (protocol version 2): what MOHA sent, the agency's receipt and
+    its decision. An agency database of version 1 adds it with these statements."""
+    s = check_schema(schema)
+    return [
+        f"""CREATE TABLE {s}.declaration_inbox (
+            declaration_id text PRIMARY KEY,
+            agency_code text NOT NULL REFERENCES {s}.agency (code),
+            staff_no text NOT NULL,
+            declaration jsonb NOT NULL,
+            signed text NOT NULL,
+            digest text NOT NULL,
+            receipt text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            status text NOT NULL DEFAULT 'received'
+                CHECK (status IN ('received', 'approved', 'rejected')),
+            reason text,
+            decided_at timestamptz,
+            outcome text,
+            applied_version integer,
+            FOREIGN KEY (agency_code, staff_no) REFERENCES {s}.staff (agency_code, staff_no))""",
+        f"CREATE INDEX declaration_inbox_open ON {s}.declaration_inbox (agency_code, status)",
     ]
 
 
@@ -117,6 +143,21 @@ async def create_reader_pool(dsn: str, *, max_size: int = 4) -> asyncpg.Pool:
         },
     )
     if pool is None:  # asyncpg's stubs allow it; a pool that failed to open has raised already
+        raise RuntimeError("asyncpg returned no pool")
+    return pool
+
+
+async def create_inbox_pool(dsn: str, *, max_size: int = 2) -> asyncpg.Pool:
+    """The connector's one writing pool: only exchange/declaration_inbox.py uses it, and only
+    on the inbox table (the staff table stays the agency's HR system's)."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        init=init_connection,
+        server_settings={"application_name": "cbccvc-connector-inbox"},
+    )
+    if pool is None:
         raise RuntimeError("asyncpg returned no pool")
     return pool
 
