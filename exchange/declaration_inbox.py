@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import asyncpg
-import orjson
 
 from exchange.declaration import OpenedDeclaration
 from exchange.staffdb import DEFAULT_SCHEMA, check_schema
@@ -53,7 +52,7 @@ class DeclarationInbox:
                 str(opened.payload["id"]),
                 self.agency,
                 staff_no,
-                orjson.dumps(dict(opened.payload)).decode(),
+                dict(opened.payload),  # jsonb through the pool's orjson codec
                 opened.signed,
                 opened.digest,
                 sign(),
