@@ -156,18 +156,23 @@ async def staff_row(agency_db: Any, flow: Flow) -> Any:
     )
 
 
-def follow_up(flow: Flow) -> subprocess.CompletedProcess[str]:
+def cbccvc(flow: Flow, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command line as an operator runs it: its own process, on the flow's store."""
     env = {
         "DATABASE_URL": flow.store, "CBCCVC_SOURCES": str(flow.sources_config),
         "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
     }  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "declarations", "follow-up", "--sync"],
+        [sys.executable, "-m", "gateway.cli", *arguments],
         env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done
+
+
+def follow_up(flow: Flow) -> subprocess.CompletedProcess[str]:
+    return cbccvc(flow, "declarations", "follow-up", "--sync")
 
 
 async def test_a_declared_change_reaches_the_store_through_the_agencys_approval(
@@ -344,3 +349,77 @@ async def test_only_the_self_level_declares_and_only_agencies_staff_list_pending
     assert graphql(flow, other, "{ agencyDeclarations { id } }")["data"]["agencyDeclarations"] == []
     body = graphql(flow, me(flow), "{ agencyDeclarations { id } }")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_open_declaration_past_its_due_date_is_overdue(flow: Flow) -> None:
+    body = graphql(flow, me(flow), DECLARE, {"field": "foreign_language", "value": "Tiếng Anh B2"})
+    declared = body["data"]["declare"]
+    conn = await asyncpg.connect(sync_free_dsn(make_url(flow.store)))
+    try:  # as if sent a week ago and never answered
+        await conn.execute(
+            "UPDATE declaration SET due_on = current_date - 2 WHERE declaration_id = $1",
+            declared["id"],
+        )
+    finally:
+        await conn.close()
+    mine = graphql(flow, me(flow), MINE)["data"]["myDeclarations"]
+    assert next(d for d in mine if d["id"] == declared["id"])["status"] == "OVERDUE"
+
+
+async def test_an_agency_without_a_connector_pulls_its_declarations_as_a_signed_export(
+    flow: Flow, tmp_path: Path
+) -> None:
+    from exchange.declaration import DeclaredChange, verify_export
+    from exchange.keys import TrustedKeysFile
+    from resolvers.declarations import declare
+    from store.database import create_engine
+
+    engine = create_engine(flow.store, pool_size=1)
+    try:  # no connector among the sources: the declaration waits in the agency's export
+        row = await declare(
+            engine, {}, flow.other_person_id, DeclaredChange(field="birth_place", value="Huế")
+        )
+    finally:
+        await engine.dispose()
+    assert (row.channel, row.status) == ("export", "sent")
+    assert flow.connector.keys is not None
+    folder = flow.connector.keys.folder
+    source_id = make_source_id(flow.code, "HRM")
+    out = tmp_path / "export.jws"
+    done = cbccvc(flow, "declarations", "export", source_id,
+                  "--moha-keys", str(folder.moha_keys), "--out", str(out))  # fmt: skip
+    assert "1 declarations" in done.stdout
+    listed = verify_export(
+        out.read_text(encoding="utf-8").strip(), TrustedKeysFile(folder.moha_jwks).current(),
+        source_id,
+    )  # fmt: skip
+    assert [d["id"] for d in listed] == [row.declaration_id]
+    assert listed[0]["change"] == {"kind": "field", "field": "birth_place", "value": "Huế"}
+    conn = await asyncpg.connect(sync_free_dsn(make_url(flow.store)))
+    try:
+        status = await conn.fetchval(
+            "SELECT status FROM declaration WHERE declaration_id = $1", row.declaration_id
+        )
+    finally:
+        await conn.close()
+    assert status == "received"
+
+
+async def test_the_agencies_approve_their_month_and_provenance_shows_the_proof(flow: Flow) -> None:
+    from sandbox.monthly_approval import approve_month
+    from store.database import create_engine
+
+    assert flow.connector.keys is not None
+    engine = create_engine(flow.store, pool_size=1)
+    try:
+        kept = await approve_month(flow.connector.dsn, flow.connector.keys.agencies, engine)
+    finally:
+        await engine.dispose()
+    assert kept == 1
+    central = Caller(Level.CENTRAL, organization="000.00.00.G09", client_id="portal")
+    query = """query($id: ID!) { person(id: $id) { provenance { approval {
+      covered period proof { size } } } } }"""
+    body = graphql(flow, central, query, {"id": global_id.encode("Person", flow.other_person_id)})
+    approval = body["data"]["person"]["provenance"]["approval"]
+    assert approval["covered"] is True
+    assert approval["proof"]["size"] >= 2
