@@ -16,6 +16,10 @@ byte (Latin-1) so that TCVN3 and VNI letters survive to `adapters.encodings`, wh
 cells of a file it recognises; NFD becomes NFC. Dates in text are read in the declared
 `values.date_format`, or ISO. A file that cannot be opened at all becomes one record with a
 problem, never a silent gap.
+
+The change stamp: the mapping's `person.change` column (the template's "Thời điểm cập nhật")
+is when the agency changed the row, read by adapters/change_stamp.py into
+`SourceRecord.changed_at`; a drop without that column, or an empty cell, is not measured.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from zipfile import BadZipFile
 
 from adapters.base import Source, timed_health
+from adapters.change_stamp import read_change_stamp
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
 from adapters.mappings import MappingSpec, load_mapping, map_row
@@ -288,16 +294,32 @@ class FileSource(Source):
         out = []
         date_format = self.declarations.date_format
         for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
-            mapped = map_row(self._rule, _FoldedRow(row), date_format)
+            folded = _FoldedRow(row)
+            mapped = map_row(self._rule, folded, date_format)
             personal_id = mapped.fields.get("personal_id")
             location = f"{dropped.name}#{number}"
             record_id = str(personal_id) if personal_id else location
+            problems = mapped.problems
+            stamp = self._change_stamp(folded)
+            if isinstance(stamp, Problem):
+                problems, stamp = (*problems, stamp), None
             out.append(
                 SourceRecord(
-                    record_id, version, mapped.fields, problems=mapped.problems, location=location
+                    record_id,
+                    version,
+                    mapped.fields,
+                    problems=problems,
+                    location=location,
+                    changed_at=stamp,
                 )
             )
         return out
+
+    def _change_stamp(self, row: Mapping[str, Any]) -> datetime | Problem | None:
+        column = self._rule.change_column
+        if column is None or self._rule.change_type != "timestamp":
+            return None
+        return read_change_stamp(row.get(column))
 
     def _listing(self) -> list[tuple[str, str]]:
         """(name, sha256) of the folder's drops in name order; checksums cached per file state."""

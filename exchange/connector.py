@@ -92,7 +92,7 @@ class _Served:
 
 class AgencyEndpoints:
     """The protocol's endpoints, for whichever agency the path names; `version` is the
-    protocol version the connector speaks ("1.0": no dossier lists, no declarations)."""
+    protocol version the connector speaks ("1.x": no dossier lists, no declarations)."""
 
     def __init__(
         self, served: _Served, guard: EnvelopeGuard | None = None, version: str = protocol.VERSION
@@ -163,6 +163,7 @@ class AgencyEndpoints:
                 str(row["version"]),
                 row["deleted"],
                 row["profile"],
+                row["changed_at"],
                 row["sections"],
             )
             for row in page
@@ -355,7 +356,7 @@ def create_connector_app(
 ) -> Starlette:  # fmt: skip
     """A connector for every agency in the database at `dsn` (tables in `schema`); with
     `envelope`, signed and encrypted as exchange/guard.py says; speaking protocol `version`
-    ("2.0", or "1.0" as an agency that has not moved yet)."""
+    ("2.0", or "1.1" as an agency that has not moved yet)."""
     served = _Served(schema)
     endpoints = AgencyEndpoints(served, envelope, version)
 

@@ -18,9 +18,11 @@ Endpoints (per agency, below `/agencies/<agency code>` when one connector serves
 
     {"protocol": "moha-exchange", "version": "2.0", ...}     on every payload, plus:
     changes        {"source_id", "records": [{"source_record_id", "version", "deleted",
-                    "fields": {standard name: JSON value},
+                    "fields": {standard name: JSON value}, "changed_at"?,
                     "sections"?: {dossier list table: [{catalogue column: JSON value}]}}],
                     "next_cursor", "has_more"}
+                   (changed_at, since 1.1: when the agency's system changed the record, ISO 8601
+                   with its UTC offset; a 1.0 connector omits it and is simply not measured)
 
 Version 2 adds the dossier's lists to a person record (`sections`, keyed by the store table of
 the catalogue's list, vocabulary/dossier_catalogue.py) and the declaration messages; MOHA's
@@ -64,8 +66,8 @@ from vocabulary.standard_record import FieldType as StandardType
 from vocabulary.standard_record import standard_record
 
 PROTOCOL = "moha-exchange"
-VERSION = "2.0"
-VERSION_1 = "1.0"
+VERSION = "2.0"  # 2.0 added the dossier's lists (`sections`) and the declarations
+VERSION_1 = "1.1"  # the last of version 1: 1.1 added the optional `changed_at` of a record
 MAJOR_VERSION = 2
 SUPPORTED_MAJORS = frozenset({1, 2})
 """The major versions this side reads: version 1 agencies keep working unchanged."""
@@ -238,10 +240,13 @@ def change_record(
     version: str,
     deleted: bool,
     fields: Mapping[str, Any],
+    changed_at: datetime | None = None,
     sections: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> JsonObject:
-    """One record of the feed; `sections` (version 2) are the dossier lists the agency holds
-    for the person, None when it carries none."""
+    """One record of the feed. `changed_at` (1.1): when the agency's system changed the record
+    (zone-aware), the start of Decree 27/2026's 3 working days; omitted when the agency keeps
+    no such time. `sections` (2.0): the dossier lists the agency holds for the person, None
+    when it carries none."""
     # a deletion carries no person data: the receiver only needs to know which record went
     record: JsonObject = {
         "source_record_id": source_record_id,
@@ -249,6 +254,10 @@ def change_record(
         "deleted": deleted,
         "fields": {} if deleted else dict(fields),
     }
+    if changed_at is not None:
+        if changed_at.tzinfo is None:
+            raise ValueError("changed_at needs its time zone: a wall clock time is ambiguous")
+        record["changed_at"] = changed_at.isoformat()
     if sections is not None and not deleted:
         record["sections"] = {
             table: [dict(entry) for entry in entries]
@@ -401,7 +410,13 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         if carried is not None:
             sections = _parse_sections(carried, problems)
     return SourceRecord(
-        source_record_id, version, fields, deleted, tuple(problems), sections=sections
+        source_record_id,
+        version,
+        fields,
+        deleted,
+        tuple(problems),
+        changed_at=_changed_at(item),
+        sections=sections,
     )
 
 
@@ -437,6 +452,21 @@ def _parse_sections(
             kept.append(values)
         sections[table] = tuple(kept)
     return sections
+
+
+def _changed_at(item: Reader) -> datetime | None:
+    """The record's optional change time (1.1). A malformed one is the connector's fault, not
+    the person's data: it fails the page like a malformed version, naming the path."""
+    stamp = item.optional("changed_at")
+    if stamp is None:
+        return None
+    try:
+        value = datetime.fromisoformat(stamp.text(max_length=40))
+    except (ValueError, PayloadError):
+        raise stamp.fail("an ISO 8601 date-time with its UTC offset") from None
+    if value.tzinfo is None:
+        raise stamp.fail("an ISO 8601 date-time with its UTC offset")
+    return value
 
 
 def _field_value(value: Reader, kind: FieldType) -> object:

@@ -6,7 +6,8 @@
                            fields (protocol.PERSON_FIELDS, JSON-ready), `details` the live
                            histories by DetailPart, `sections` the dossier's lists by store
                            table (protocol.SECTION_FIELDS; NULL: the agency keeps none);
-                           `change_seq` orders the change feed
+                           `change_seq` orders the change feed, `changed_at` is when the row
+                           last changed (the feed's change time)
     <schema>.declaration_inbox  the declarations MOHA sent (exchange/declaration_inbox.py): the
                            one table the connector itself writes
 
@@ -14,8 +15,10 @@ Usually one agency per database; the sandbox keeps many agencies in one, each ro
 agency's code, so that one connector process serves them all.
 
 Every insert or update of a staff row takes the next number of the change sequence and (on
-update) the next version, by trigger: whatever writes to the table (the agency's own HR
-system; the sandbox's simulations), the feed sees it. A deletion is a tombstone (`deleted`),
+update) the next version and the time of the change, by trigger (an update that sets
+`changed_at` itself keeps it: an HR system replaying an older change knows when it happened):
+whatever writes to the table (the agency's own HR system; the sandbox's simulations), the feed
+sees it. A deletion is a tombstone (`deleted`),
 never a removed row, so that the feed can report it.
 
 The connector only reads: its connections are opened read-only (`default_transaction_read_only`).
@@ -71,6 +74,7 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
             change_seq bigint NOT NULL UNIQUE DEFAULT nextval('{s}.change_seq'),
             profile jsonb NOT NULL,
             details jsonb NOT NULL DEFAULT '{{}}',
+            changed_at timestamptz NOT NULL DEFAULT now(),
             sections jsonb,
             PRIMARY KEY (agency_code, staff_no),
             UNIQUE (agency_code, personal_id))""",
@@ -80,6 +84,9 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
         BEGIN
             NEW.change_seq := nextval('{s}.change_seq');
             NEW.version := OLD.version + 1;
+            IF NEW.changed_at IS NOT DISTINCT FROM OLD.changed_at THEN
+                NEW.changed_at := now();
+            END IF;
             RETURN NEW;
         END $$""",
         f"""CREATE TRIGGER staff_changed BEFORE UPDATE ON {s}.staff
@@ -180,7 +187,7 @@ class StaffDatabase:
         """Up to `limit` staff rows changed after change number `after`, in change order."""
         return list(
             await self.pool.fetch(
-                f"""SELECT staff_no, version, deleted, change_seq, profile, sections
+                f"""SELECT staff_no, version, deleted, change_seq, profile, changed_at, sections
                       FROM {self.schema}.staff
                      WHERE agency_code = $1 AND change_seq > $2
                      ORDER BY change_seq

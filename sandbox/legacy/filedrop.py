@@ -8,6 +8,9 @@ template, written from the store's people of one subtree, in the shapes such fol
     2025-05_nhan_su_abc.csv    bytes in TCVN3 ("ABC" fonts), as an old office PC saves them
     2025-06_nhan_su_vni.csv    bytes in VNI-Windows
 
+Every row carries its change stamp ("Thời điểm cập nhật", the agency's wall clock): rows changed
+one second apart, the newest at `changed_at`, so that the demo can make a drop agency late.
+
 `drop_files` is pure (people in, file name -> bytes out); `write_file_drop` reads the store.
 """
 
@@ -18,11 +21,12 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from adapters.change_stamp import AGENCY_CLOCK
 from adapters.encodings import to_tcvn3, to_vni
 from sandbox.legacy.build import read_subtree
 from sandbox.legacy.formats import VI_CATEGORY, VI_GENDER
@@ -31,7 +35,7 @@ from store.codelists import load_code_list
 HEADINGS = (
     "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc", "Tôn giáo",
     "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương", "Hệ số lương",
-    "Ngày tuyển dụng",
+    "Ngày tuyển dụng", "Thời điểm cập nhật",
 )  # fmt: skip
 _BOM = "\ufeff"
 
@@ -60,6 +64,8 @@ def template_row(person: Mapping[str, Any]) -> list[Any]:
 def _cell_text(value: Any, decimal_comma: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal) and decimal_comma:
@@ -102,9 +108,24 @@ def _nfd(value: str) -> str:
     return unicodedata.normalize("NFD", value)
 
 
-def drop_files(people: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
-    """File name -> content: the people split over the six files in order."""
-    rows = [template_row(person) for person in people]
+def _wall_clock(moment: datetime) -> datetime:
+    """The agency's wall-clock time (UTC+7), as a clerk's spreadsheet holds it: no zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(AGENCY_CLOCK)
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def drop_files(
+    people: Sequence[Mapping[str, Any]], changed_at: datetime | None = None
+) -> dict[str, bytes]:
+    """File name -> content: the people split over the six files in order, each row stamped
+    (one second apart, the last at `changed_at`, default now)."""
+    latest = _wall_clock(changed_at or datetime.now(AGENCY_CLOCK))
+    count = len(people)
+    rows = [
+        [*template_row(person), latest - timedelta(seconds=count - 1 - index)]
+        for index, person in enumerate(people)
+    ]
     size = -(-len(rows) // 6)
     chunks = [rows[i * size : (i + 1) * size] for i in range(6)]
     return {
@@ -120,10 +141,13 @@ def drop_files(people: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
     }
 
 
-async def write_file_drop(store_url: str, folder: str | Path, root_code: str) -> int:
-    """Write the drop files of the subtree at `root_code` into `folder`; the number of people."""
+async def write_file_drop(
+    store_url: str, folder: str | Path, root_code: str, changed_at: datetime | None = None
+) -> int:
+    """Write the drop files of the subtree at `root_code` into `folder`, the rows changed up
+    to `changed_at` (default now); the number of people."""
     people, _orgs = await read_subtree(store_url, root_code)
-    await asyncio.to_thread(_write, Path(folder), drop_files(people))
+    await asyncio.to_thread(_write, Path(folder), drop_files(people, changed_at))
     return len(people)
 
 

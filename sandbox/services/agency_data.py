@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from exchange import protocol
@@ -31,7 +32,12 @@ class AgencyDatabase:
 
 
 async def build_agency_database(
-    store: Any, target: Any, agencies: Sequence[Subtree], *, schema: str = DEFAULT_SCHEMA
+    store: Any,
+    target: Any,
+    agencies: Sequence[Subtree],
+    *,
+    schema: str = DEFAULT_SCHEMA,
+    latest_change: Mapping[str, datetime] | None = None,
 ) -> dict[str, AgencyDatabase]:
     """(Re)creates `schema` in the target's database with `agencies` in it.
 
@@ -39,6 +45,9 @@ async def build_agency_database(
         store: an asyncpg connection to the seeded Ministry store (read).
         target: an asyncpg connection to the connector's database (written).
         agencies: the agencies' subtrees (sandbox.services.truth).
+        latest_change: agency code -> when its HR system last changed a record: its rows are
+            stamped one second apart, the newest then, so that the demo can make an agency
+            late; agencies it does not name changed theirs now.
     Returns:
         agency code -> what was built.
     """
@@ -46,6 +55,7 @@ async def build_agency_database(
     built: dict[str, AgencyDatabase] = {}
     organizations: list[tuple[object, ...]] = []
     staff: list[tuple[object, ...]] = []
+    now = datetime.now(UTC)
     for agency in agencies:
         organizations += [
             _organization_row(agency.code, position, org)
@@ -53,7 +63,8 @@ async def build_agency_database(
         ]
         people = await subtree_people(store, agency)
         lists = await dossier_sections(store, [p["personal_id"] for p in people])
-        for person in people:
+        latest = (latest_change or {}).get(agency.code, now)
+        for index, person in enumerate(people):
             staff.append(
                 (
                     agency.code,
@@ -62,6 +73,7 @@ async def build_agency_database(
                     _json(protocol.person_fields(person)),
                     _json(details_json(person_details(person))),
                     _json(lists.get(person["personal_id"], _NO_LISTS)),
+                    latest - timedelta(seconds=len(people) - 1 - index),
                 )
             )
         built[agency.code] = AgencyDatabase(
@@ -82,7 +94,7 @@ async def build_agency_database(
         )
         # in store order per agency: the feed starts in the order the agency hired them
         await target.copy_records_to_table(
-            "staff", schema_name=schema, records=staff, columns=STAFF_COLUMNS
+            "staff", schema_name=schema, records=staff, columns=(*STAFF_COLUMNS, "changed_at")
         )
     await target.execute(f"ANALYZE {schema}.staff")
     return built

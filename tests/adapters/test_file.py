@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sandbox.legacy.filedrop import HEADINGS, drop_files
 from vocabulary.sources import SourceRecord
 
 SOURCE_ID = "VN:GOV:000.00.00.H33:DROP"
+VN = timezone(timedelta(hours=7))
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -70,9 +71,11 @@ COMPARED = (
 async def test_each_kind_of_drop_reads_back_as_the_store_has_it(
     tmp_path: Path, people: list[dict[str, Any]], name: str
 ) -> None:
-    (tmp_path / name).write_bytes(drop_files(people)[name])
+    latest = datetime(2026, 2, 13, 16, 30, tzinfo=VN)
+    (tmp_path / name).write_bytes(drop_files(people, latest)[name])
     records, _ = await read_all(FileSource(SOURCE_ID, None, folder=tmp_path))
     by_id = {person["personal_id"]: person for person in people}
+    order = {person["personal_id"]: index for index, person in enumerate(people)}
     assert records
     for record in records:
         assert record.problems == ()
@@ -80,6 +83,24 @@ async def test_each_kind_of_drop_reads_back_as_the_store_has_it(
         assert {key: record.fields[key] for key in COMPARED} == {
             key: standard(person[key]) for key in COMPARED
         }
+        # the row's change stamp, written on the agency's wall clock, back as that moment
+        behind = len(people) - 1 - order[person["personal_id"]]
+        assert record.changed_at == latest - timedelta(seconds=behind)
+
+
+async def test_a_mistyped_change_stamp_rejects_the_row_and_an_empty_one_is_not_measured(
+    tmp_path: Path,
+) -> None:
+    heading = ",".join(HEADINGS)
+    person = "001068898405,Nguyễn Văn An,Nam,11/01/1968,Kinh,Không,Viên chức,000.00.14.G18,,,,,"
+    rows = [f"{person},hôm qua", f"{person.replace('405', '406', 1)},"]
+    (tmp_path / "x.csv").write_text("\r\n".join([heading, *rows, ""]), encoding="utf-8")
+    mistyped, empty = (await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)).records
+    assert [(p.field, p.rule, p.value) for p in mistyped.problems] == [
+        (None, "date_format", "hôm qua")
+    ]
+    assert (mistyped.changed_at, mistyped.location) == (None, "x.csv#1")
+    assert (empty.problems, empty.changed_at) == ((), None)
 
 
 async def test_a_redropped_identical_file_yields_nothing_new(folder: Path) -> None:
@@ -134,6 +155,7 @@ async def test_a_name_in_no_known_encoding_is_reported_not_guessed(tmp_path: Pat
     assert record.fields["full_name"] == "Ng¤y¤n ©©© ¬¬"
     assert [(p.field, p.rule) for p in record.problems] == [("full_name", "text_unreadable")]
     assert record.location == "x.csv#1"  # file name and row, not a file-hash prefix
+    assert record.changed_at is None  # a row without the stamp's cell is not measured
 
 
 async def test_headings_match_whatever_their_case_or_diacritics(tmp_path: Path) -> None:

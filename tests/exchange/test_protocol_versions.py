@@ -15,6 +15,7 @@ from exchange_env import Agencies
 from sqlalchemy.engine import URL
 
 from adapters.exchange import ExchangeSource
+from exchange import protocol
 from exchange.caller import EnvelopeCaller
 from exchange.conformance import FAIL, check_connector, report
 from exchange.keys import TrustedKeys
@@ -43,7 +44,7 @@ async def version_1_connector(
         url_text(postgres_server),
         f"cbccvc_test_connector_v1_{uuid.uuid4().hex[:8]}",
         [agencies.small],
-        version="1.0",
+        version=protocol.VERSION_1,
     )
     yield service
     await service.aclose()
