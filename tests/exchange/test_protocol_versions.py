@@ -118,6 +118,10 @@ async def test_both_versions_pass_the_conformance_check(
     version_1_connector: RunningService, connector: RunningService, agencies: Agencies
 ) -> None:
     code = agencies.small.code
+    details = []
     for service in (version_1_connector, connector):
         results = await check_connector(service.base_url(code), caller(service, code))
         assert not [r for r in results if r.status == FAIL], report(results)
+        details.append(next(r.detail for r in results if r.name == "declarations (version 2)"))
+    assert details[0].startswith("version 1.1: no declarations")
+    assert "forged declaration refused" in details[1]
