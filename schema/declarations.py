@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy import Row
 
 from exchange.declaration import DeclarationRefused, DeclaredChange, status_on
@@ -27,6 +28,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.sync import source_scope
 from schema.access import my_person_id
+from vocabulary.working_days import CalendarOutOfRange
 
 Info = strawberry.Info[Context, None]
 
@@ -149,6 +151,9 @@ async def declare(
         row = await resolvers.declare(info.context.engine, info.context.sources, own, asked)
     except DeclarationRefused as refused:
         raise BadUserInputError(str(refused), argument=refused.argument) from None
+    except CalendarOutOfRange as error:
+        # the holiday file does not cover today: no due date can be promised, nothing is sent
+        raise GraphQLError(str(error), extensions={"code": "CALENDAR_OUT_OF_RANGE"}) from None
     return Declaration.from_row(row)
 
 
