@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.base import Source
@@ -330,6 +330,40 @@ async def pending_of(
                 .limit(MAX_LISTED)
             )
         ).all()
+
+
+async def applied_in(
+    engine: AsyncEngine, versions: Sequence[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[str]]:
+    """(source, record id, version) -> the approved declarations the agency applied in exactly
+    that version of the record: what Person.provenance links back to. One statement."""
+    wanted = list(dict.fromkeys(versions))
+    if not wanted:
+        return {}
+    key = tuple_(
+        declaration_table.c.source_id,
+        declaration_table.c.source_record_id,
+        declaration_table.c.applied_version,
+    )
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(
+                    declaration_table.c.source_id,
+                    declaration_table.c.source_record_id,
+                    declaration_table.c.applied_version,
+                    declaration_table.c.declaration_id,
+                )
+                .where(declaration_table.c.status == "approved", key.in_(wanted))
+                .order_by(declaration_table.c.decided_at, declaration_table.c.id)
+            )
+        ).all()
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for row in rows:
+        found.setdefault((row.source_id, row.source_record_id, row.applied_version), []).append(
+            row.declaration_id
+        )
+    return found
 
 
 def in_store(applied_version: str | None, store_version: str | None) -> bool:

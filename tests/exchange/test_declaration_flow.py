@@ -138,7 +138,8 @@ mutation($field: String, $value: String, $list: String, $entry: [DeclaredValueIn
   }
 }"""
 MINE = """{ myDeclarations { id field status reason appliedVersion inStore outcome dueOn } }"""
-PERSON = """query($id: ID!) { person(id: $id) { currentAddress provenance { version } } }"""
+PERSON = """query($id: ID!) {
+  person(id: $id) { currentAddress provenance { version declarations } } }"""
 
 
 @pytest_asyncio.fixture
@@ -226,7 +227,9 @@ async def test_a_declared_change_reaches_the_store_through_the_agencys_approval(
     person = graphql(flow, central, PERSON, {"id": global_id.encode("Person", flow.person_id)})
     assert person["data"]["person"]["currentAddress"] == NEW_ADDRESS
     # provenance links back: the store's version is the one the declaration was applied in
-    assert person["data"]["person"]["provenance"]["version"] == approved["appliedVersion"]
+    provenance = person["data"]["person"]["provenance"]
+    assert provenance["version"] == approved["appliedVersion"]
+    assert provenance["declarations"] == [declared["id"]]
 
 
 async def test_a_rejection_carries_the_agencys_reason_back_to_the_person(
