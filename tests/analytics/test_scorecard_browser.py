@@ -114,8 +114,8 @@ async def test_the_three_pages_show_the_apis_figures(
             assert await page.input_value("#identity") == "central"
             api = await _api(
                 context, base, central,
-                "{ agencyScorecards { agencyCode withinDeadlineShare completeShare rejectRate"
-                " unmappedShare breaches } }",
+                "{ agencyScorecards { agencyCode lastSuccessAt withinDeadlineShare completeShare"
+                " rejectRate unmappedShare breaches } }",
             )  # fmt: skip
             expected = api["agencyScorecards"]
             rows = page.locator("#national-table tbody tr")
@@ -136,6 +136,11 @@ async def test_the_three_pages_show_the_apis_figures(
                 for a in expected
             ]  # fmt: skip
             assert shown[0][0] == code  # late (the only agency with data): on top
+            last_success = await page.evaluate(
+                "[...document.querySelectorAll('#national-table td[data-field=lastSuccessAt]')]"
+                ".map(td => td.dataset.value)"
+            )
+            assert last_success == [a["lastSuccessAt"] or "" for a in expected]
             late_cell = page.locator(
                 f"#national-table tr[data-code='{code}'] td[data-field='withinDeadlineShare']"
             )

@@ -27,7 +27,13 @@
     return value ? { Authorization: value } : {};
   }
 
+  // Answers may come back out of order (the language switched during a load, an identity
+  // switched): each load is a generation, and an answer of an older one is dropped, never drawn.
+  var generation = 0;
+  function Stale() { this.message = "stale"; }
+
   function gql(query, variables) {
+    var asked = generation;
     var headers = Object.assign(
       { "Content-Type": "application/json", Accept: "application/graphql-response+json" },
       authHeaders()
@@ -36,6 +42,7 @@
       method: "POST", headers: headers, credentials: "omit",
       body: JSON.stringify({ query: query, variables: variables || {} })
     }).then(function (response) {
+      if (asked !== generation) throw new Stale();
       return response.json().then(function (body) {
         if (body.errors && body.errors.length) {
           var error = new Error(body.errors[0].message);
@@ -218,8 +225,9 @@
     var year = parseInt($("year").value, 10) || new Date().getFullYear();
     var errors = [];
     var catching = function (what) {
-      return function (error) { errors.push(what + ": " + error.message); };
+      return function (error) { if (!(error instanceof Stale)) errors.push(what + ": " + error.message); };
     };
+    var mine = ++generation;
     status("…", true);
     clearAll();  // never leave one identity's figures on screen under another
     var quota = loadQuota(org, year);
@@ -237,6 +245,7 @@
     ]).then(function () {
       loads += 1;
       document.body.dataset.loads = String(loads);
+      if (mine !== generation) return;  // a later load owns the page now
       document.body.dataset.errors = String(errors.length);
       if (errors.length) status(errors.join(" · "), false);
       else status("OK " + (org || ""), true);

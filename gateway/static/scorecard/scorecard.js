@@ -53,6 +53,15 @@
     return td;
   }
   function link(href, text) { var a = document.createElement("a"); a.href = href; a.textContent = text; return a; }
+  // Answers may come back out of order (a filter changed twice, an identity switched): only the
+  // latest request's answer is drawn, so the table never shows an older choice or identity.
+  var latest = 0;
+  function stale(mine) {
+    if (mine === latest) return false;
+    loads += 1;  // finished all the same: the count tells a waiting reader that it ended
+    document.body.dataset.loads = String(loads);
+    return true;
+  }
   function done(errors) {
     loads += 1;
     document.body.dataset.loads = String(loads);
@@ -77,7 +86,9 @@
       sort: sort, desc: descending, merged: $("merged").checked,
       levels: level ? [level] : null, breached: breached ? [breached] : null
     };
+    var mine = ++latest;
     return gql(NATIONAL, variables).then(function (body) {
+      if (stale(mine)) return;
       tbody.textContent = "";
       if (!body.data) { status(firstError(body), false); return done(1); }
       body.data.agencyScorecards.forEach(function (a) {
@@ -144,7 +155,9 @@
     status("…", true);
     ["rules-table", "lag-table", "runs-table"].forEach(function (id) { fillTable(id, [], null); });
     $("agency-figures").textContent = "";
+    var mine = ++latest;
     return gql(AGENCY, { code: code }).then(function (body) {
+      if (stale(mine)) return;
       var a = body.data && body.data.agencyScorecard;
       if (!a) { status(firstError(body) || t("Không có bảng đánh giá", "no scorecard for") + " " + code, false); return done(1); }
       $("agency-title").textContent = a.name + " (" + a.agencyCode + ") — " + a.day;
@@ -196,13 +209,16 @@
     status("…", true);
     clerkRows = [];
     fillTable("clerk-table", [], null);  // never leave one identity's records under another
+    var mine = ++latest;
     return gql(CLERK, { code: code }).then(function (body) {
+      if (stale(mine)) return;
       var a = body.data && body.data.agencyScorecard;
       if (!a || !a.sources) { status(firstError(body) || t("Không có bảng đánh giá", "no scorecard for") + " " + code, false); return done(1); }
       $("clerk-title").textContent = t("Bản ghi cần sửa", "Records to correct") + " — " + a.name + " (" + a.agencyCode + ")";
       var titles = {};
       a.rejectsByRule.forEach(function (r) { titles[r.rule] = r; });
       return Promise.all(a.sources.map(function (s) { return gql(REJECTS, { source: s }); })).then(function (answers) {
+        if (stale(mine)) return;
         clerkRows = [];
         var errors = 0;
         answers.forEach(function (answer) {
