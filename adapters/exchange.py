@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,9 +43,9 @@ from adapters.http import (
     setting,
 )
 from adapters.wiring import NO_WIRING, SourceWiring
-from exchange import protocol
+from exchange import declaration, protocol
 from exchange.caller import EnvelopeCaller
-from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError
+from exchange.envelope import DEFAULT_POLICY, MEDIA_TYPE, EnvelopeError, digest
 from exchange.keys import ExchangeKeyError, TrustedKeysFile, load
 from exchange.msglog import MessageLog
 from exchange.payload import PayloadError
@@ -210,8 +210,87 @@ class ExchangeSource(Source):
             ) from exc
         return decode_json(payload, self.id)
 
+    # --- self-declarations (protocol version 2) -------------------------------------------
+
+    @property
+    def takes_declarations(self) -> bool:
+        """Declarations travel sealed only: a source without the envelope gets them by export."""
+        return self.envelope is not None
+
+    async def send_declaration(
+        self, payload: Mapping[str, Any], now: float
+    ) -> DeliveredDeclaration:
+        """Seals `payload` (exchange.declaration.declaration_payload) to the agency, posts it,
+        and checks the agency's signed receipt for exactly that message."""
+        envelope = self.envelope
+        if envelope is None:
+            raise FatalSourceError(f"{self.id} takes no declarations without the envelope")
+        trusted = envelope.agency() if callable(envelope.agency) else envelope.agency
+        try:
+            token = declaration.seal_declaration(payload, envelope.moha, trusted, now)
+        except EnvelopeError as error:
+            raise SourceSecurityError(
+                f"{self.id}: cannot seal a declaration: {error}",
+                source_id=self.id,
+                reason=error.reason,
+            ) from error
+        body = orjson.dumps(protocol.sealed_declaration(token))
+        answer = await self._sealed("POST", "v1/declarations", None, body)
+        try:
+            receipt_token = protocol.parse_receipt(answer)
+            receipt = declaration.verify_receipt(
+                receipt_token, trusted, str(payload["declaration"]["id"]), digest(token)
+            )
+        except PayloadError as error:
+            raise protocol_error(error, self.id) from error
+        except EnvelopeError as error:
+            raise SourceSecurityError(
+                f"{self.id} answered a receipt that fails verification: {error}",
+                source_id=self.id,
+                reason=error.reason,
+            ) from error
+        return DeliveredDeclaration(token, receipt_token, receipt)
+
+    async def declaration_outcomes(self, ids: Sequence[str]) -> list[declaration.Outcome]:
+        """The agency's decisions on these declarations, each verified with its keys; the
+        ones still undecided are simply absent."""
+        envelope = self.envelope
+        if envelope is None or not ids:
+            return []
+        trusted = envelope.agency() if callable(envelope.agency) else envelope.agency
+        found: list[declaration.Outcome] = []
+        for start in range(0, len(ids), protocol.MAX_DETAIL_BATCH):
+            batch = list(ids[start : start + protocol.MAX_DETAIL_BATCH])
+            body = orjson.dumps(protocol.outcomes_request(batch))
+            answer = await self._sealed("POST", "v1/declarations/outcomes", None, body)
+            try:
+                tokens = protocol.parse_outcomes(answer)
+                for token in tokens:
+                    outcome = declaration.verify_outcome(token, trusted)
+                    if outcome.declaration_id not in batch:
+                        raise EnvelopeError(
+                            "wrong_request", "an outcome of a declaration not asked"
+                        )
+                    found.append(replace(outcome, token=token))
+            except PayloadError as error:
+                raise protocol_error(error, self.id) from error
+            except EnvelopeError as error:
+                raise SourceSecurityError(
+                    f"{self.id} answered an outcome that fails verification: {error}",
+                    source_id=self.id,
+                    reason=error.reason,
+                ) from error
+        return found
+
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+@dataclass(frozen=True)
+class DeliveredDeclaration:
+    token: str  # the sealed declaration as sent
+    receipt_token: str  # the agency's signed receipt, kept as proof
+    receipt: declaration.Receipt
 
 
 def envelope_from_settings(

@@ -50,6 +50,7 @@ class _Session:
     caller: EnvelopeCaller
     base_path: str
     feed_ids: tuple[str, ...] = ()
+    version: str = ""
 
     def _target(self, request: httpx.Request) -> str:
         path = request.url.path.removeprefix(self.base_path.rstrip("/"))
@@ -109,8 +110,10 @@ async def _jwks(s: _Session) -> str:
 
 
 async def _health(s: _Session) -> str:
-    report = protocol.parse_health(await s.sealed("GET", "v1/health"))
-    return f"{report.source_id}: {report.records} records"
+    payload = await s.sealed("GET", "v1/health")
+    report = protocol.parse_health(payload)
+    s.version = str(payload.get("version", "")) if isinstance(payload, dict) else ""
+    return f"{report.source_id}: {report.records} records, version {s.version}"
 
 
 async def _changes(s: _Session) -> str:
@@ -178,6 +181,26 @@ async def _bad_parameters_refused(s: _Session) -> str:
     return ", ".join(codes)
 
 
+async def _declarations(s: _Session) -> str:
+    """Version 2: a declaration that is not sealed to the agency by MOHA is refused, and the
+    outcomes of an unknown declaration are an empty sealed answer. (No real declaration is sent:
+    it would land in the agency's inbox about a real person.)"""
+    if not s.version.startswith("2."):
+        return f"version {s.version or '?'}: no declarations (the agency gets them by export)"
+    forged = protocol.dumps(protocol.sealed_declaration("e30.e30.e30.e30.e30"))
+    response, _ = await s.call("POST", "v1/declarations", body=forged)
+    error = protocol.parse_error(response.json()) if response.status_code == 400 else None
+    if error is None or error.code != "DECLARATION_REFUSED":
+        raise _Failed(f"a forged declaration got HTTP {response.status_code}")
+    asked = protocol.dumps(protocol.outcomes_request(["00000000-0000-4000-8000-000000000000"]))
+    outcomes = protocol.parse_outcomes(
+        await s.sealed("POST", "v1/declarations/outcomes", body=asked)
+    )
+    if outcomes:
+        raise _Failed("answered outcomes of a declaration never sent")
+    return "forged declaration refused (400 DECLARATION_REFUSED); outcomes answered sealed"
+
+
 async def _writes_refused(s: _Session) -> str:
     response, _ = await s.call("PUT", "v1/changes", body=b"{}")
     if response.status_code != 405:
@@ -195,6 +218,7 @@ CHECKS: tuple[tuple[str, Callable[[_Session], Awaitable[str]]], ...] = (
     ("replayed call refused", _replay_refused),
     ("call for another agency refused", _audience_refused),
     ("bad limit and cursor refused", _bad_parameters_refused),
+    ("declarations (version 2)", _declarations),
     ("writes refused", _writes_refused),
 )
 

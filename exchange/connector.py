@@ -9,7 +9,10 @@ connections:
 
 With an EnvelopeGuard (exchange/guard.py), requests are authenticated by MOHA's signed
 assertion and answers go back signed by the agency and encrypted to MOHA; each agency's public
-keys are at `/agencies/<code>/v1/jwks`.
+keys are at `/agencies/<code>/v1/jwks`. Speaking version 2 with the envelope, it also takes
+persons' declarations (POST /v1/declarations, sealed to the agency) into its inbox and answers
+each with the agency's signed receipt; the agency's decisions are collected with POST
+/v1/declarations/outcomes. The inbox is the one table it writes (exchange/declaration_inbox.py).
 
 The agencies are read once at start-up; an agency added later needs a restart. Reads are GET;
 the detail lookup is a POST because its body carries personal IDs, which must not sit in URLs
@@ -32,14 +35,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from exchange import protocol
+from exchange import declaration, protocol
 from exchange.cursor import CursorError, decode_cursor, encode_cursor
+from exchange.declaration_inbox import DeclarationInbox, UnknownRecord
+from exchange.envelope import EnvelopeError
 from exchange.guard import MEDIA_TYPE, EnvelopeGuard
 from exchange.payload import PayloadError
 from exchange.staffdb import (
     DEFAULT_SCHEMA,
     StaffDatabase,
     check_schema,
+    create_inbox_pool,
     create_reader_pool,
     served_agencies,
 )
@@ -71,6 +77,7 @@ class _Served:
     def __init__(self, schema: str) -> None:
         self.schema = check_schema(schema)
         self.pool: asyncpg.Pool | None = None
+        self.inbox_pool: asyncpg.Pool | None = None  # declarations (version 2, envelope only)
         self.agencies: dict[str, str] = {}  # code -> source id
 
     def db(self, request: Request) -> tuple[StaffDatabase, str]:
@@ -84,11 +91,18 @@ class _Served:
 
 
 class AgencyEndpoints:
-    """The protocol's endpoints, for whichever agency the path names."""
+    """The protocol's endpoints, for whichever agency the path names; `version` is the
+    protocol version the connector speaks ("1.x": no dossier lists, no declarations)."""
 
-    def __init__(self, served: _Served, guard: EnvelopeGuard | None = None) -> None:
+    def __init__(
+        self, served: _Served, guard: EnvelopeGuard | None = None, version: str = protocol.VERSION
+    ) -> None:
         self.served = served
         self.guard = guard
+        self.version = version
+
+    def answer(self, payload: protocol.JsonObject) -> ProtocolResponse:
+        return ProtocolResponse(protocol.at_version(payload, self.version))
 
     def routes(self) -> list[BaseRoute]:
         def route(path: str, handler: Handler, method: str) -> Route:
@@ -97,13 +111,24 @@ class AgencyEndpoints:
                 wrapped = _enveloped(wrapped, self.guard)
             return Route(path, wrapped, methods=[method])
 
-        return [
+        routes: list[BaseRoute] = [
             route("/v1/changes", self.changes, "GET"),
             route("/v1/persons/detail", self.details, "POST"),
             route("/v1/organizations", self.organizations, "GET"),
             route("/v1/health", self.health, "GET"),
             Route("/v1/jwks", self.jwks, methods=["GET"]),
         ]
+        if self.takes_declarations:
+            routes += [
+                route("/v1/declarations", self.declare, "POST"),
+                route("/v1/declarations/outcomes", self.outcomes, "POST"),
+            ]
+        return routes
+
+    @property
+    def takes_declarations(self) -> bool:
+        """Version 2 with the envelope: a declaration is personal data, sealed both ways."""
+        return self.guard is not None and not self.version.startswith("1.")
 
     async def jwks(self, request: Request) -> Response:
         """The agency's public signing keys (no envelope: they are what verifies envelopes)."""
@@ -139,11 +164,12 @@ class AgencyEndpoints:
                 row["deleted"],
                 row["profile"],
                 row["changed_at"],
+                row["sections"],
             )
             for row in page
         ]
         next_cursor = encode_cursor(page[-1]["change_seq"]) if page else cursor
-        return ProtocolResponse(
+        return self.answer(
             protocol.changes_payload(source_id, records, next_cursor, len(rows) > limit)
         )
 
@@ -164,16 +190,83 @@ class AgencyEndpoints:
             for pid in asked.personal_ids
             if pid in rows
         ]
-        return ProtocolResponse(protocol.details_payload(persons))
+        return self.answer(protocol.details_payload(persons))
+
+    async def declare(self, request: Request) -> Response:
+        """A person's declaration, sealed by MOHA to this agency: kept in the inbox, answered
+        with the agency's signed receipt. Nothing of the staff records changes here."""
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
+        if getattr(request.state, "request_id", None) is None:
+            return error_response(401, "ASSERTION_REQUIRED", "declarations travel signed")
+        code = request.path_params["agency"]
+        self.served.db(request)  # 404 for an agency not served
+        guard = self.guard
+        assert guard is not None
+        keys = guard.agencies.get(code)
+        if keys is None:
+            return error_response(404, "NOT_FOUND", "this agency takes no declarations here")
+        try:
+            token = protocol.parse_sealed_declaration(body)
+            opened = declaration.open_declaration(token, keys, guard.trusted(), guard.clock())
+        except PayloadError as error:
+            return error_response(400, "BAD_REQUEST", str(error)[:300])
+        except EnvelopeError as error:
+            log.warning("refused a declaration for %s: %s", code, error.reason)
+            return error_response(400, "DECLARATION_REFUSED", str(error)[:300])
+        now = guard.clock()
+        inbox = DeclarationInbox(self._inbox_pool(), code, self.served.schema)
+        try:
+            receipt = await inbox.receive(
+                opened,
+                lambda: declaration.sign_receipt(
+                    keys, str(opened.payload["id"]), opened.digest, now
+                ),
+            )
+        except UnknownRecord as error:
+            return error_response(404, "UNKNOWN_RECORD", str(error))
+        return self.answer(protocol.receipt_payload(receipt))
+
+    async def outcomes(self, request: Request) -> Response:
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
+        code = request.path_params["agency"]
+        self.served.db(request)
+        try:
+            ids = protocol.parse_outcomes_request(body)
+        except PayloadError as error:
+            return error_response(400, "BAD_REQUEST", str(error)[:300])
+        inbox = DeclarationInbox(self._inbox_pool(), code, self.served.schema)
+        return self.answer(protocol.outcomes_payload(await inbox.outcomes(ids)))
+
+    def _inbox_pool(self) -> asyncpg.Pool:
+        if self.served.inbox_pool is None:
+            raise RuntimeError("the connector's lifespan opened no inbox pool")
+        return self.served.inbox_pool
 
     async def organizations(self, request: Request) -> Response:
         db, _ = self.served.db(request)
-        return ProtocolResponse(protocol.organizations_payload(await db.organizations()))
+        return self.answer(protocol.organizations_payload(await db.organizations()))
 
     async def health(self, request: Request) -> Response:
         db, source_id = self.served.db(request)
         payload = protocol.health_payload(source_id, await db.count(), datetime.now(UTC))
-        return ProtocolResponse(payload)
+        return self.answer(payload)
+
+
+async def _json_body(request: Request) -> object:
+    """The request's JSON body, or the error response to send instead."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "send application/json")
+    body = getattr(request.state, "body", None)
+    if body is None:
+        body = await _read_body(request)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return error_response(400, "BAD_REQUEST", "the body is not JSON")
 
 
 async def _read_body(request: Request) -> bytes:
@@ -203,6 +296,7 @@ def _enveloped(handler: Handler, guard: EnvelopeGuard) -> Handler:
         code = request.path_params["agency"]
         body = await _read_body(request) if request.method == "POST" else b""
         request.state.body = body
+        request.state.request_id = None
         verdict = guard.check(
             code, request.headers.get("authorization"), request.method, _target(request), body
         )
@@ -210,6 +304,7 @@ def _enveloped(handler: Handler, guard: EnvelopeGuard) -> Handler:
             return error_response(
                 401, *verdict.refusal, headers={"WWW-Authenticate": 'Bearer realm="exchange"'}
             )
+        request.state.request_id = verdict.request_id  # None: an unsigned call
         response = await handler(request)
         if verdict.request_hash is None or response.status_code != 200:
             return response
@@ -257,23 +352,29 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_connector_app(
     dsn: str, *, schema: str = DEFAULT_SCHEMA, pool_size: int = 4,
-    envelope: EnvelopeGuard | None = None,
+    envelope: EnvelopeGuard | None = None, version: str = protocol.VERSION,
 ) -> Starlette:  # fmt: skip
     """A connector for every agency in the database at `dsn` (tables in `schema`); with
-    `envelope`, signed and encrypted as exchange/guard.py says."""
+    `envelope`, signed and encrypted as exchange/guard.py says; speaking protocol `version`
+    ("2.0", or "1.1" as an agency that has not moved yet)."""
     served = _Served(schema)
+    endpoints = AgencyEndpoints(served, envelope, version)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         served.pool = await create_reader_pool(dsn, max_size=pool_size)
+        if endpoints.takes_declarations:
+            served.inbox_pool = await create_inbox_pool(dsn)
         try:
             served.agencies = await served_agencies(served.pool, served.schema)
             yield
         finally:
             await served.pool.close()
+            if served.inbox_pool is not None:
+                await served.inbox_pool.close()
 
     return Starlette(
-        routes=[Mount("/agencies/{agency}", routes=AgencyEndpoints(served, envelope).routes())],
+        routes=[Mount("/agencies/{agency}", routes=endpoints.routes())],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
     )

@@ -12,13 +12,22 @@ Endpoints (per agency, below `/agencies/<agency code>` when one connector serves
     POST /v1/persons/detail   {personal_ids, parts}     -> details payload (read-only lookup)
     GET  /v1/organizations                              -> organizations payload
     GET  /v1/health                                     -> health payload
+    POST /v1/declarations  (a sealed declaration)       -> receipt (version 2, see
+                                                           exchange/declaration.py)
+    GET  /v1/declarations/outcomes?cursor=&limit=       -> outcomes (version 2)
 
-    {"protocol": "moha-exchange", "version": "1.1", ...}     on every payload, plus:
+    {"protocol": "moha-exchange", "version": "2.0", ...}     on every payload, plus:
     changes        {"source_id", "records": [{"source_record_id", "version", "deleted",
-                    "fields": {standard name: JSON value}, "changed_at"?}], "next_cursor",
-                    "has_more"}
+                    "fields": {standard name: JSON value}, "changed_at"?,
+                    "sections"?: {dossier list table: [{catalogue column: JSON value}]}}],
+                    "next_cursor", "has_more"}
                    (changed_at, since 1.1: when the agency's system changed the record, ISO 8601
                    with its UTC offset; a 1.0 connector omits it and is simply not measured)
+
+Version 2 adds the dossier's lists to a person record (`sections`, keyed by the store table of
+the catalogue's list, vocabulary/dossier_catalogue.py) and the declaration messages; MOHA's
+client reads version 1 and version 2 payloads alike (a version 1 record carries no lists), so
+agencies move to version 2 one by one.
     detail request {"personal_ids": [12 digits, ...], "parts": [DetailPart, ...]}
     details        {"persons": [{"personal_id", "parts": {part: [{key: scalar}]}}]}
                    (keys per part in DETAIL_FIELDS)
@@ -44,6 +53,7 @@ from typing import Any
 import orjson
 
 from exchange.payload import PayloadError, Reader
+from vocabulary.dossier_catalogue import dossier_catalogue
 from vocabulary.problems import Problem
 from vocabulary.sources import (
     ChangePage,
@@ -56,13 +66,17 @@ from vocabulary.standard_record import FieldType as StandardType
 from vocabulary.standard_record import standard_record
 
 PROTOCOL = "moha-exchange"
-VERSION = "1.1"  # 1.1 added the optional `changed_at` of a change record
-MAJOR_VERSION = 1
+VERSION = "2.0"  # 2.0 added the dossier's lists (`sections`) and the declarations
+VERSION_1 = "1.1"  # the last of version 1: 1.1 added the optional `changed_at` of a record
+MAJOR_VERSION = 2
+SUPPORTED_MAJORS = frozenset({1, 2})
+"""The major versions this side reads: version 1 agencies keep working unchanged."""
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 MAX_DETAIL_BATCH = 200  # personal IDs per detail request
 MAX_ENTRIES_PER_PART = 500
+MAX_ENTRIES_PER_SECTION = 500
 
 PERSONAL_ID = re.compile(r"^[0-9]{12}$")
 _STATUSES = frozenset({"active", "merged", "dissolved"})
@@ -140,6 +154,22 @@ DETAIL_FIELDS: Mapping[DetailPart, Mapping[str, FieldType]] = {
 }
 
 
+# The dossier's lists a version 2 record carries (`sections`): per list's store table, each
+# column's wire type, from the field catalogue (the single source of the dossier's fields).
+_CATALOGUE_WIRE_TYPES: Mapping[str, FieldType] = {
+    "date": FieldType.DATE,
+    "year": FieldType.INTEGER,
+    "integer": FieldType.INTEGER,
+    "decimal": FieldType.DECIMAL,
+}
+SECTION_FIELDS: Mapping[str, Mapping[str, FieldType]] = {
+    section.table: {
+        f.column: _CATALOGUE_WIRE_TYPES.get(f.type, FieldType.TEXT) for f in section.fields
+    }
+    for section in dossier_catalogue().lists
+}
+
+
 @dataclass(frozen=True)
 class DetailRequest:
     personal_ids: tuple[str, ...]
@@ -164,6 +194,19 @@ class ErrorReport:
 
 def _envelope(**members: Any) -> JsonObject:
     return {"protocol": PROTOCOL, "version": VERSION, **members}
+
+
+def at_version(payload: JsonObject, version: str) -> JsonObject:
+    """`payload` as a connector of `version` writes it: a version 1 payload names version 1.0
+    and its records carry no `sections` (what a version 1 agency sends)."""
+    if not version.startswith("1."):
+        return {**payload, "version": version}
+    downgraded = {**payload, "version": version}
+    if isinstance(payload.get("records"), list):
+        downgraded["records"] = [
+            {k: v for k, v in record.items() if k != "sections"} for record in payload["records"]
+        ]
+    return downgraded
 
 
 def _json_default(value: object) -> Any:
@@ -198,9 +241,12 @@ def change_record(
     deleted: bool,
     fields: Mapping[str, Any],
     changed_at: datetime | None = None,
+    sections: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> JsonObject:
-    """`changed_at`: when the agency's system changed the record (zone-aware), the start of
-    Decree 27/2026's 3 working days; omitted when the agency keeps no such time."""
+    """One record of the feed. `changed_at` (1.1): when the agency's system changed the record
+    (zone-aware), the start of Decree 27/2026's 3 working days; omitted when the agency keeps
+    no such time. `sections` (2.0): the dossier lists the agency holds for the person, None
+    when it carries none."""
     # a deletion carries no person data: the receiver only needs to know which record went
     record: JsonObject = {
         "source_record_id": source_record_id,
@@ -212,6 +258,12 @@ def change_record(
         if changed_at.tzinfo is None:
             raise ValueError("changed_at needs its time zone: a wall clock time is ambiguous")
         record["changed_at"] = changed_at.isoformat()
+    if sections is not None and not deleted:
+        record["sections"] = {
+            table: [dict(entry) for entry in entries]
+            for table, entries in sections.items()
+            if table in SECTION_FIELDS
+        }
     return record
 
 
@@ -249,6 +301,24 @@ def health_payload(source_id: str, records: int, checked_at: datetime) -> JsonOb
     )
 
 
+def sealed_declaration(token: str) -> JsonObject:
+    """The body of POST /v1/declarations: the declaration sealed to the agency (a JWE)."""
+    return _envelope(sealed=token)
+
+
+def receipt_payload(receipt: str) -> JsonObject:
+    return _envelope(receipt=receipt)
+
+
+def outcomes_request(declaration_ids: Sequence[str]) -> JsonObject:
+    return _envelope(declaration_ids=list(declaration_ids))
+
+
+def outcomes_payload(outcomes: Iterable[str]) -> JsonObject:
+    """The agency's signed outcomes (compact JWS each) of the declarations asked about."""
+    return _envelope(outcomes=list(outcomes))
+
+
 def error_payload(code: str, message: str) -> JsonObject:
     return _envelope(error={"code": code, "message": message})
 
@@ -256,14 +326,16 @@ def error_payload(code: str, message: str) -> JsonObject:
 # --- reading payloads (both ends) ------------------------------------------------------------
 
 
-def check_envelope(body: Reader) -> None:
-    """Refuses a payload of another protocol, or of a major version we do not speak."""
+def check_envelope(body: Reader) -> int:
+    """The payload's major version; refuses a payload of another protocol, or of a major
+    version we do not speak."""
     if body.field("protocol").text(max_length=64) != PROTOCOL:
         raise body.field("protocol").fail(f"{PROTOCOL!r}")
     version = body.field("version")
     major, _, minor = version.text(max_length=16).partition(".")
-    if not (major.isdigit() and minor.isdigit()) or int(major) != MAJOR_VERSION:
-        raise version.fail(f"version {MAJOR_VERSION}.x")
+    if not (major.isdigit() and minor.isdigit()) or int(major) not in SUPPORTED_MAJORS:
+        raise version.fail(" or ".join(f"version {m}.x" for m in sorted(SUPPORTED_MAJORS)))
+    return int(major)
 
 
 def parse_detail_request(payload: object) -> DetailRequest:
@@ -288,9 +360,9 @@ def parse_changes(payload: object, limit: int) -> ChangePage:
     as sent and names the problem, for the sync to reject with that reason.
     """
     body = Reader(payload)
-    check_envelope(body)
+    major = check_envelope(body)
     items = body.field("records").array(max_items=limit)
-    records = tuple(_parse_record(item) for item in items)
+    records = tuple(_parse_record(item, with_sections=major >= 2) for item in items)
     cursor = body.field("next_cursor")
     next_cursor = None if cursor.value is None else cursor.text(max_length=1000)
     has_more = body.field("has_more").flag()
@@ -299,7 +371,7 @@ def parse_changes(payload: object, limit: int) -> ChangePage:
     return ChangePage(records, next_cursor, has_more)
 
 
-def _parse_record(item: Reader) -> SourceRecord:
+def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
     source_record_id = item.field("source_record_id").text(max_length=200)
     if not source_record_id:
         raise item.field("source_record_id").fail("a non-empty record id")
@@ -332,9 +404,54 @@ def _parse_record(item: Reader) -> SourceRecord:
             )
         if not fields.get("full_name"):
             problems.append(Problem("full_name", "mandatory", None, "a value (mandatory field)"))
+    sections = None
+    if with_sections and not deleted:
+        carried = item.optional("sections")
+        if carried is not None:
+            sections = _parse_sections(carried, problems)
     return SourceRecord(
-        source_record_id, version, fields, deleted, tuple(problems), changed_at=_changed_at(item)
+        source_record_id,
+        version,
+        fields,
+        deleted,
+        tuple(problems),
+        changed_at=_changed_at(item),
+        sections=sections,
     )
+
+
+def _parse_sections(
+    carried: Reader, problems: list[Problem]
+) -> dict[str, tuple[Mapping[str, Any], ...]]:
+    """A record's dossier lists, typed by the catalogue. A value that does not fit its type
+    stays as sent and is named in `problems` (field `<table>.<column>`), like a person field;
+    a list or column this client does not know (a later minor version) is left out."""
+    sections: dict[str, tuple[Mapping[str, Any], ...]] = {}
+    for table, entries in carried.members():
+        types = SECTION_FIELDS.get(table)
+        if types is None:
+            continue
+        kept = []
+        for entry in entries.array(max_items=MAX_ENTRIES_PER_SECTION):
+            values: dict[str, Any] = {}
+            for column, value in entry.members():
+                kind = types.get(column)
+                if kind is None:
+                    continue
+                try:
+                    values[column] = None if value.value is None else _field_value(value, kind)
+                except PayloadError:
+                    raw = value.value if isinstance(value.value, str | int | float) else None
+                    values[column] = raw
+                    rule, expected = _WIRE_RULES[kind]
+                    problems.append(
+                        Problem(
+                            f"{table}.{column}", rule, None if raw is None else str(raw), expected
+                        )
+                    )
+            kept.append(values)
+        sections[table] = tuple(kept)
+    return sections
 
 
 def _changed_at(item: Reader) -> datetime | None:
@@ -405,6 +522,40 @@ def _detail_entry(entry: Reader, types: Mapping[str, FieldType]) -> Mapping[str,
         else:
             values[key] = value.value
     return values
+
+
+MAX_TOKEN_CHARS = 64 * 1024
+
+
+def _version_2(body: Reader) -> None:
+    if check_envelope(body) < 2:
+        raise body.field("version").fail("version 2.x (declarations)")
+
+
+def parse_sealed_declaration(payload: object) -> str:
+    body = Reader(payload)
+    _version_2(body)
+    return body.field("sealed").text(max_length=MAX_TOKEN_CHARS)
+
+
+def parse_receipt(payload: object) -> str:
+    body = Reader(payload)
+    _version_2(body)
+    return body.field("receipt").text(max_length=MAX_TOKEN_CHARS)
+
+
+def parse_outcomes_request(payload: object) -> tuple[str, ...]:
+    body = Reader(payload)
+    _version_2(body)
+    items = body.field("declaration_ids").array(max_items=MAX_DETAIL_BATCH)
+    return tuple(dict.fromkeys(item.text(max_length=64) for item in items))
+
+
+def parse_outcomes(payload: object) -> tuple[str, ...]:
+    body = Reader(payload)
+    _version_2(body)
+    items = body.field("outcomes").array(max_items=MAX_DETAIL_BATCH)
+    return tuple(item.text(max_length=MAX_TOKEN_CHARS) for item in items)
 
 
 def parse_organizations(payload: object) -> tuple[OrganizationRecord, ...]:

@@ -79,7 +79,8 @@ def provision(
     folder.write(moha, "moha", now, kek)
     provisioned = Provisioned(folder, moha)
     for code in codes:
-        keys = PartyKeys.generate(agency_party(code), now, algorithm=algorithm)
+        # an encryption key too: MOHA encrypts each person's declaration to the agency
+        keys = PartyKeys.generate(agency_party(code), now, algorithm=algorithm, encryption=True)
         folder.write(keys, code, now, kek)
         provisioned.agencies[code] = keys
     return provisioned

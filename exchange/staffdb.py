@@ -4,8 +4,12 @@
     <schema>.organization  each agency's organisation subtree (code, parent code, status...)
     <schema>.staff         one row per person an agency employs: `profile` holds the standard
                            fields (protocol.PERSON_FIELDS, JSON-ready), `details` the live
-                           histories by DetailPart; `change_seq` orders the change feed,
-                           `changed_at` is when the row last changed (the feed's change time)
+                           histories by DetailPart, `sections` the dossier's lists by store
+                           table (protocol.SECTION_FIELDS; NULL: the agency keeps none);
+                           `change_seq` orders the change feed, `changed_at` is when the row
+                           last changed (the feed's change time)
+    <schema>.declaration_inbox  the declarations MOHA sent (exchange/declaration_inbox.py): the
+                           one table the connector itself writes
 
 Usually one agency per database; the sandbox keeps many agencies in one, each row keyed by its
 agency's code, so that one connector process serves them all.
@@ -71,6 +75,7 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
             profile jsonb NOT NULL,
             details jsonb NOT NULL DEFAULT '{{}}',
             changed_at timestamptz NOT NULL DEFAULT now(),
+            sections jsonb,
             PRIMARY KEY (agency_code, staff_no),
             UNIQUE (agency_code, personal_id))""",
         # the feed of one agency is one range scan of this index
@@ -86,10 +91,36 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
         END $$""",
         f"""CREATE TRIGGER staff_changed BEFORE UPDATE ON {s}.staff
             FOR EACH ROW EXECUTE FUNCTION {s}.staff_changed()""",
+        *inbox_ddl(s),
     ]
 
 
-STAFF_COLUMNS = ("agency_code", "staff_no", "personal_id", "profile", "details")
+def inbox_ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
+    """The declarations inbox (protocol version 2): what MOHA sent, the agency's receipt and
+    its decision. An agency database of version 1 adds it with these statements."""
+    s = check_schema(schema)
+    return [
+        f"""CREATE TABLE {s}.declaration_inbox (
+            declaration_id text PRIMARY KEY,
+            agency_code text NOT NULL REFERENCES {s}.agency (code),
+            staff_no text NOT NULL,
+            declaration jsonb NOT NULL,
+            signed text NOT NULL,
+            digest text NOT NULL,
+            receipt text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            status text NOT NULL DEFAULT 'received'
+                CHECK (status IN ('received', 'approved', 'rejected')),
+            reason text,
+            decided_at timestamptz,
+            outcome text,
+            applied_version integer,
+            FOREIGN KEY (agency_code, staff_no) REFERENCES {s}.staff (agency_code, staff_no))""",
+        f"CREATE INDEX declaration_inbox_open ON {s}.declaration_inbox (agency_code, status)",
+    ]
+
+
+STAFF_COLUMNS = ("agency_code", "staff_no", "personal_id", "profile", "details", "sections")
 ORGANIZATION_COLUMNS = (
     "agency_code", "position", "code", "name", "level", "parent_code", "status",
     "status_changed_on", "successor_code",
@@ -123,6 +154,21 @@ async def create_reader_pool(dsn: str, *, max_size: int = 4) -> asyncpg.Pool:
     return pool
 
 
+async def create_inbox_pool(dsn: str, *, max_size: int = 2) -> asyncpg.Pool:
+    """The connector's one writing pool: only exchange/declaration_inbox.py uses it, and only
+    on the inbox table (the staff table stays the agency's HR system's)."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        init=init_connection,
+        server_settings={"application_name": "cbccvc-connector-inbox"},
+    )
+    if pool is None:
+        raise RuntimeError("asyncpg returned no pool")
+    return pool
+
+
 async def served_agencies(pool: asyncpg.Pool, schema: str = DEFAULT_SCHEMA) -> dict[str, str]:
     """Every agency the database holds: code -> source id."""
     rows = await pool.fetch(f"SELECT code, source_id FROM {check_schema(schema)}.agency")
@@ -141,7 +187,7 @@ class StaffDatabase:
         """Up to `limit` staff rows changed after change number `after`, in change order."""
         return list(
             await self.pool.fetch(
-                f"""SELECT staff_no, version, deleted, change_seq, profile, changed_at
+                f"""SELECT staff_no, version, deleted, change_seq, profile, changed_at, sections
                       FROM {self.schema}.staff
                      WHERE agency_code = $1 AND change_seq > $2
                      ORDER BY change_seq

@@ -71,6 +71,11 @@ BOUNDS: dict[str, TextBound | IntBound] = {
     "source": IDENTIFIER,
     "rule": IDENTIFIER,
     "clientId": IDENTIFIER,
+    # a declaration's field, list and entry column: catalogue names (exchange/declaration.py
+    # checks them against the catalogue and words the refusal)
+    "field": IDENTIFIER,
+    "list": IDENTIFIER,
+    "column": IDENTIFIER,
     # ids and cursors
     "id": GLOBAL_ID,
     "person": GLOBAL_ID,
@@ -80,6 +85,9 @@ BOUNDS: dict[str, TextBound | IntBound] = {
     "name": NAME,
     "search": TEXT,
     "purpose": TEXT,
+    # a declared value and the person's note (exchange/declarable.yaml keeps values to 500)
+    "value": TEXT,
+    "note": TEXT,
     # integers
     "first": PAGE_SIZE,
     "last": PAGE_SIZE,

@@ -17,6 +17,7 @@ from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from exchange.approvals_store import coverages
+from resolvers.declarations import applied_in
 from store.queries import organizations as org_queries
 from store.queries import people as people_queries
 from store.queries.people import PeopleFilter
@@ -58,6 +59,7 @@ class Loaders:
             self._people_of_organizations
         )
         self.approvals: DataLoader[Any, Any] = DataLoader(self._approvals)
+        self.declarations_applied: DataLoader[Any, Any] = DataLoader(self._declarations_applied)
 
     async def _organizations_by_id(self, ids: Sequence[int]) -> list[Row[Any] | None]:
         rows = await fetch(self._engine, org_queries.by_ids(ids))
@@ -84,6 +86,10 @@ class Loaders:
     async def _approvals(self, keys: Sequence[tuple[str, str]]) -> list[Any]:
         found = await coverages(self._engine, keys)
         return [found.get(key) for key in keys]
+
+    async def _declarations_applied(self, keys: Sequence[tuple[str, str, str]]) -> list[Any]:
+        found = await applied_in(self._engine, keys)
+        return [found.get(key, []) for key in keys]
 
     async def _people_by_id(self, ids: Sequence[int]) -> list[Row[Any] | None]:
         found = {row.id: row for row in await fetch(self._engine, people_queries.by_ids(ids))}

@@ -115,6 +115,14 @@ class Provenance:
     synced_at: datetime
     masked_fields: strawberry.Private[frozenset[str]] = frozenset()
 
+    @strawberry.field(
+        description="The self-declarations (tự kê khai) whose approved change the agency applied "
+        "in this version of the record, by id (myDeclarations names them); empty when none."
+    )
+    async def declarations(self, info: Info) -> list[strawberry.ID]:
+        key = (self.source, self.source_record_id, self.version)
+        return [strawberry.ID(d) for d in await info.context.loaders.declarations_applied.load(key)]
+
     @strawberry.field(description="Approval by the agency; null when no digest is recorded yet.")
     async def approval(self, info: Info) -> Approval | None:
         coverage = await info.context.loaders.approvals.load((self.source, self.source_record_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -13,6 +14,7 @@ from resolvers import sources as source_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from schema import access, analytics
+from schema import declarations as declaration_schema
 from schema import scorecard as scorecard_schema
 from schema import sync as sync_schema
 from schema.access import AccessRecord, Consent, Me, Reading
@@ -77,6 +79,22 @@ class Query:
         person_id = await access.my_person_id(info)
         rows = await access_log.consents_of(info.context, person_id)
         return [Consent.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Your declarations (the self level), newest first, with the agency's "
+        "receipt, decision and reason."
+    )
+    async def my_declarations(self, info: Info) -> list[declaration_schema.Declaration] | None:
+        return await declaration_schema.my_declarations(info)
+
+    @strawberry.field(
+        description="The open declarations your agency must answer, due first (central: every "
+        "agency; a ministry or province: its own sources)."
+    )
+    async def agency_declarations(
+        self, info: Info, source: str | None = None
+    ) -> list[declaration_schema.Declaration] | None:
+        return await declaration_schema.agency_declarations(info, source)
 
     @strawberry.field(description="Who read your personal or sensitive data (the self level).")
     async def my_access_log(
@@ -237,6 +255,32 @@ class Mutation:
             valid_until=valid_until,
         )
         return Consent.from_row(row)
+
+    @strawberry.mutation(
+        description="As the self level: declare a change to your own record (a field's new "
+        "value, or a new entry of a dossier list: a child, a course, a period) for the agency "
+        "that owns it; checked before anything is sent, then sent sealed to the agency, due in "
+        "3 working days. The gateway never changes the agency's data itself."
+    )
+    async def declare(
+        self,
+        info: Info,
+        field: str | None = None,
+        value: str | None = None,
+        list_: Annotated[
+            str | None,
+            strawberry.argument(name="list", description="A dossier list's store table."),
+        ] = None,
+        entry: list[declaration_schema.DeclaredValueInput] | None = None,
+        note: str | None = None,
+        person: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Your own Person id, if given (anyone else's is refused)."
+            ),
+        ] = None,
+    ) -> declaration_schema.Declaration | None:
+        return await declaration_schema.declare(info, field, value, list_, entry, note, person)
 
     @strawberry.mutation(description="As the self level: withdraw one of your consents.")
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import store.models_access
 import store.models_analytics
 import store.models_auth
+import store.models_declaration
 import store.models_dossier
 import store.models_exchange
 import store.models_ops

@@ -16,6 +16,7 @@ from gateway.cli import (
     agency_keys,
     audit,
     clients,
+    declarations,
     demo,
     exchange,
     keys,
@@ -31,6 +32,7 @@ from gateway.settings import SettingsError
 
 COMMANDS = (
     demo, serve, seed, migrate, audit, clients, token, keys, agency_keys, exchange, sync, queries,
+    declarations,
 )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ exchange's key files (exchange/provision.py's layout, `--dir`, default $CBCCVC_E
 ./exchange-keys):
 
     cbccvc agency-keys generate moha                 MOHA's signing + encryption keys
-    cbccvc agency-keys generate 000.00.00.G18        an agency's signing key
+    cbccvc agency-keys generate 000.00.00.G18        an agency's signing and encryption keys
     cbccvc agency-keys list [PARTY]
     cbccvc agency-keys rotate PARTY [--use sig|enc] [--overlap-days 7]
     cbccvc agency-keys revoke PARTY KID
@@ -45,7 +45,7 @@ def command_agency_keys(args: argparse.Namespace, settings: Settings) -> int:
         if keys_path.exists() and not args.force:
             raise CommandError(f"{keys_path} exists: rotate, or --force to replace")
         party = MOHA_ID if args.party == "moha" else agency_party(args.party)
-        keys = PartyKeys.generate(party, now, algorithm=args.alg, encryption=args.party == "moha")
+        keys = PartyKeys.generate(party, now, algorithm=args.alg, encryption=True)
         folder.write(keys, args.party, now, kek)
         for key in keys.keys:
             print(f"{args.party}\t{key.kid}\t{key.use}\t{key.algorithm}\tactive")

@@ -1,8 +1,10 @@
 """Builds the agency database a connector reads (exchange/staffdb.py) from the store.
 
-Each agency holds the people of its subtree with their standard fields and deterministic
+Each agency holds the people of its subtree with their standard fields, deterministic
 synthetic histories (sandbox/legacy/details.py, shared with the legacy databases, so a person's
-details read the same whichever kind of source serves them). Records keep the store's record
+details read the same whichever kind of source serves them) and the dossier's lists the store
+holds for them (sandbox/dossier.py's consistent rows, which the connector serves as protocol
+version 2 `sections`). Records keep the store's record
 ids (`NV-0000123`), so the change feed and the store's provenance agree. `simulate_update` and
 `simulate_departure` play an agency's HR system changing a record, for the sync's tests.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from exchange import protocol
 from exchange.staffdb import DEFAULT_SCHEMA, ORGANIZATION_COLUMNS, STAFF_COLUMNS, check_schema, ddl
+from sandbox.dossier import COLUMNS as DOSSIER_COLUMNS
 from sandbox.legacy.details import person_details
 from sandbox.services.truth import Subtree, subtree_organizations, subtree_people
 from vocabulary.sources import DetailPart, OrganizationRecord, make_source_id
@@ -59,6 +62,7 @@ async def build_agency_database(
             for position, org in enumerate(await subtree_organizations(store, agency))
         ]
         people = await subtree_people(store, agency)
+        lists = await dossier_sections(store, [p["personal_id"] for p in people])
         latest = (latest_change or {}).get(agency.code, now)
         for index, person in enumerate(people):
             staff.append(
@@ -68,6 +72,7 @@ async def build_agency_database(
                     person["personal_id"],
                     _json(protocol.person_fields(person)),
                     _json(details_json(person_details(person))),
+                    _json(lists.get(person["personal_id"], _NO_LISTS)),
                     latest - timedelta(seconds=len(people) - 1 - index),
                 )
             )
@@ -93,6 +98,30 @@ async def build_agency_database(
         )
     await target.execute(f"ANALYZE {schema}.staff")
     return built
+
+
+# every list present, empty or not: the agency states that it keeps none of that kind
+_NO_LISTS: dict[str, list[Any]] = {table: [] for table in DOSSIER_COLUMNS}
+
+
+async def dossier_sections(
+    store: Any, personal_ids: Sequence[str]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """personal ID -> {list table: [entries in the store's order]}, from the store (record
+    ids are each source's own, so only the personal ID names one person store-wide)."""
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for table, columns in DOSSIER_COLUMNS.items():
+        rows = await store.fetch(
+            f"""SELECT p.personal_id AS holder, {", ".join(f"d.{c}" for c in columns)}
+                  FROM {table} d JOIN person p ON p.id = d.person_id
+                 WHERE p.personal_id = ANY($1::text[])
+                 ORDER BY d.person_id, d.id""",
+            list(personal_ids),
+        )
+        for row in rows:
+            lists = found.setdefault(row["holder"], {t: [] for t in DOSSIER_COLUMNS})
+            lists[table].append({c: row[c] for c in columns})
+    return found
 
 
 def details_json(details: Mapping[DetailPart, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:

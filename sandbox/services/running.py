@@ -27,6 +27,7 @@ from typing import Literal
 
 import asyncpg
 
+from exchange import protocol
 from exchange.connector import create_connector_app
 from exchange.guard import EnvelopeGuard
 from exchange.keys import TrustedKeysFile
@@ -132,11 +133,11 @@ def connector_keys(built: dict[str, AgencyDatabase], folder: Path) -> Provisione
 def connector_service(
     server_url: str, database: str, built: dict[str, AgencyDatabase], *, baseline: FaultPlan,
     keys: Provisioned | None = None, require_envelope: bool = True,
-    message_log: Path | None = None,
+    message_log: Path | None = None, version: str = protocol.VERSION,
 ) -> RunningService:  # fmt: skip
     """The (not yet started) connector over a database `build_connector_database` made; with
     `keys`, speaking the exchange envelope (required, unless `require_envelope` is False),
-    logging every envelope to `message_log` when given."""
+    logging every envelope to `message_log` when given; speaking protocol `version`."""
     guard = None
     if keys is not None:
         # MOHA's JWKS file, read again when it changes: a revocation takes effect at once
@@ -146,7 +147,7 @@ def connector_service(
             required=require_envelope,
             message_log=MessageLog(message_log) if message_log is not None else None,
         )
-    app = create_connector_app(_database_dsn(server_url, database), envelope=guard)
+    app = create_connector_app(_database_dsn(server_url, database), envelope=guard, version=version)
     server = ServerThread(FaultInjector(app, baseline=baseline), name="sandbox-connector")
     return RunningService("connector", server, server_url, database, built, keys)
 
@@ -160,9 +161,11 @@ async def start_connector(
     baseline: FaultPlan | None = None,
     envelopes: bool = True,
     require_envelope: bool = False,
+    version: str = protocol.VERSION,
 ) -> RunningService:
     """One connector process serving `agencies`, each under /agencies/<code>/v1/...; with
-    `envelopes`, keys generated now (in a temporary folder removed by aclose)."""
+    `envelopes`, keys generated now (in a temporary folder removed by aclose); speaking
+    protocol `version` ("1.1": an agency that has not moved to version 2)."""
     built = await build_connector_database(store_url, server_url, database, agencies)
     folder = Path(tempfile.mkdtemp(prefix="cbccvc-exchange-keys-")) if envelopes else None
     service = connector_service(
@@ -172,6 +175,7 @@ async def start_connector(
         baseline=baseline or FaultPlan(),
         keys=connector_keys(built, folder) if folder is not None else None,
         require_envelope=require_envelope,
+        version=version,
     )
     service.owned_key_folder = folder
     return await _started(service)

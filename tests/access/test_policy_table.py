@@ -200,6 +200,8 @@ ROOT_ARGUMENTS = {
         '(organizationCode: "no.such.code", purpose: "x", validUntil: "2030-01-01T00:00:00Z")'
     ),
     "revokeConsent": '(id: "0")',
+    # refused by its own check before anything is stored or sent (not declarable)
+    "declare": '(field: "grade_code", value: "x")',
     "setStaffingQuota": (
         '(orgCode: "no.such.code", year: 2026, civilServants: 0, publicEmployees: 0,'
         " contractStaff: 0)"

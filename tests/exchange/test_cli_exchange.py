@@ -23,8 +23,8 @@ def run(*argv: str) -> int:
     return int(args.run(args, Settings()))
 
 
-def jwks_kids(path: Path) -> set[str]:
-    return {k["kid"] for k in json.loads(path.read_text())["keys"]}
+def jwks_kids(path: Path, use: str = "sig") -> set[str]:
+    return {k["kid"] for k in json.loads(path.read_text())["keys"] if k.get("use", "sig") == use}
 
 
 def test_generate_rotate_revoke_publish_the_right_keys(
@@ -40,6 +40,8 @@ def test_generate_rotate_revoke_publish_the_right_keys(
     assert run("agency-keys", "--dir", folder, "revoke", "000.00.00.G18", "--", first) == 0
     assert jwks_kids(jwks) == {second}
     assert json.loads(jwks.read_text())["revoked"] == [first]
+    # an agency also gets an encryption key: persons' declarations are encrypted to it
+    assert len(jwks_kids(jwks, "enc")) == 1
     assert (tmp_path / "agencies" / "000.00.00.G18.keys.json").stat().st_mode & 0o077 == 0
 
 

@@ -132,7 +132,7 @@ async def test_a_detail_batch_above_the_protocols_maximum_is_refused(
 async def test_a_detail_request_of_another_protocol_version_is_refused(
     http: httpx.AsyncClient, agencies: Agencies
 ) -> None:
-    body = {**protocol.detail_request(["001090000001"], [DetailPart.FAMILY]), "version": "2.0"}
+    body = {**protocol.detail_request(["001090000001"], [DetailPart.FAMILY]), "version": "3.0"}
     response = await http.post(f"/agencies/{agencies.medium.code}/v1/persons/detail", json=body)
     assert response.status_code == 400
     assert "version" in response.json()["error"]["message"]

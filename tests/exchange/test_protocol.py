@@ -120,7 +120,8 @@ def test_fields_a_later_minor_version_adds_are_ignored() -> None:
     "overrides",
     [
         {"protocol": "other"},
-        {"version": "2.0"},
+        {"version": "3.0"},
+        {"version": "0.9"},
         {"version": "one"},
         {"records": {}},
         {"has_more": "yes"},
@@ -133,6 +134,65 @@ def test_fields_a_later_minor_version_adds_are_ignored() -> None:
 def test_a_changes_payload_off_protocol_is_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(PayloadError):
         protocol.parse_changes(changes([], **overrides), 100)
+
+
+FAMILY = [
+    {"relation": "child", "full_name": "Nguyễn Minh An", "birth_year": 2019,
+     "occupation": "Học sinh", "workplace": None, "residence": "Hà Nội"},
+]  # fmt: skip
+COURSE = {
+    "kind": "degree", "institution": "Học viện Hành chính Quốc gia",
+    "field_of_study": "Quản lý công", "qualification": "Thạc sĩ",
+    "start_on": date(2015, 9, 1), "end_on": date(2017, 6, 30),
+}  # fmt: skip
+
+
+def test_a_version_2_record_carries_the_dossier_lists_typed_by_the_catalogue() -> None:
+    fields = protocol.person_fields(PERSON)
+    sections = {"dossier_family_member": FAMILY, "dossier_training_course": [COURSE],
+                "dossier_reward": [], "dossier_made_up": [{"x": 1}]}  # fmt: skip
+    record = protocol.parse_changes(
+        changes([protocol.change_record("NV-1", "2", False, fields, sections=sections)]), 100
+    ).records[0]
+    assert record.problems == ()
+    assert record.sections is not None
+    assert set(record.sections) == {
+        "dossier_family_member", "dossier_training_course", "dossier_reward",
+    }  # fmt: skip
+    assert record.sections["dossier_family_member"] == tuple(FAMILY)
+    course = record.sections["dossier_training_course"][0]
+    assert course["start_on"] == "2015-09-01"  # dates as ISO text, as person fields
+    assert course["institution"] == "Học viện Hành chính Quốc gia"
+    assert record.sections["dossier_reward"] == ()  # carried empty: the list empties
+
+
+def test_a_version_1_record_carries_no_lists_even_if_a_connector_sent_some() -> None:
+    fields = protocol.person_fields(PERSON)
+    sent = protocol.change_record(
+        "NV-1", "2", False, fields, sections={"dossier_family_member": FAMILY}
+    )
+    v1 = protocol.at_version(protocol.changes_payload("VN:GOV:x:HRM", [sent], None, False), "1.0")
+    assert v1["version"] == "1.0"
+    assert "sections" not in v1["records"][0]
+    record = protocol.parse_changes(wire({**wire(v1), "records": [wire(sent)]}), 100).records[0]
+    assert record.sections is None  # a version 1 payload: the store keeps what it holds
+    assert record.fields["full_name"] == "Nguyễn Thị Thủy"
+
+
+def test_a_list_value_that_does_not_fit_stays_as_sent_and_names_its_problem() -> None:
+    child = {**FAMILY[0], "birth_year": "two thousand"}
+    sent = protocol.change_record(
+        "NV-1",
+        "2",
+        False,
+        protocol.person_fields(PERSON),
+        sections={"dossier_family_member": [child]},
+    )
+    record = protocol.parse_changes(changes([sent]), 100).records[0]
+    assert record.sections is not None
+    assert record.sections["dossier_family_member"][0]["birth_year"] == "two thousand"
+    (problem,) = record.problems
+    assert (problem.field, problem.rule) == ("dossier_family_member.birth_year", "not_integer")
 
 
 def test_a_page_longer_than_asked_for_is_refused() -> None:

@@ -41,7 +41,7 @@ async def test_each_agency_publishes_its_public_keys(
     keys = response.json()["keys"]
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/jwk-set+json")
-    assert [k["use"] for k in keys] == ["sig"]
+    assert sorted(k["use"] for k in keys) == ["enc", "sig"]  # enc: declarations to the agency
     assert all("d" not in k for k in keys)
     other = (await http.get(f"/agencies/{agencies.small.code}/v1/jwks")).json()["keys"]
     assert other[0]["kid"] != keys[0]["kid"]

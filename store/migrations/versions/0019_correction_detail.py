@@ -6,7 +6,7 @@ value); `location` is a drop's "<file name>#<row>"; `id` orders and pages the co
 (GraphQL `syncCorrections`), newest first, as the rejects are.
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
