@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import platform
@@ -67,7 +68,7 @@ async def _empty_store(server: str, name: str) -> str:
 # reports the process's own peak RSS (VmHWM: the child's ru_maxrss as the parent sees it still
 # counts the parent's pages it was forked with).
 _CHILD = """
-import asyncio, sys
+import asyncio, cProfile, resource, sys
 from adapters.registry import SourceRegistry
 from store.database import sync_free_dsn
 from sync.pipeline import sync_all
@@ -82,19 +83,31 @@ async def main(store_url, sources, batch_size, concurrency):
         await registry.aclose()
     return 1 if any(r.status == "failed" for r in results) else 0
 
+profiler = cProfile.Profile() if len(sys.argv) > 5 else None
+if profiler is not None:
+    profiler.enable()
 code = asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+if profiler is not None:
+    profiler.disable()
+    profiler.dump_stats(sys.argv[5])
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
-print(hwm[0].split()[1] if hwm else "0")
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(hwm[0].split()[1] if hwm else "0", usage.ru_utime + usage.ru_stime)
 sys.exit(code)
 """
 
 
 def _full_sync_subprocess(
-    store_url: str, sources: Path, batch: int, concurrency: int
-) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of the sync in a child process."""
+    store_url: str, sources: Path, batch: int, concurrency: int, profile: Path | None = None
+) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, CPU seconds) of the sync in a child process (under cProfile,
+    its stats written to `profile`, when given: the times are then the profiler's). The CPU
+    seconds are the sync's own work, which the machine's load changes far less than the wall
+    time: on a shared machine, the figure to compare."""
     started = time.perf_counter()
     command = [sys.executable, "-c", _CHILD, store_url, str(sources), str(batch), str(concurrency)]
+    if profile is not None:
+        command.append(str(profile))
     completed = subprocess.run(
         command,
         cwd=ROOT,
@@ -106,8 +119,8 @@ def _full_sync_subprocess(
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"the sync failed: {completed.stderr[-3000:]}")
-    peak_kb = int(completed.stdout.strip().splitlines()[-1])
-    return seconds, peak_kb / 1024
+    peak_kb, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return seconds, int(peak_kb) / 1024, float(cpu)
 
 
 async def _copy_baseline(synced_dsn: str, baseline_dsn: str, batch: int) -> tuple[float, int]:
@@ -182,8 +195,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await copy_organization_register(truth_dsn, baseline_dsn)
 
                 print("full sync ...", flush=True)
-                seconds, rss = _full_sync_subprocess(
-                    store_url, sandbox.sources_config_path, args.batch, args.concurrency
+                seconds, rss, cpu = _full_sync_subprocess(
+                    store_url,
+                    sandbox.sources_config_path,
+                    args.batch,
+                    args.concurrency,
+                    args.profile / "full.prof" if args.profile else None,
                 )
                 conn = await asyncpg.connect(store_dsn)
                 try:
@@ -204,11 +221,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     sync_free_dsn(with_database(server, connector)), args.changes
                 )
                 print(f"incremental sync of {changed:,} changes ...", flush=True)
+                profiler = cProfile.Profile() if args.profile else None
                 started = time.perf_counter()
+                if profiler is not None:
+                    profiler.enable()
                 results = await sync_all(
                     store_dsn, registry, organizations=False, concurrency=args.concurrency
                 )
                 incremental = time.perf_counter() - started
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile / "incremental.prof")
                 updated = sum(r.counts.updated for r in results)
             finally:
                 await registry.aclose()
@@ -226,6 +249,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "full_sync_s": round(seconds, 2),
         "people_per_s": round((synced + rejected) / seconds),
         "sync_peak_rss_mb": round(rss, 1),
+        "sync_cpu_s": round(cpu, 2),
+        "sync_cpu_us_per_person": round(cpu * 1e6 / max(1, synced + rejected)),
         "copy_s": round(copy_seconds, 2),
         "copied": copied,
         "copy_people_per_s": round(copied / copy_seconds),
@@ -253,9 +278,18 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server to create the bench databases on (env BENCH_DATABASE_URL)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the synced stores")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="a folder for cProfile stats of the full sync (full.prof, in its process) and of"
+        " the incremental one (incremental.prof, this process's main thread); slows both",
+    )
     args = parser.parse_args(argv)
     args.people = args.people or (20_000 if args.quick else 200_000)
     args.changes = args.changes or (1_000 if args.quick else 10_000)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     result = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"sync-{args.people}.json").write_text(json.dumps(result, indent=2) + "\n")
