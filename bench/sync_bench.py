@@ -171,6 +171,7 @@ async def _changes(connector_dsn: str, count: int) -> int:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     server = args.database_url
     people = args.people
+    tag = f"_{args.tag}" if args.tag else ""  # two runs side by side never share a database
     load_before = os.getloadavg()[0]  # the machine is shared: the figures mean little without it
     print(f"truth: {people:,} people (seeded once, kept)", flush=True)
     truth_url = await prepare_truth(server, f"cbccvc_bench_truth_{people}", people, 2026)
@@ -178,13 +179,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cbccvc-bench-sync-") as workdir:
         started = time.perf_counter()
         sandbox = await start_agencies(
-            truth_url, server, workdir, name="cbccvc_bench_sb", national_rate=10_000.0,
+            truth_url, server, workdir, name=f"cbccvc_bench_sb{tag}", national_rate=10_000.0,
             national_burst=10_000,
         )  # fmt: skip
         print(f"sandbox: {len(sandbox.sources)} sources in {time.perf_counter() - started:.0f} s")
         try:
-            store_url = await _empty_store(server, f"cbccvc_bench_sync_{people}")
-            baseline_url = await _empty_store(server, f"cbccvc_bench_copy_{people}")
+            store_url = await _empty_store(server, f"cbccvc_bench_sync_{people}{tag}")
+            baseline_url = await _empty_store(server, f"cbccvc_bench_copy_{people}{tag}")
             store_dsn, baseline_dsn = sync_free_dsn(store_url), sync_free_dsn(baseline_url)
             registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
             try:
@@ -236,8 +237,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 await registry.aclose()
             if not args.keep:
-                await drop_database(server, f"cbccvc_bench_sync_{people}")
-                await drop_database(server, f"cbccvc_bench_copy_{people}")
+                await drop_database(server, f"cbccvc_bench_sync_{people}{tag}")
+                await drop_database(server, f"cbccvc_bench_copy_{people}{tag}")
         finally:
             await sandbox.aclose()
     return {
@@ -278,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server to create the bench databases on (env BENCH_DATABASE_URL)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the synced stores")
+    parser.add_argument(
+        "--tag",
+        default="",
+        help="a suffix for the sandbox's and the stores' databases, so that a second run beside"
+        " one in progress replaces none of its databases (the truth is shared: read only)",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
