@@ -316,9 +316,8 @@ def normalise(
 
     _names(read)
 
-    for name in TEXT_FIELDS:
-        if name not in _NAME_PARTS:
-            out[name] = read.text(name)
+    for name in _PLAIN_TEXT_FIELDS:
+        out[name] = read.text(name)
 
     try:
         out["gender"] = parse_gender(read.text("gender"))
@@ -331,8 +330,7 @@ def normalise(
         except NormaliseError as exc:
             read.fail(name, exc.rule, exc.expected)
 
-    for name, national in CODED_FIELDS.items():
-        code_map = CodeMap.of(national)
+    for name, national, code_map in _coded_fields():
         declared = declarations.code_list(name, national)
         try:
             out[name] = code_map.lookup(
@@ -364,6 +362,16 @@ def normalise(
             Problem("organization_code", "reference_unknown", org_code, "a known agency code")
         )
     return Normalised(out, org_code, tuple(read.failures), tuple(read.corrections))
+
+
+# the text fields other than the name's parts (read by _names), in a fixed order
+_PLAIN_TEXT_FIELDS = tuple(sorted(TEXT_FIELDS - set(_NAME_PARTS)))
+
+
+@functools.cache
+def _coded_fields() -> tuple[tuple[str, str, CodeMap], ...]:
+    """(field, its national list, that list's map), built on first use."""
+    return tuple((name, national, CodeMap.of(national)) for name, national in CODED_FIELDS.items())
 
 
 def _names(read: _Reader) -> None:
