@@ -181,6 +181,7 @@ async def _run(
         else await conn.fetchval("SELECT cursor FROM sync_bookmark WHERE source_id = $1", source_id)
     )
     processed = 0
+    run_id = result.run_id
     following: asyncio.Future[ChangePage] | None = None
     try:
         page = await source.changes(cursor, batch_size)
@@ -191,7 +192,10 @@ async def _run(
             following = (
                 asyncio.ensure_future(source.changes(next_cursor, batch_size)) if more else None
             )
-            done = await _commit_page(conn, page.records, context, next_cursor, result.run_id)
+            if page.records or next_cursor != cursor or full:
+                done = await _commit_page(conn, page.records, context, next_cursor, run_id)
+            else:
+                done = PageResult()  # nothing new: the stored bookmark stays as it is
             result.counts.add(done.counts)
             for name in OUTCOMES:
                 if getattr(done.counts, name):
