@@ -175,11 +175,15 @@ async def _run(
     )
     await prepare(conn)
     context = Context(source_id, standard or await load_standard(conn), today, source.declarations)
-    cursor = (
+    stored = (
         None
         if full
-        else await conn.fetchval("SELECT cursor FROM sync_bookmark WHERE source_id = $1", source_id)
+        else await conn.fetchrow("SELECT cursor FROM sync_bookmark WHERE source_id = $1", source_id)
     )
+    cursor = stored["cursor"] if stored is not None else None
+    # an empty page that leaves a stored bookmark where it is needs no transaction (the first
+    # run of an empty source still records its bookmark, as a full one does)
+    skip_empty = stored is not None
     processed = 0
     run_id = result.run_id
     following: asyncio.Future[ChangePage] | None = None
@@ -192,7 +196,7 @@ async def _run(
             following = (
                 asyncio.ensure_future(source.changes(next_cursor, batch_size)) if more else None
             )
-            if page.records or next_cursor != cursor or full:
+            if page.records or next_cursor != cursor or not skip_empty:
                 done = await _commit_page(conn, page.records, context, next_cursor, run_id)
             else:
                 done = PageResult()  # nothing new: the stored bookmark stays as it is
