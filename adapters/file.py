@@ -36,6 +36,7 @@ import base64
 import binascii
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -418,6 +419,12 @@ class FileSource(Source):
         self._parsed.clear()
 
 
+@functools.lru_cache(maxsize=1024)
+def _folded_heading(heading: str) -> str:
+    # the mapping names the same few dozen headings for every row of every file
+    return fold(heading)
+
+
 class _FoldedRow(Mapping[str, Any]):
     """A row keyed by folded headings, looked up by the mapping's headings as written."""
 
@@ -425,7 +432,11 @@ class _FoldedRow(Mapping[str, Any]):
         self._row = row
 
     def __getitem__(self, key: str) -> Any:
-        return self._row[fold(key)]
+        return self._row[_folded_heading(key)]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        # what map_row calls for every column: no KeyError raised for the columns a file lacks
+        return self._row.get(_folded_heading(key), default)
 
     def __iter__(self) -> Any:
         return iter(self._row)

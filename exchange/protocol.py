@@ -383,6 +383,10 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         kind = PERSON_FIELDS.get(name)
         if kind is None:
             continue  # a later minor version may add fields; this client does not know them
+        raw_value = value.value
+        if kind is FieldType.TEXT and type(raw_value) is str and len(raw_value) <= _MAX_TEXT:
+            fields[name] = raw_value  # most of a page: a text that is a text, nothing to check
+            continue
         try:
             fields[name] = None if value.value is None else _field_value(value, kind)
         except PayloadError:
@@ -469,6 +473,9 @@ def _changed_at(item: Reader) -> datetime | None:
     return value
 
 
+_MAX_TEXT = 10_000  # Reader.text's bound
+
+
 def _field_value(value: Reader, kind: FieldType) -> object:
     """A value as every kind of source hands it on: dates as checked ISO strings ("YYYY-MM-DD",
     the shared convention of SourceRecord.fields), integers as int, decimals as Decimal."""
@@ -478,7 +485,7 @@ def _field_value(value: Reader, kind: FieldType) -> object:
         return value.integer()
     if kind is FieldType.DECIMAL:
         return value.decimal()
-    return value.text()
+    return value.text(max_length=_MAX_TEXT)
 
 
 def parse_details(

@@ -134,7 +134,13 @@ def province_named(place: str | None) -> frozenset[str] | None:
     or None when it names no province (a village alone, a foreign country)."""
     if not place:
         return None
-    last = fold(place.rsplit(",", 1)[-1]).strip()
+    return _province_of(place.rsplit(",", 1)[-1])
+
+
+# places of birth end in one of a few hundred provinces and cities: folded once each
+@functools.lru_cache(maxsize=4096)
+def _province_of(last_part: str) -> frozenset[str] | None:
+    last = fold(last_part).strip()
     for word in _PROVINCE_WORDS:
         if last.startswith(word):
             last = last[len(word) :].strip()

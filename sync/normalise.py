@@ -25,7 +25,7 @@ from typing import Any
 from adapters.text_hygiene import clean_text as hygienic_text
 from store.codelists import load_code_list
 from store.person_row import CONTENT_COLUMNS
-from store.text import fold, name_search_key, name_sort_key, nfc
+from store.text import fold, nfc, search_words
 from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.problems import Problem
 from vocabulary.standard_record import FieldType, standard_record
@@ -73,6 +73,7 @@ def name_case(value: str) -> str:
     return " ".join(_cap(word) for word in words if word)
 
 
+@functools.lru_cache(maxsize=1 << 15)  # a country's names are a few thousand words
 def _cap(word: str) -> str:
     """A word all in one case gets a capital first letter; mixed case ("H'Bia") is kept."""
     if not (word.isupper() or word.islower()):
@@ -113,10 +114,17 @@ def parse_date(value: object, date_format: str | None = None) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    expected = _date_expected(date_format)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        raise NormaliseError("date_format", expected)
-    text = nfc(str(value)).lower()
+        raise NormaliseError("date_format", _date_expected(date_format))
+    return _date_of_text(str(value), date_format)
+
+
+# a national store's dates are a few tens of thousands of days, each read once (an error is not
+# remembered: it is raised again, as the same NormaliseError, for every record that has it)
+@functools.lru_cache(maxsize=1 << 16)
+def _date_of_text(value: str, date_format: str | None) -> date | None:
+    expected = _date_expected(date_format)
+    text = nfc(value).lower()
     if not text:
         return None
     for pattern, order in ((_ISO, (0, 1, 2)), (_IN_WORDS, (2, 1, 0))):
@@ -129,7 +137,7 @@ def parse_date(value: object, date_format: str | None = None) -> date | None:
                 raise NormaliseError("date_invalid", expected) from None
     if date_format is not None:
         try:
-            return datetime.strptime(nfc(str(value)), date_format).date()
+            return datetime.strptime(nfc(value), date_format).date()
         except ValueError:
             if _right_shape(text, date_format):
                 raise NormaliseError("date_invalid", expected) from None
@@ -329,9 +337,8 @@ def normalise(
 
     _names(read)
 
-    for name in TEXT_FIELDS:
-        if name not in _NAME_PARTS:
-            out[name] = read.text(name)
+    for name in _PLAIN_TEXT_FIELDS:
+        out[name] = read.text(name)
 
     try:
         out["gender"] = parse_gender(read.text("gender"))
@@ -344,8 +351,7 @@ def normalise(
         except NormaliseError as exc:
             read.fail(name, exc.rule, exc.expected)
 
-    for name, national in CODED_FIELDS.items():
-        code_map = CodeMap.of(national)
+    for name, national, code_map in _coded_fields():
         declared = declarations.code_list(name, national)
         source_map = None if declared == national else CodeMap.of(declared)
         written = read.text(name)
@@ -382,6 +388,16 @@ def normalise(
     return Normalised(out, org_code, tuple(read.failures), tuple(read.corrections))
 
 
+# the text fields other than the name's parts (read by _names), in a fixed order
+_PLAIN_TEXT_FIELDS = tuple(sorted(TEXT_FIELDS - set(_NAME_PARTS)))
+
+
+@functools.cache
+def _coded_fields() -> tuple[tuple[str, str, CodeMap], ...]:
+    """(field, its national list, that list's map), built on first use."""
+    return tuple((name, national, CodeMap.of(national)) for name, national in CODED_FIELDS.items())
+
+
 def _names(read: _Reader) -> None:
     """The full name and its parts, from the cleaned text; the search and sort forms from them."""
     out = read.out
@@ -403,8 +419,23 @@ def _names(read: _Reader) -> None:
     out["family_name"] = family
     out["middle_name"] = middle
     out["given_name"] = given
-    out["name_search"] = name_search_key(full)
-    out["name_sort"] = name_sort_key(family, middle, given)
+    out["name_search"] = " ".join(_search_words_of(full))
+    out["name_sort"] = " ".join(
+        (*_search_words_of(given), *_search_words_of(family), *_search_words_of(middle or ""))
+    )
+
+
+def _search_words_of(text: str) -> tuple[str, ...]:
+    """store.text.search_words(text), a word at a time: folding and the word pattern never
+    reach across a space, so the words of a name are those of its words in order, and the few
+    thousand family, middle and given names of the country are each folded once. The same keys
+    as name_search_key and name_sort_key (tests/sync/test_normalise.py holds them to it)."""
+    return tuple(word for chunk in text.split() for word in _folded_words(chunk))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _folded_words(chunk: str) -> tuple[str, ...]:
+    return tuple(search_words(chunk))
 
 
 def _integer(value: object) -> int | None:

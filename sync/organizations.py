@@ -129,6 +129,13 @@ async def sync_organizations(dsn: str, sources: Mapping[str, Source]) -> OrgCoun
                         (source_id, code, "successor_code", "reference_unknown", org.successor_code)
                     )
                     continue
+                old = known.get(code)
+                if old is not None and (
+                    old["status"],
+                    old["status_changed_on"],
+                    old["successor_code"],
+                ) == (org.status, org.status_changed_on, org.successor_code):
+                    continue  # as stored: no statement (a run reads thousands of them)
                 await conn.execute(
                     """UPDATE organization SET status = $2, status_changed_on = $3,
                            successor_id = $4

@@ -118,11 +118,14 @@ async def sync_source(
     today: date | None = None,
     progress: Progress | None = None,
     conn: Any = None,
+    standard: Standard | None = None,
 ) -> RunResult:
     """Syncs one source from its bookmark (from the beginning with `full`).
 
     A second sync of the same source while one runs is refused (status "busy"), by an advisory
     lock held for the run's connection: a crashed run's lock goes with its connection.
+    `conn` is a connection to use (and leave open), `standard` the organisations already read
+    (sync_all reads them once for every source).
     """
     started = time.perf_counter()
     own = conn is None
@@ -136,7 +139,9 @@ async def sync_source(
             result.status = "busy"
             return result
         try:
-            await _run(conn, source, result, full, batch_size, today or date.today(), progress)
+            await _run(
+                conn, source, result, full, batch_size, today or date.today(), progress, standard
+            )
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", _lock_key(source.id))
     finally:
@@ -154,6 +159,7 @@ async def _run(
     batch_size: int,
     today: date,
     progress: Progress | None,
+    standard: Standard | None,
 ) -> None:
     source_id = source.id
     # a run left "running" by a process that died: its lock is gone, so it is not running
@@ -168,13 +174,18 @@ async def _run(
         full,
     )
     await prepare(conn)
-    context = Context(source_id, await load_standard(conn), today, source.declarations)
-    cursor = (
+    context = Context(source_id, standard or await load_standard(conn), today, source.declarations)
+    stored = (
         None
         if full
-        else await conn.fetchval("SELECT cursor FROM sync_bookmark WHERE source_id = $1", source_id)
+        else await conn.fetchrow("SELECT cursor FROM sync_bookmark WHERE source_id = $1", source_id)
     )
+    cursor = stored["cursor"] if stored is not None else None
+    # an empty page that leaves a stored bookmark where it is needs no transaction (the first
+    # run of an empty source still records its bookmark, as a full one does)
+    skip_empty = stored is not None
     processed = 0
+    run_id = result.run_id
     following: asyncio.Future[ChangePage] | None = None
     try:
         page = await source.changes(cursor, batch_size)
@@ -185,7 +196,10 @@ async def _run(
             following = (
                 asyncio.ensure_future(source.changes(next_cursor, batch_size)) if more else None
             )
-            done = await _commit_page(conn, page.records, context, next_cursor, result.run_id)
+            if page.records or next_cursor != cursor or not skip_empty:
+                done = await _commit_page(conn, page.records, context, next_cursor, run_id)
+            else:
+                done = PageResult()  # nothing new: the stored bookmark stays as it is
             result.counts.add(done.counts)
             for name in OUTCOMES:
                 if getattr(done.counts, name):
@@ -241,18 +255,32 @@ async def sync_all(
 ) -> list[RunResult]:
     """Organisations first (so that people's references resolve), then every change feed in
     source id order, `concurrency` sources at a time (1: one after another, so that which
-    source first claims a person shared by two is repeatable)."""
+    source first claims a person shared by two is repeatable).
+
+    The organisations are read once for every source, and each of the `concurrency`
+    connections serves one source after another: an incremental run of sixty sources with a
+    few changes each is mostly these fixed costs, paid once instead of sixty times.
+    """
     from sync.organizations import sync_organizations
 
     if organizations:
         await sync_organizations(dsn, sources)
     chosen = change_feed_sources(sources, only)
-    slots = asyncio.Semaphore(max(1, concurrency))
+    if not chosen:
+        return []
+    slots = max(1, min(concurrency, len(chosen)))
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=slots)
+    try:
+        standard = await load_standard(pool)
+        turns = asyncio.Semaphore(slots)
 
-    async def one(source: Source) -> RunResult:
-        async with slots:
-            return await sync_source(
-                dsn, source, full=full, batch_size=batch_size, today=today, progress=progress
-            )
+        async def one(source: Source) -> RunResult:
+            async with turns, pool.acquire() as conn:
+                return await sync_source(
+                    dsn, source, full=full, batch_size=batch_size, today=today,
+                    progress=progress, conn=conn, standard=standard,
+                )  # fmt: skip
 
-    return list(await asyncio.gather(*(one(source) for source in chosen)))
+        return list(await asyncio.gather(*(one(source) for source in chosen)))
+    finally:
+        await pool.close()

@@ -43,6 +43,11 @@ CLOSED_SETS = {
     "state_management": StateManagement,
     "performance_rating": PerformanceRating,
 }
+# each closed set's values and the form a reject names, built once: validate runs per record
+_ALLOWED = {
+    name: (frozenset(member.value for member in values), ", ".join(m.value for m in values))
+    for name, values in CLOSED_SETS.items()
+}
 
 
 def check_personal_id(
@@ -65,13 +70,10 @@ def validate(
         problems.append(
             Problem("organization_code", "mandatory", None, "a value (mandatory field)")
         )
-    for name, values in CLOSED_SETS.items():
+    for name, (allowed, listed) in _ALLOWED.items():
         value = row.get(name)
-        allowed = [member.value for member in values]
         if value is not None and value not in allowed:
-            problems.append(
-                Problem(name, "code_unknown", str(value), f"one of {', '.join(allowed)}")
-            )
+            problems.append(Problem(name, "code_unknown", str(value), f"one of {listed}"))
     birth = row.get("birth_date")
     if birth is not None and not MIN_AGE <= age_on(birth, today) <= MAX_AGE:
         problems.append(

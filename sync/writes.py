@@ -86,13 +86,19 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
     if work.rows:
         await _write_rows(conn, work.rows)
     if work.digests:
-        await conn.executemany(
+        # one statement for the page; a record twice in it keeps its last version, as one
+        # statement per record did (ON CONFLICT may not touch a row twice in one statement)
+        digests = list({rid: (rid, v, d) for rid, v, d in work.digests}.values())
+        await conn.execute(
             """INSERT INTO record_digest (source_id, source_record_id, version, digest)
-               VALUES ($1, $2, $3, $4)
+               SELECT $1, r, v, d FROM unnest($2::text[], $3::text[], $4::text[]) AS s(r, v, d)
                ON CONFLICT (source_id, source_record_id)
                DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
                              recorded_at = now()""",
-            [(source_id, rid, version, digest) for rid, version, digest in work.digests],
+            source_id,
+            [d[0] for d in digests],
+            [d[1] for d in digests],
+            [d[2] for d in digests],
         )
     if work.settled:
         await conn.execute(
@@ -104,17 +110,22 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
     if work.rejects:
         await _write_rejects(conn, source_id, work.rejects)
     if work.corrections:
-        await conn.executemany(
+        # one row per (record, field, rule), the page's last one winning, in one statement
+        corrections = list(
+            {(rid, _field(c), c.rule): (rid, _field(c), c.rule, version, c.value, where)
+             for rid, version, c, where in work.corrections}.values()
+        )  # fmt: skip
+        await conn.execute(
             """INSERT INTO sync_correction (source_id, source_record_id, field, rule,
                                             source_version, value, location)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               SELECT $1, r, f, u, v, x, w
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                             $7::text[]) AS s(r, f, u, v, x, w)
                ON CONFLICT (source_id, source_record_id, field, rule)
                DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now(),
                              value = EXCLUDED.value, location = EXCLUDED.location""",
-            [
-                (source_id, rid, _field(c), c.rule, version, c.value, where)
-                for rid, version, c, where in work.corrections
-            ],
+            source_id,
+            *([c[i] for c in corrections] for i in range(6)),
         )
     if work.resolved_conflicts:
         await conn.executemany(
@@ -140,14 +151,19 @@ async def _write_rows(conn: Any, rows: Sequence[PersonRow]) -> None:
         _STAGE, records=[_stage_record(row) for row in rows], columns=_STAGE_COLUMNS
     )
     columns = ", ".join(PERSON_COLUMNS)
-    await conn.execute(
-        f"INSERT INTO person ({columns}) SELECT {columns} FROM {_STAGE} WHERE id IS NULL"
-        " ORDER BY personal_id"
-    )
-    await conn.execute(
-        f"UPDATE person p SET {_SET}, synced_at = now() FROM {_STAGE} s WHERE s.id = p.id"
-    )
-    await conn.execute(f"TRUNCATE {_STAGE}")
+    # a full sync only inserts and an incremental one mostly updates: no statement for nothing
+    if any(row.id is None for row in rows):
+        await conn.execute(
+            f"INSERT INTO person ({columns}) SELECT {columns} FROM {_STAGE} WHERE id IS NULL"
+            " ORDER BY personal_id"
+        )
+    if any(row.id is not None for row in rows):
+        await conn.execute(
+            f"UPDATE person p SET {_SET}, synced_at = now() FROM {_STAGE} s WHERE s.id = p.id"
+        )
+    # emptied for the next part of the same transaction (a page applied again in halves); a
+    # DELETE, not a TRUNCATE, which would give the table a new file at every page
+    await conn.execute(f"DELETE FROM {_STAGE}")
 
 
 async def _write_rejects(conn: Any, source_id: str, rejects: Sequence[Reject]) -> None:

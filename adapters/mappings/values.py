@@ -8,6 +8,7 @@ says which field and why: the sync rejects the record with that reason instead o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -109,7 +110,13 @@ def _text(raw: Any, strict: bool) -> str:
         if set(cleaned.corrections) - {LEGACY_ENCODING_CONVERTED}:
             return str(raw)
         return cleaned.text or ""
-    text, _encoding = detect_and_convert(str(raw))
+    return _plain_text(str(raw))
+
+
+# codes, places, titles: a source's other texts repeat from row to row, each converted once
+@functools.lru_cache(maxsize=1 << 15)
+def _plain_text(raw: str) -> str:
+    text, _encoding = detect_and_convert(raw)
     return nfc(text)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import httpx
+import orjson
 import pytest
 
 from adapters.errors import (
@@ -213,6 +215,33 @@ async def test_a_closed_client_refuses_to_call() -> None:
 )
 def test_text_encoded_twice_is_recognised(text: str, double: bool) -> None:
     assert is_double_encoded(text) is double
+
+
+@pytest.mark.parametrize("escaped", [False, True])
+@pytest.mark.parametrize(
+    ("text", "double"),
+    [
+        ("Nguyễn Thị Thủy", False),
+        ("Hà Tây", False),
+        ("Ông Âu Cơ, số 5°", False),
+        ("Nguyá»…n Thá»‹ Thá»§y", True),
+        ("Nguyá»\x85n", True),
+        ("H\u00c3\u00a0 T\u00c3\u00a2y", True),
+    ],
+)
+def test_a_body_is_refused_exactly_when_one_of_its_texts_is_encoded_twice(
+    text: str, double: bool, escaped: bool
+) -> None:
+    # the body's quick scan must never pass what the walk over its strings would refuse,
+    # whether the JSON writes the characters as they are or as \u escapes
+    body = orjson.dumps({"records": [{"name": "An", "place": text}]})
+    if escaped:
+        body = json.dumps({"records": [{"name": "An", "place": text}]}).encode()
+    if double:
+        with pytest.raises(SourceProtocolError, match=r"encoded twice .* at \$.records\[0\].place"):
+            decode_json(body, SOURCE)
+    else:
+        assert decode_json(body, SOURCE) == {"records": [{"name": "An", "place": text}]}
 
 
 def test_a_payload_with_text_encoded_twice_is_a_protocol_error_naming_where() -> None:
