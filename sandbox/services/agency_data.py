@@ -53,32 +53,9 @@ async def build_agency_database(
     """
     schema = check_schema(schema)
     built: dict[str, AgencyDatabase] = {}
-    organizations: list[tuple[object, ...]] = []
-    staff: list[tuple[object, ...]] = []
     now = datetime.now(UTC)
-    for agency in agencies:
-        organizations += [
-            _organization_row(agency.code, position, org)
-            for position, org in enumerate(await subtree_organizations(store, agency))
-        ]
-        people = await subtree_people(store, agency)
-        lists = await dossier_sections(store, [p["personal_id"] for p in people])
-        latest = (latest_change or {}).get(agency.code, now)
-        for index, person in enumerate(people):
-            staff.append(
-                (
-                    agency.code,
-                    person["source_record_id"],
-                    person["personal_id"],
-                    _json(protocol.person_fields(person)),
-                    _json(details_json(person_details(person))),
-                    _json(lists.get(person["personal_id"], _NO_LISTS)),
-                    latest - timedelta(seconds=len(people) - 1 - index),
-                )
-            )
-        built[agency.code] = AgencyDatabase(
-            agency.code, make_source_id(agency.code, "HRM"), len(people)
-        )
+    # agency by agency and a chunk of people at a time: at national scale (2.5 million people,
+    # 80 % of them at connector agencies) the rows with their JSON do not fit in memory at once
     async with target.transaction():
         await target.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         for statement in ddl(schema):
@@ -86,19 +63,52 @@ async def build_agency_database(
         await target.copy_records_to_table(
             "agency",
             schema_name=schema,
-            records=[(db.code, db.source_id) for db in built.values()],
+            records=[(a.code, make_source_id(a.code, "HRM")) for a in agencies],
             columns=("code", "source_id"),
         )
-        await target.copy_records_to_table(
-            "organization", schema_name=schema, records=organizations, columns=ORGANIZATION_COLUMNS
-        )
-        # in store order per agency: the feed starts in the order the agency hired them
-        await target.copy_records_to_table(
-            "staff", schema_name=schema, records=staff, columns=(*STAFF_COLUMNS, "changed_at")
-        )
+        for agency in agencies:
+            organizations = [
+                _organization_row(agency.code, position, org)
+                for position, org in enumerate(await subtree_organizations(store, agency))
+            ]
+            await target.copy_records_to_table(
+                "organization",
+                schema_name=schema,
+                records=organizations,
+                columns=ORGANIZATION_COLUMNS,
+            )
+            people = await subtree_people(store, agency)
+            latest = (latest_change or {}).get(agency.code, now)
+            for first in range(0, len(people), _CHUNK):
+                chunk = people[first : first + _CHUNK]
+                lists = await dossier_sections(store, [p["personal_id"] for p in chunk])
+                staff = [
+                    (
+                        agency.code,
+                        person["source_record_id"],
+                        person["personal_id"],
+                        _json(protocol.person_fields(person)),
+                        _json(details_json(person_details(person))),
+                        _json(lists.get(person["personal_id"], _NO_LISTS)),
+                        latest - timedelta(seconds=len(people) - 1 - index),
+                    )
+                    for index, person in enumerate(chunk, start=first)
+                ]
+                # in store order per agency: the feed starts in the order the agency hired them
+                await target.copy_records_to_table(
+                    "staff",
+                    schema_name=schema,
+                    records=staff,
+                    columns=(*STAFF_COLUMNS, "changed_at"),
+                )
+            built[agency.code] = AgencyDatabase(
+                agency.code, make_source_id(agency.code, "HRM"), len(people)
+            )
     await target.execute(f"ANALYZE {schema}.staff")
     return built
 
+
+_CHUNK = 20_000  # people per COPY of the staff table
 
 # every list present, empty or not: the agency states that it keeps none of that kind
 _NO_LISTS: dict[str, list[Any]] = {table: [] for table in DOSSIER_COLUMNS}
