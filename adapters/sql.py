@@ -13,6 +13,10 @@ transaction commits after a later-stamped one was read: a periodic full resync c
 
 Values go through the mapping (adapters/mappings): a value it cannot standardise stays as
 written and is named in `SourceRecord.problems` (in a detail entry, under its "problems" key).
+The dossier's lists the mapping declares (its `dossier` section: the agency's own table per
+list of the field catalogue) come with every record of a page as `SourceRecord.sections`, read
+in the page's snapshot by one query per list for all the page's people, never one per person;
+a list entry's problem names the entry ("dossier_family_member[2].relation").
 asyncpg and socket errors are translated at the boundary (`_translated`) into the source
 errors, by remedy; nothing of asyncpg reaches the caller.
 """
@@ -44,6 +48,7 @@ from adapters.errors import (
 from adapters.mappings import MappingSpec, RecordRule, load_mapping, map_row
 from adapters.mappings.spec import DetailRule, PersonRule
 from adapters.wiring import NO_WIRING, SourceWiring
+from vocabulary.problems import Problem
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -242,19 +247,59 @@ def _changed_at(rule: PersonRule, value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=_AGENCY_CLOCK)
 
 
+Sections = dict[str, tuple[Mapping[str, Any], ...]]
+
+
 def person_record(
-    rule: PersonRule, row: Mapping[str, Any], date_format: str | None = None
+    rule: PersonRule,
+    row: Mapping[str, Any],
+    date_format: str | None = None,
+    dossier: tuple[Sections, tuple[Problem, ...]] | None = None,
 ) -> SourceRecord:
+    """The record of a person row; `dossier` is its lists and their problems (None: the
+    mapping declares no lists, or the row is a deletion)."""
     key, change = keyset(rule)
     mapped = map_row(rule, row, date_format)
+    deleted = is_deleted(rule, row)
+    sections, problems = (None, ()) if dossier is None or deleted else dossier
     return SourceRecord(
         source_record_id=str(row[key]),
         version=_version(row[change]),
         fields=mapped.fields,
-        deleted=is_deleted(rule, row),
-        problems=mapped.problems,
+        deleted=deleted,
+        problems=(*mapped.problems, *problems),
         changed_at=_changed_at(rule, row[change]),
+        sections=sections,
     )
+
+
+def dossier_sections(
+    rules: Mapping[str, DetailRule],
+    found: Mapping[str, Sequence[Mapping[str, Any]]],
+    keys: Sequence[Any],
+    date_format: str | None = None,
+) -> dict[Any, tuple[Sections, tuple[Problem, ...]]]:
+    """Person key -> (its lists, the problems of their entries) from each list's rows (with
+    `__person_key`, in the mapping's order). Every declared list is present for every key,
+    empty when the person has no rows: the source states the whole list."""
+    entries: dict[Any, dict[str, list[Mapping[str, Any]]]] = {
+        key: {table: [] for table in rules} for key in keys
+    }
+    problems: dict[Any, list[Problem]] = {key: [] for key in keys}
+    for table, rule in rules.items():
+        for row in found.get(table, ()):
+            key = row["__person_key"]
+            mapped = map_row(rule, row, date_format)
+            number = len(entries[key][table]) + 1
+            entries[key][table].append(mapped.fields)
+            problems[key] += [
+                Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
+                for p in mapped.problems
+            ]
+    return {
+        key: ({table: tuple(rows) for table, rows in lists.items()}, tuple(problems[key]))
+        for key, lists in entries.items()
+    }
 
 
 def organization_record(rule: RecordRule, row: Mapping[str, Any]) -> OrganizationRecord:
@@ -417,13 +462,29 @@ class SqlSource(Source):
         else:
             change, key = decode_cursor(cursor, rule.change_type, self.id)
             sql, args = changes_sql(rule, self.schema, after=True), [limit + 1, change, key]
-        rows = await self.run_read_only(lambda conn: conn.fetch(sql, *args))
+        key, change = keyset(rule)
+        lists = self.mapping.dossier
+
+        async def read(
+            conn: asyncpg.Connection,
+        ) -> tuple[list[Any], dict[str, list[Any]]]:
+            rows = await conn.fetch(sql, *args)
+            keys = [row[key] for row in rows[:limit] if not is_deleted(rule, row)]
+            found = {}
+            if keys:  # the page's lists in the page's snapshot: one query per list
+                for table, list_rule in lists.items():
+                    found[table] = await conn.fetch(detail_sql(list_rule, self.schema), keys)
+            return rows, found
+
+        rows, found = await self.run_read_only(read)
         page = rows[:limit]
         if not page:
             return ChangePage((), cursor, False)
-        key, change = keyset(rule)
+        date_format = self.declarations.date_format
+        keys = [row[key] for row in page if not is_deleted(rule, row)]
+        dossier = dossier_sections(lists, found, keys, date_format) if lists else {}
         return ChangePage(
-            tuple(person_record(rule, row, self.declarations.date_format) for row in page),
+            tuple(person_record(rule, row, date_format, dossier.get(row[key])) for row in page),
             encode_cursor(page[-1][change], page[-1][key]),
             len(rows) > limit,
         )
