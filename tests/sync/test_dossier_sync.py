@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,10 +21,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import URL
 
+from adapters.encodings import convert, to_tcvn3
+from adapters.file import FileSource
 from adapters.sql import SqlSource
 from sandbox.dossier import COLUMNS
 from sandbox.fill_by_sync import copy_organization_register
 from sandbox.legacy.build import build_legacy_agency, drop_legacy_agency, reader_dsn
+from sandbox.legacy.filedrop import write_file_drop
 from store.database import drop_database, ensure_database, sync_free_dsn
 from sync.pipeline import sync_source
 from vocabulary.sources import make_source_id
@@ -100,6 +104,15 @@ async def agency(
     finally:
         await drop_legacy_agency(url, schema, role)
         await drop_database(postgres_server, database)
+
+
+def _as_tcvn3_writes(table: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    names = ("personal_id", *COLUMNS[table])
+    return tuple(
+        convert(to_tcvn3(value), "tcvn3") if isinstance(value, str) and name != "full_name"
+        else value
+        for name, value in zip(names, row, strict=True)
+    )  # fmt: skip
 
 
 async def _store(fresh_store_url: str, truth: str) -> str:
@@ -215,3 +228,41 @@ async def test_a_change_replaces_the_list_and_a_bad_entry_rejects_only_its_recor
     ]  # fmt: skip
     # the rejected record's lists and the untouched person's are as they were
     assert await _lists(dsn, [stored[str(broken)], stored[str(untouched)]]) == before
+
+
+async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
+    fresh_store_url: str, seeded_store_url: URL, agency_code: str, tmp_path: Path
+) -> None:
+    truth = sync_free_dsn(seeded_store_url)
+    dsn = await _store(fresh_store_url, truth)
+    await write_file_drop(seeded_store_url.render_as_string(False), tmp_path, agency_code)
+    assert (tmp_path / "2025-05_nhan_su_abc.quan_he_gia_dinh.csv").exists()
+    source = FileSource(make_source_id(agency_code, "DROP"), agency_code, folder=tmp_path)
+    result = await sync_source(dsn, source, batch_size=25)
+    assert result.status == "ok", result.error
+    assert result.counts.inserted > 0
+    rows = await _fetch(dsn, "SELECT personal_id, source_version FROM person")
+    ours = await _lists(dsn)
+    held = await _lists(truth, [r["personal_id"] for r in rows])
+    # TCVN3 has no capitals for most accented letters: the old software writes "ứng dụng" for
+    # "Ứng dụng", and that is what the agency's file says (names get their capitals back)
+    abc = (tmp_path / "2025-05_nhan_su_abc.csv").read_bytes().decode("latin-1").split("\r\n")
+    in_tcvn3 = {line.split(",")[0] for line in abc[1:] if line}
+    for table, counted in held.items():
+        held[table] = Counter(
+            {_as_tcvn3_writes(table, row) if row[0] in in_tcvn3 else row: n
+             for row, n in counted.items()}
+        )  # fmt: skip
+    assert ours == held  # all six shapes of drop: BOM, ';', XLSX sheets, NFD, TCVN3, VNI
+    assert len({r["source_version"] for r in rows}) == 6
+    # a related file changed is a new version of its drop: only that drop's people are read
+    family = tmp_path / "2025-01_nhan_su.quan_he_gia_dinh.csv"
+    lines = family.read_bytes().split(b"\r\n")
+    family.write_bytes(b"\r\n".join([lines[0], b""]))  # the families of the drop emptied
+    again = await sync_source(dsn, source, batch_size=25)
+    assert again.status == "ok", again.error
+    assert again.counts.updated > 0
+    assert again.counts.updated + again.counts.unchanged + again.counts.rejected < len(rows)
+    emptied = await _lists(dsn)
+    assert 0 < len(emptied["dossier_family_member"]) < len(ours["dossier_family_member"])
+    assert emptied["dossier_reward"] == ours["dossier_reward"]
