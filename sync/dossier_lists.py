@@ -325,11 +325,11 @@ class _ListReader:
             if isinstance(start, date) and isinstance(end, date) and end < start:
                 self.fail(number, period[1], "date_order", end.isoformat(),
                           f"a date not before {period[0]}")  # fmt: skip
-        amounts = (out.get("coefficient"), out.get("percent"))
-        if self.table == "dossier_allowance" and not self._failed_entry(number):  # noqa: SIM102
-            if (amounts[0] is None) == (amounts[1] is None):
-                self.fail(number, "coefficient", ALLOWANCE_AMOUNT, None,
-                          "a coefficient or a percent, one of the two")  # fmt: skip
+        one_amount = (out.get("coefficient") is None) != (out.get("percent") is None)
+        # (an amount the reading refused is named already)
+        if self.table == "dossier_allowance" and not one_amount and not self._failed_entry(number):
+            self.fail(number, "coefficient", ALLOWANCE_AMOUNT, None,
+                      "a coefficient or a percent, one of the two")  # fmt: skip
         if self.table == "dossier_family_member":
             self.family_entry(number, out)
 
