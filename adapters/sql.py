@@ -15,7 +15,8 @@ Values go through the mapping (adapters/mappings): a value it cannot standardise
 written and is named in `SourceRecord.problems` (in a detail entry, under its "problems" key).
 The dossier's lists the mapping declares (its `dossier` section: the agency's own table per
 list of the field catalogue) come with every record of a page as `SourceRecord.sections`, read
-in the page's snapshot by one query per list for all the page's people, never one per person;
+in the page's snapshot by one statement for all the lists and all the page's people (never a
+query per person, nor per list: the page's deadline covers them);
 a list entry's problem names the entry ("dossier_family_member[2].relation").
 asyncpg and socket errors are translated at the boundary (`_translated`) into the source
 errors, by remedy; nothing of asyncpg reaches the caller.
@@ -30,6 +31,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -216,6 +218,61 @@ def detail_sql(rule: DetailRule, schema: str | None) -> str:
     )
 
 
+def lists_sql(rules: Mapping[str, DetailRule], schema: str | None) -> str:
+    """Every dossier list's rows for people given by their keys ($1), in one statement: each
+    row as JSON (its own types: numbers stay exact, dates ISO), tagged with its list, in the
+    mapping's order per person. One round trip per page whatever the number of lists."""
+    parts = []
+    for table, rule in rules.items():
+        columns = ", ".join(quote(column) for column in rule.columns)
+        person = quote(rule.person_column)
+        order = ", ".join(quote(column) for column in (rule.person_column, *rule.order_by))
+        parts.append(
+            f"SELECT {_literal(table)} AS __list, {person}::text AS __person_key,"
+            f" row_number() OVER (ORDER BY {order}) AS __n,"
+            f" json_build_array({columns})::text AS __values"
+            f" FROM {_table(schema, rule.table)} WHERE {person} = ANY($1)"
+        )
+    return " UNION ALL ".join(parts) + " ORDER BY __list, __n"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+DATE_COLUMNS_SQL = """
+SELECT table_name, column_name FROM information_schema.columns
+ WHERE table_schema = coalesce($1, current_schema()) AND table_name = ANY($2::text[])
+   AND data_type IN ('date', 'timestamp without time zone', 'timestamp with time zone')
+"""
+"""The legacy tables' date-typed columns: JSON writes their values as ISO text, read back here
+as dates (a text column's ISO-looking value stays text, for the mapping's declared form)."""
+
+
+def list_rows(
+    rules: Mapping[str, DetailRule],
+    found: Sequence[Mapping[str, Any]],
+    dates: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, list[dict[str, Any]]]:
+    """lists_sql's rows back into each list's rows (column -> value, `__person_key` as text);
+    `dates` the (legacy table, column) pairs that are date-typed."""
+    out: dict[str, list[dict[str, Any]]] = {table: [] for table in rules}
+    for row in found:
+        rule = rules[row["__list"]]
+        values = json.loads(row["__values"], parse_float=Decimal)
+        entry = {
+            column: _date_or_time(value) if (rule.table, column) in dates and value else value
+            for column, value in zip(rule.columns, values, strict=True)
+        }
+        entry["__person_key"] = row["__person_key"]
+        out[row["__list"]].append(entry)
+    return out
+
+
+def _date_or_time(value: str) -> date | datetime:
+    return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+
+
 def organizations_sql(rule: RecordRule, schema: str | None) -> str:
     columns = ", ".join(quote(column) for column in rule.columns)
     return f"SELECT {columns} FROM {_table(schema, rule.table)} ORDER BY 1"
@@ -387,6 +444,7 @@ class SqlSource(Source):
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._closed = False
+        self._list_dates: frozenset[tuple[str, str]] | None = None  # read once, on first use
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SqlSource:
@@ -465,15 +523,16 @@ class SqlSource(Source):
         key, change = keyset(rule)
         lists = self.mapping.dossier
 
-        async def read(
-            conn: asyncpg.Connection,
-        ) -> tuple[list[Any], dict[str, list[Any]]]:
+        async def read(conn: asyncpg.Connection) -> tuple[list[Any], list[Any]]:
             rows = await conn.fetch(sql, *args)
             keys = [row[key] for row in rows[:limit] if not is_deleted(rule, row)]
-            found = {}
-            if keys:  # the page's lists in the page's snapshot: one query per list
-                for table, list_rule in lists.items():
-                    found[table] = await conn.fetch(detail_sql(list_rule, self.schema), keys)
+            found = []
+            if keys and lists:  # the page's lists in the page's snapshot, in one statement
+                if self._list_dates is None:
+                    tables = [str(list_rule.table) for list_rule in lists.values()]
+                    typed = await conn.fetch(DATE_COLUMNS_SQL, self.schema, tables)
+                    self._list_dates = frozenset((r[0], r[1]) for r in typed)
+                found = await conn.fetch(lists_sql(lists, self.schema), keys)
             return rows, found
 
         rows, found = await self.run_read_only(read)
@@ -481,10 +540,18 @@ class SqlSource(Source):
         if not page:
             return ChangePage((), cursor, False)
         date_format = self.declarations.date_format
-        keys = [row[key] for row in page if not is_deleted(rule, row)]
-        dossier = dossier_sections(lists, found, keys, date_format) if lists else {}
+        keys = [str(row[key]) for row in page if not is_deleted(rule, row)]
+        dossier = (
+            dossier_sections(
+                lists, list_rows(lists, found, self._list_dates or frozenset()), keys, date_format
+            )
+            if lists
+            else {}
+        )
         return ChangePage(
-            tuple(person_record(rule, row, date_format, dossier.get(row[key])) for row in page),
+            tuple(
+                person_record(rule, row, date_format, dossier.get(str(row[key]))) for row in page
+            ),
             encode_cursor(page[-1][change], page[-1][key]),
             len(rows) > limit,
         )
