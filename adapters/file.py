@@ -276,6 +276,7 @@ class FileSource(Source):
         self._rule = self.mapping.person
         self._checksums: dict[tuple[str, int, int], str] = {}
         self._parsed: OrderedDict[str, DroppedFile] = OrderedDict()
+        self._grouped: OrderedDict[str, _DropLists | None] = OrderedDict()
         self._closed = False
 
     @classmethod
@@ -375,13 +376,20 @@ class FileSource(Source):
         return out
 
     def _lists(self, dropped: DroppedFile) -> _DropLists | None:
-        """The drop's lists as the mapping declares them (None: the drop carries none)."""
+        """The drop's lists as the mapping declares them (None: the drop carries none), grouped
+        once per drop, not once per page."""
+        if dropped.sha256 in self._grouped:
+            return self._grouped[dropped.sha256]
         present = {
             table: (rule, dropped.lists[str(rule.table)])
             for table, rule in self.mapping.dossier.items()
             if rule.table in dropped.lists
         }
-        return _DropLists(present) if present else None
+        grouped = _DropLists(present) if present else None
+        self._grouped[dropped.sha256] = grouped
+        while len(self._grouped) > _CACHED_FILES:
+            self._grouped.popitem(last=False)
+        return grouped
 
     def _size(self, dropped: DroppedFile) -> int:
         """Records of the drop: its person rows, then one per orphaned list entry."""
@@ -469,6 +477,7 @@ class FileSource(Source):
     async def aclose(self) -> None:
         self._closed = True
         self._parsed.clear()
+        self._grouped.clear()
 
 
 def _key(row: Mapping[str, Any], heading: str) -> str | None:
@@ -487,6 +496,7 @@ class _DropLists:
         if len(headings) != 1:
             raise FatalSourceError("the mapping's dossier lists must share one key column")
         self.key_heading = headings.pop()
+        self._orphans: list[tuple[str, str, str | None]] | None = None
         self.by_key: dict[str, dict[str | None, list[tuple[int, Mapping[str, Any]]]]] = {}
         for table, (rule, (_name, rows)) in present.items():
             grouped: dict[str | None, list[tuple[int, Mapping[str, Any]]]] = {}
@@ -515,14 +525,17 @@ class _DropLists:
         return sections, tuple(problems)
 
     def orphans(self, people: Rows) -> list[tuple[str, str, str | None]]:
-        """(file or sheet#row, list table, key) of the entries that name no person of the drop."""
-        keys = {_key(row, self.key_heading) for row in people} - {None}
-        out = []
-        for table, (_rule, (name, _rows)) in self.present.items():
-            for key, rows in self.by_key[table].items():
-                if key not in keys:
-                    out += [(f"{name}#{number}", table, key) for number, _row in rows]
-        return sorted(out)
+        """(file or sheet#row, list table, key) of the entries that name no person of the drop
+        (the drop's people are always the same rows: found once)."""
+        if self._orphans is None:
+            keys = {_key(row, self.key_heading) for row in people} - {None}
+            out = []
+            for table, (_rule, (name, _rows)) in self.present.items():
+                for key, rows in self.by_key[table].items():
+                    if key not in keys:
+                        out += [(f"{name}#{number}", table, key) for number, _row in rows]
+            self._orphans = sorted(out)
+        return self._orphans
 
 
 class _FoldedRow(Mapping[str, Any]):
