@@ -17,8 +17,19 @@ cells of a file it recognises; NFD becomes NFC. Dates in text are read in the de
 `values.date_format`, or ISO. A file that cannot be opened at all becomes one record with a
 problem, never a silent gap.
 
+The change stamp: the mapping's `person.change` column (the template's "Thời điểm cập nhật")
+is when the agency changed the row, read by adapters/change_stamp.py into
+`SourceRecord.changed_at`; a drop without that column, or an empty cell, is not measured.
+
+Identity: a file with the mapping's record-id column (`person.key`, "Mã hồ sơ" in the
+template) keys each row by it, so a personal ID corrected in a later drop updates the same
+stored record; a row of such a file without its id is refused (`record_id_missing`). A file
+without the column keys each row by its personal ID (the template before the column): there a
+corrected personal ID is a new key, which the sync refuses while the source holds an active
+namesake (`identity_unkeyed_change`, docs/sync.md) instead of storing a second person.
+
 The dossier's lists (the mapping's `dossier` section, one per list of the field catalogue, with
-the slug that names it) come in related files or sheets, keyed by the person file's record id
+the slug that names it) come in related files or sheets, keyed by the person row's personal ID
 column: a CSV drop `2025-01_nhan_su.csv` has `2025-01_nhan_su.quan_he_gia_dinh.csv` and so on
 beside it (read with it, in its encoding; the set's checksums together are the drop's version);
 an XLSX drop has one sheet per list after the person sheet, named by the list ("Quan hệ gia
@@ -43,11 +54,13 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from zipfile import BadZipFile
 
 from adapters.base import Source, timed_health
+from adapters.change_stamp import read_change_stamp
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
 from adapters.mappings import DetailRule, MappingSpec, load_mapping, map_row
@@ -59,6 +72,7 @@ from vocabulary.sources import Capability, ChangePage, Health, SourceKind, Sourc
 SUFFIXES = (".csv", ".xlsx")
 _SETTINGS = {"id", "kind", "owner", "folder", "mapping"}
 _CACHED_FILES = 2  # parsed files kept between pages: the one being read and the next
+RECORD_ID_MISSING = "record_id_missing"
 
 
 # --- the cursor (pure) ----------------------------------------------------------------------------
@@ -277,6 +291,7 @@ class FileSource(Source):
         self._checksums: dict[tuple[str, int, int], str] = {}
         self._parsed: OrderedDict[str, DroppedFile] = OrderedDict()
         self._grouped: OrderedDict[str, _DropLists | None] = OrderedDict()
+        self._keyed: dict[str, bool] = {}  # file checksum -> it has the record-id column
         self._closed = False
 
     @classmethod
@@ -348,15 +363,35 @@ class FileSource(Source):
         out = []
         date_format = self.declarations.date_format
         lists = self._lists(dropped)
+        key = self._key_of(dropped)
         for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
-            mapped = map_row(self._rule, _FoldedRow(row), date_format)
-            personal_id = mapped.fields.get("personal_id")
+            folded = _FoldedRow(row)
+            mapped = map_row(self._rule, folded, date_format)
             location = f"{dropped.name}#{number}"
-            record_id = str(personal_id) if personal_id else location
-            sections, problems = None, mapped.problems
+            problems = mapped.problems
+            if key is None:
+                # no record-id column: the personal ID is the row's identity (docs/sync.md)
+                personal_id = mapped.fields.get("personal_id")
+                # as the sync normalises it: "040 190 001234" is the same row's key
+                key_text = "".join(str(personal_id or "").split()).replace(".", "")
+                record_id = key_text or location
+            else:
+                key_heading = self._rule.key
+                cell = row.get(key)
+                record_id = str(cell).strip() if cell is not None else ""
+                if not record_id:
+                    record_id = location
+                    problems = (
+                        *problems,
+                        Problem(None, RECORD_ID_MISSING, None, f"an id in {key_heading}"),
+                    )
+            stamp = self._change_stamp(folded)
+            if isinstance(stamp, Problem):
+                problems, stamp = (*problems, stamp), None
+            sections = None
             if lists is not None:
-                key = _key(row, lists.key_heading)
-                sections, found = lists.of(key, date_format)
+                person_key = _key(row, lists.key_heading)
+                sections, found = lists.of(person_key, date_format)
                 problems = (*problems, *found)
             out.append(
                 SourceRecord(
@@ -366,12 +401,13 @@ class FileSource(Source):
                     problems=problems,
                     location=location,
                     sections=sections,
+                    changed_at=stamp,
                 )
             )
         orphans = lists.orphans(dropped.rows) if lists is not None else []
         first_orphan = max(start - len(dropped.rows), 0)
-        for where, table, key in orphans[first_orphan : first_orphan + room - len(out)]:
-            problem = Problem(table, ORPHAN, key, "the record id of a person of the drop")
+        for where, table, named in orphans[first_orphan : first_orphan + room - len(out)]:
+            problem = Problem(table, ORPHAN, named, "the personal ID of a person of the drop")
             out.append(SourceRecord(where, version, {}, problems=(problem,), location=where))
         return out
 
@@ -396,6 +432,24 @@ class FileSource(Source):
         lists = self._lists(dropped)
         orphans = len(lists.orphans(dropped.rows)) if lists is not None else 0
         return len(dropped.rows) + orphans
+
+    def _change_stamp(self, row: Mapping[str, Any]) -> datetime | Problem | None:
+        column = self._rule.change_column
+        if column is None or self._rule.change_type != "timestamp":
+            return None
+        return read_change_stamp(row.get(column))
+
+    def _key_of(self, dropped: DroppedFile) -> str | None:
+        """The folded heading of the mapping's record-id column when this file has it."""
+        if self._rule.key is None:
+            return None
+        key = fold(self._rule.key)
+        keyed = self._keyed.get(dropped.sha256)
+        if keyed is None:
+            keyed = self._keyed[dropped.sha256] = any(key in row for row in dropped.rows)
+            while len(self._keyed) > _CACHED_FILES * 8:
+                self._keyed.pop(next(iter(self._keyed)))
+        return key if keyed else None
 
     def _listing(self) -> list[tuple[str, str]]:
         """(name, version) of the folder's drops in name order: a drop's version is its

@@ -134,7 +134,11 @@ class AgencyEndpoints:
         page = rows[:limit]
         records = [
             protocol.change_record(
-                row["staff_no"], str(row["version"]), row["deleted"], row["profile"]
+                row["staff_no"],
+                str(row["version"]),
+                row["deleted"],
+                row["profile"],
+                row["changed_at"],
             )
             for row in page
         ]

@@ -13,9 +13,12 @@ Endpoints (per agency, below `/agencies/<agency code>` when one connector serves
     GET  /v1/organizations                              -> organizations payload
     GET  /v1/health                                     -> health payload
 
-    {"protocol": "moha-exchange", "version": "1.0", ...}     on every payload, plus:
+    {"protocol": "moha-exchange", "version": "1.1", ...}     on every payload, plus:
     changes        {"source_id", "records": [{"source_record_id", "version", "deleted",
-                    "fields": {standard name: JSON value}}], "next_cursor", "has_more"}
+                    "fields": {standard name: JSON value}, "changed_at"?}], "next_cursor",
+                    "has_more"}
+                   (changed_at, since 1.1: when the agency's system changed the record, ISO 8601
+                   with its UTC offset; a 1.0 connector omits it and is simply not measured)
     detail request {"personal_ids": [12 digits, ...], "parts": [DetailPart, ...]}
     details        {"persons": [{"personal_id", "parts": {part: [{key: scalar}]}}]}
                    (keys per part in DETAIL_FIELDS)
@@ -53,7 +56,7 @@ from vocabulary.standard_record import FieldType as StandardType
 from vocabulary.standard_record import standard_record
 
 PROTOCOL = "moha-exchange"
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1 added the optional `changed_at` of a change record
 MAJOR_VERSION = 1
 
 DEFAULT_PAGE_SIZE = 100
@@ -190,15 +193,26 @@ def changes_payload(
 
 
 def change_record(
-    source_record_id: str, version: str, deleted: bool, fields: Mapping[str, Any]
+    source_record_id: str,
+    version: str,
+    deleted: bool,
+    fields: Mapping[str, Any],
+    changed_at: datetime | None = None,
 ) -> JsonObject:
+    """`changed_at`: when the agency's system changed the record (zone-aware), the start of
+    Decree 27/2026's 3 working days; omitted when the agency keeps no such time."""
     # a deletion carries no person data: the receiver only needs to know which record went
-    return {
+    record: JsonObject = {
         "source_record_id": source_record_id,
         "version": version,
         "deleted": deleted,
         "fields": {} if deleted else dict(fields),
     }
+    if changed_at is not None:
+        if changed_at.tzinfo is None:
+            raise ValueError("changed_at needs its time zone: a wall clock time is ambiguous")
+        record["changed_at"] = changed_at.isoformat()
+    return record
 
 
 def detail_request(personal_ids: Sequence[str], parts: Iterable[DetailPart]) -> JsonObject:
@@ -318,7 +332,24 @@ def _parse_record(item: Reader) -> SourceRecord:
             )
         if not fields.get("full_name"):
             problems.append(Problem("full_name", "mandatory", None, "a value (mandatory field)"))
-    return SourceRecord(source_record_id, version, fields, deleted, tuple(problems))
+    return SourceRecord(
+        source_record_id, version, fields, deleted, tuple(problems), changed_at=_changed_at(item)
+    )
+
+
+def _changed_at(item: Reader) -> datetime | None:
+    """The record's optional change time (1.1). A malformed one is the connector's fault, not
+    the person's data: it fails the page like a malformed version, naming the path."""
+    stamp = item.optional("changed_at")
+    if stamp is None:
+        return None
+    try:
+        value = datetime.fromisoformat(stamp.text(max_length=40))
+    except (ValueError, PayloadError):
+        raise stamp.fail("an ISO 8601 date-time with its UTC offset") from None
+    if value.tzinfo is None:
+        raise stamp.fail("an ISO 8601 date-time with its UTC offset")
+    return value
 
 
 def _field_value(value: Reader, kind: FieldType) -> object:

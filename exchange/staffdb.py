@@ -4,14 +4,17 @@
     <schema>.organization  each agency's organisation subtree (code, parent code, status...)
     <schema>.staff         one row per person an agency employs: `profile` holds the standard
                            fields (protocol.PERSON_FIELDS, JSON-ready), `details` the live
-                           histories by DetailPart; `change_seq` orders the change feed
+                           histories by DetailPart; `change_seq` orders the change feed,
+                           `changed_at` is when the row last changed (the feed's change time)
 
 Usually one agency per database; the sandbox keeps many agencies in one, each row keyed by its
 agency's code, so that one connector process serves them all.
 
 Every insert or update of a staff row takes the next number of the change sequence and (on
-update) the next version, by trigger: whatever writes to the table (the agency's own HR
-system; the sandbox's simulations), the feed sees it. A deletion is a tombstone (`deleted`),
+update) the next version and the time of the change, by trigger (an update that sets
+`changed_at` itself keeps it: an HR system replaying an older change knows when it happened):
+whatever writes to the table (the agency's own HR system; the sandbox's simulations), the feed
+sees it. A deletion is a tombstone (`deleted`),
 never a removed row, so that the feed can report it.
 
 The connector only reads: its connections are opened read-only (`default_transaction_read_only`).
@@ -67,6 +70,7 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
             change_seq bigint NOT NULL UNIQUE DEFAULT nextval('{s}.change_seq'),
             profile jsonb NOT NULL,
             details jsonb NOT NULL DEFAULT '{{}}',
+            changed_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (agency_code, staff_no),
             UNIQUE (agency_code, personal_id))""",
         # the feed of one agency is one range scan of this index
@@ -75,6 +79,9 @@ def ddl(schema: str = DEFAULT_SCHEMA) -> list[str]:
         BEGIN
             NEW.change_seq := nextval('{s}.change_seq');
             NEW.version := OLD.version + 1;
+            IF NEW.changed_at IS NOT DISTINCT FROM OLD.changed_at THEN
+                NEW.changed_at := now();
+            END IF;
             RETURN NEW;
         END $$""",
         f"""CREATE TRIGGER staff_changed BEFORE UPDATE ON {s}.staff
@@ -134,7 +141,7 @@ class StaffDatabase:
         """Up to `limit` staff rows changed after change number `after`, in change order."""
         return list(
             await self.pool.fetch(
-                f"""SELECT staff_no, version, deleted, change_seq, profile
+                f"""SELECT staff_no, version, deleted, change_seq, profile, changed_at
                       FROM {self.schema}.staff
                      WHERE agency_code = $1 AND change_seq > $2
                      ORDER BY change_seq

@@ -41,6 +41,7 @@ from gateway.observability import ObservabilityMiddleware
 from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimitMiddleware, RequestRateLimits
 from gateway.refusals import RenderRefusal, json_refusal
+from gateway.rejects_export import export_rejects_routes
 from gateway.request_context import ContextFactory
 from gateway.scorecard_export import export_scorecard_routes
 from gateway.settings import Settings
@@ -217,6 +218,7 @@ def create_app(
             *dashboard_routes(),
             *export_routes(contexts, guards(json_refusal)),
             *export_scorecard_routes(contexts, guards(json_refusal)),
+            *export_rejects_routes(contexts, guards(json_refusal)),
             *cv_routes(contexts, guards(json_refusal)),
             static_mount(),
         ],

@@ -101,11 +101,11 @@ def _csv(rows: list[list[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads Vietnamese right
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
+def _xlsx(rows: list[list[object]], title: str = "statistics") -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "statistics"
+    sheet.title = title
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()

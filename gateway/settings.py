@@ -300,8 +300,9 @@ class Settings:
         "CBCCVC_COMPILED_READS",
         True,
         boolean,
-        "answer store-backed root fields (persons, person, node, organization) with one "
-        "compiled SQL statement each; off: every field through the resolvers",
+        "answer store-backed root fields (persons, person, node, organization, organizations) "
+        "with one compiled SQL statement each, live fields merged in; off: every field through "
+        "the resolvers",
     )
     # -- operation limits (gateway/limits.py) --
     max_depth: int = setting("CBCCVC_MAX_DEPTH", 10, integer(), "nesting of fields")

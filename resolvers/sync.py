@@ -1,4 +1,5 @@
-"""The sync's state for GraphQL: runs, open rejects, open conflicts, counts per source.
+"""The sync's state for GraphQL: runs, open rejects, corrections, open conflicts, counts per
+source.
 
 No GraphQL types here (schema/sync.py has them). Who sees what: the central level sees every
 source; a ministry or province caller sees the sources of its own agency (a source id names its
@@ -12,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, select
 
-from policies.types import Caller, Level, Relation
+from policies.types import Caller, FieldClass, Level, Relation
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.loaders import fetch
 from resolvers.newest_first import newest_first
 from resolvers.pagination import Page
-from store.models import Organization, table_of
-from store.models_sync import Reconciliation, SyncConflict, SyncReject, SyncRun
+from store.models import Organization, Person, table_of
+from store.models_sync import Reconciliation, SyncConflict, SyncCorrection, SyncReject, SyncRun
 from vocabulary.dossier_catalogue import dossier_catalogue
 from vocabulary.sources import parse_source_id
 
@@ -28,6 +29,8 @@ sync_reject = table_of(SyncReject)
 sync_conflict = table_of(SyncConflict)
 reconciliation = table_of(Reconciliation)
 organization = table_of(Organization)
+person = table_of(Person)
+sync_correction = table_of(SyncCorrection)
 
 # A rejected value is shown exactly when the caller may see that field of that person: the
 # standard field's place in the schema, asked of the same policy engine as a Person query.
@@ -115,6 +118,54 @@ async def rejects_page(
     return await newest_first(context, sync_reject, where, first=first, after=after)
 
 
+async def corrections_page(
+    context: Context,
+    caller: Caller,
+    source: str | None,
+    rule: str | None,
+    first: int | None,
+    after: str | None,
+) -> Page[Row[Any]]:
+    """The repairs the sync made to records it stored, newest first, of the caller's sources."""
+    scope = source_scope(caller) or ""
+    where = _scoped(sync_correction.c.source_id, scope, source)
+    if rule is not None:
+        where.append(sync_correction.c.rule == rule)
+    return await newest_first(context, sync_correction, where, first=first, after=after)
+
+
+async def open_rejects(
+    context: Context,
+    caller: Caller,
+    source: str | None,
+    rule: str | None,
+    agency: str | None = None,
+) -> Sequence[Row[Any]]:
+    """Every open reject the caller may see (the rows of `rejects_page`, not paged), of one
+    agency's sources when `agency` names it, in the order a clerk works through them: by
+    source, then file and row (or record key)."""
+    scope = source_scope(caller) or ""
+    where: list[ColumnElement[bool]] = [
+        sync_reject.c.resolved_at.is_(None),
+        *_scoped(sync_reject.c.source_id, scope, source),
+    ]
+    if agency is not None:
+        where.append(sync_reject.c.source_id.startswith(f"VN:GOV:{agency}:", autoescape=True))
+    if rule is not None:
+        where.append(sync_reject.c.rule == rule)
+    statement = (
+        select(sync_reject)
+        .where(and_(True, *where))
+        .order_by(
+            sync_reject.c.source_id,
+            func.coalesce(sync_reject.c.location, sync_reject.c.source_record_id),
+            sync_reject.c.field,
+            sync_reject.c.rule,
+        )
+    )
+    return await fetch(context.engine, statement)
+
+
 async def conflicts_page(
     context: Context, caller: Caller, source: str | None, first: int | None, after: str | None
 ) -> Page[Row[Any]]:
@@ -143,7 +194,8 @@ async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, 
         context, sync_conflict.c.other_source_id, scope, sync_conflict.c.resolved_at
     )
     mismatches = await _count(context, reconciliation.c.source_id, scope, None)
-    sources = sorted(set(runs) | set(rejects) | set(conflicts) | set(mismatches))
+    corrections = await _count(context, sync_correction.c.source_id, scope, None)
+    sources = sorted(set(runs) | set(rejects) | set(conflicts) | set(mismatches) | set(corrections))
     return [
         {
             "source_id": source,
@@ -151,6 +203,7 @@ async def counts_per_source(context: Context, caller: Caller) -> list[dict[str, 
             "open_rejects": rejects.get(source, 0),
             "open_conflicts": conflicts.get(source, 0),
             "identity_mismatches": mismatches.get(source, 0),
+            "corrections": corrections.get(source, 0),
         }
         for source in sources
     ]
@@ -198,3 +251,25 @@ def shown(context: Context, relation: Relation, field: str, text: str | None) ->
         return None
     type_name, field_name = schema_field(field)
     return text if context.access.view.allows(type_name, field_name, relation) else None
+
+
+def personal_fields(context: Context, fields: set[str]) -> list[str]:
+    """`Type.field` of the standard fields among `fields` that are personal or sensitive: what
+    the audit records when a response carries their values."""
+    policy = context.access.view.policy
+    out = set()
+    for name in fields:
+        type_name, field_name = schema_field(name)
+        if (policy.field_class(type_name, field_name) or FieldClass.PUBLIC) >= FieldClass.PERSONAL:
+            out.add(f"{type_name}.{field_name}")
+    return sorted(out)
+
+
+async def person_ids(context: Context, personal_ids: set[str]) -> dict[str, int]:
+    """The store's person id of each personal ID it holds (a rejected newcomer has none)."""
+    if not personal_ids:
+        return {}
+    statement = select(person.c.personal_id, person.c.id).where(
+        person.c.personal_id.in_(sorted(personal_ids))
+    )
+    return {row.personal_id: row.id for row in await fetch(context.engine, statement)}

@@ -6,10 +6,20 @@ is answered by one statement; every other root field, and any the planner declin
 selection it does not compile, arguments the resolvers refuse, an empty page after a cursor),
 resolves through graphql-core as a whole, in one execution, and the answers are merged in the
 operation's order with both sets of errors. `cbccvc_compiled_root_fields` counts outcomes.
+
+Inside a compiled root field, the fields of a person or an organisation that the statement
+does not compute (live fields from the agencies and the national databases, approval proofs,
+anything the planner does not cover yet) are merged at their paths: the row objects are built
+from their rows exactly as the resolver path builds them (one statement per type for all of
+them) and graphql-core executes just those fields over them, at their paths, with their
+resolvers, masks and errors. A merged field that fails where null is not allowed would null
+its parent on the resolver path: that root field then falls back as a whole.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,17 +30,25 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
 )
+from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.pyutils import Path
+from strawberry.execution import optimized_is_awaitable
 from strawberry.schema import Schema
 
 from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor, Planner
+from resolvers.compiled.results import Pending
 from resolvers.compiled.selection import Collected, NotCompilable, collect
 from resolvers.context import Context
 from schema.compiled_catalogue import catalogue_of
+from schema.execution import FastExecutionContext
+from schema.organization import Organization
+from schema.person import Person
 from telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -84,15 +102,20 @@ class CompiledReads:
         except NotCompilable:
             return await execute_rest(document)
         answers: dict[str, Answer] = {}
-        rest: list[FieldNode] = []
         for key, collected in root.items():
             answer = await self._answer(
                 context, document_key, operation, key, collected, coerced, fragments
             )
-            if answer is None:
-                rest.extend(collected.nodes)
-            else:
+            if answer is not None:
                 answers[key] = answer
+        if any(answer.pending for answer in answers.values()):
+            merged = await self._merge(document, operation, variables, context, answers)
+            for key, outcome in merged.items():
+                metrics.COMPILED_ROOT_FIELDS.labels(root[key].field_name, outcome).inc()
+                del answers[key]
+        for key in answers:
+            metrics.COMPILED_ROOT_FIELDS.labels(root[key].field_name, "compiled").inc()
+        rest = [node for key, c in root.items() if key not in answers for node in c.nodes]
         compiled_errors = [e for answer in answers.values() for e in answer.errors]
         if not rest:
             return self._sent(context, answers, {}, root, compiled_errors)
@@ -102,6 +125,64 @@ class CompiledReads:
         return self._sent(
             context, answers, resolved.data, root, compiled_errors + list(resolved.errors or ())
         )
+
+    async def _merge(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+        context: Context,
+        answers: dict[str, Answer],
+    ) -> dict[str, str]:
+        """Resolve the merged fields of every answer and put them at their paths; the root
+        fields whose merged fields would null a parent or failed (they resolve as a whole
+        instead), with that outcome."""
+        executor = FastExecutionContext.build(
+            self._schema,
+            document,
+            context_value=context,
+            raw_variable_values=variables,
+            operation_name=operation.name.value if operation.name else None,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        )
+        assert not isinstance(executor, list)  # the variables were coerced before
+        pending = [p for answer in answers.values() for p in answer.pending]
+        sources = await _sources(context, pending)
+        failed: dict[str, str] = {}
+
+        async def resolve(item: Pending) -> None:
+            root_key = str(item.path[0])
+            object_type = self._schema.get_type(item.type_name)
+            assert isinstance(object_type, GraphQLObjectType)
+            grouped = {m.key: [FieldDetails(node, None) for node in m.nodes] for m in item.merged}
+            for merged in item.merged:
+                name = merged.nodes[0].name.value
+                metrics.COMPILED_MERGED_FIELDS.labels(item.type_name, name).inc()
+            path: Path | None = None
+            for key in item.path:
+                path = Path(path, key, None)
+            try:
+                source = sources[(item.type_name, item.row_id)]
+                if source is None:  # the row went between the statements: resolve it whole
+                    raise NotCompilable("row gone")
+                result = executor.execute_fields(object_type, source, path, grouped, None)
+                values = await result if inspect.isawaitable(result) else result
+            except (GraphQLError, NotCompilable):  # a non-null merged field failed
+                failed[root_key] = "merged_field_nulled_parent"
+                return
+            except Exception as exc:  # a fault of the merge must not cost the answer
+                log.error("merging %s failed (%s); resolved instead", root_key,
+                          type(exc).__name__, exc_info=exc)  # fmt: skip
+                failed[root_key] = "failed"
+                return
+            item.target.update(values)
+
+        await asyncio.gather(*(resolve(item) for item in pending))
+        for error in executor.collected_errors.errors:
+            root_key = str((error.path or [""])[0])
+            if root_key in answers and root_key not in failed:
+                answers[root_key].errors.append(error)
+        return failed
 
     @staticmethod
     def _sent(
@@ -140,7 +221,7 @@ class CompiledReads:
             args = get_argument_values(query_type.fields[name], collected.nodes[0], variables)
             operation_key = (document_key, operation.name.value if operation.name else None)
             answer = await self._planner.answer(
-                context, operation_key, collected, key, args, fragments
+                context, operation_key, collected, key, args, fragments, variables
             )
         except NotCompilable:
             outcome = "not_compilable"
@@ -156,8 +237,35 @@ class CompiledReads:
                 exc_info=exc,
             )
             outcome = "failed"
-        else:
-            metrics.COMPILED_ROOT_FIELDS.labels(name, "compiled").inc()
+        else:  # counted once its merged fields are in (execute)
             return answer
         metrics.COMPILED_ROOT_FIELDS.labels(name, outcome).inc()
         return None
+
+
+async def _sources(context: Context, pending: list[Pending]) -> dict[tuple[str, int], Any]:
+    """The objects the merged fields resolve over, built from their rows as the resolver path
+    builds them: one statement per type. A person's consent is the one the statement decided
+    (the mask key's low bit), so no consent lookup runs again."""
+    access = context.access
+    people = sorted({p.row_id for p in pending if p.type_name == "Person"})
+    for item in pending:
+        if item.type_name == "Person" and item.mask_key is not None:
+            access.consent_checked.add(item.row_id)
+            if item.mask_key % 2:
+                access.consented_people.add(item.row_id)
+    organizations = sorted({p.row_id for p in pending if p.type_name == "Organization"})
+    sources: dict[tuple[str, int], Any] = {}
+    for person_id, row in zip(
+        people, await context.loaders.person_by_id.load_many(people), strict=True
+    ):
+        sources[("Person", person_id)] = None if row is None else Person.from_row(row, context)
+    for organization_id, row in zip(
+        organizations,
+        await context.loaders.organization_by_id.load_many(organizations),
+        strict=True,
+    ):
+        sources[("Organization", organization_id)] = (
+            None if row is None else Organization.from_row(row, context)
+        )
+    return sources

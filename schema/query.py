@@ -38,6 +38,10 @@ class Query:
     rejects: Connection[sync_schema.SyncReject] | None = strawberry.field(
         resolver=sync_schema.rejects, description="Open sync rejects: source record, field, rule."
     )
+    sync_corrections: Connection[sync_schema.SyncCorrection] | None = strawberry.field(
+        resolver=sync_schema.sync_corrections,
+        description="Values the sync repaired in records it stored: where, field, rule.",
+    )
     reject_rules: list[sync_schema.RejectRule] | None = strawberry.field(
         resolver=sync_schema.reject_rules,
         description="The reject catalogue: every rule, its title, explanation and expected form.",

@@ -5,13 +5,17 @@
                                              field, rule and its title; the value and the form
                                              expected for callers who may see that field
     rejectRules(lang)                        the reject catalogue, Vietnamese or English
+    syncCorrections(source, rule, first, after, lang)  repairs made to stored records: where,
+                                             field, rule and its title; the text as written
+                                             for callers who may see that field
     conflicts(source, first, after)          open conflicts: both sources, since when
     syncSources                              per source: last run, open rejects and conflicts,
                                              identity mismatches against the population database
 
 Central callers see every source; ministry and province callers their own agency's sources
-(resolvers/sync.py). A reject's value and expected form are shown through the policy engine,
-as that field of a person of the source's agency would be; nothing else here is personal.
+(resolvers/sync.py). A reject's value and expected form, and a correction's value, are shown
+through the policy engine, as that field of a person of the source's agency would be; nothing
+else here is personal.
 """
 
 from __future__ import annotations
@@ -96,6 +100,32 @@ class SyncReject:
     last_seen: datetime
 
 
+@strawberry.type(
+    description="A repair the sync made with certainty to a record it stored (an invisible "
+    "character removed, text decoded twice restored, a legacy encoding converted, a spelling "
+    "variant read as its code-list entry): the record is in the store, the agency should fix "
+    "its own copy."
+)
+class SyncCorrection:
+    source_id: str
+    source_record_id: str = strawberry.field(
+        description="The record's key at the source (SQL, connector; a drop's record id)."
+    )
+    source_version: str
+    location: str | None = strawberry.field(
+        description="A file drop's '<file name>#<row>' (row 1 under the headings)."
+    )
+    field: str
+    rule: str
+    title: str = strawberry.field(description="The rule's title in the language asked for.")
+    explanation: str = strawberry.field(description="What was repaired and what to do about it.")
+    value: str | None = strawberry.field(
+        description="The text as the source wrote it, before the repair, for callers who may "
+        "see that field of that person (the owning agency's staff); null for everyone else."
+    )
+    last_seen: datetime
+
+
 @strawberry.type(description="A rule of the reject catalogue (docs/rejects.md).")
 class RejectRule:
     id: str
@@ -132,6 +162,9 @@ class SyncSource:
     identity_mismatches: int = strawberry.field(
         description="People of this source whose name, birth date or gender differ from the "
         "population database (flagged, never overwritten)."
+    )
+    corrections: int = strawberry.field(
+        description="Values the sync repaired in this source's stored records (syncCorrections)."
     )
 
 
@@ -182,6 +215,42 @@ async def rejects(
     return connection_of(page, node)
 
 
+async def sync_corrections(
+    info: Info,
+    source: str | None = None,
+    rule: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    lang: Language = Language.VI,
+) -> Connection[SyncCorrection]:
+    context = info.context
+    page = await sync_resolvers.corrections_page(
+        context, context.access.caller, source, rule, first, after
+    )
+    relations = await sync_resolvers.agency_relations(
+        context, {row.source_id for row in page.items}
+    )
+    catalogue = reject_catalogue()
+
+    def node(row: Row[Any]) -> SyncCorrection:
+        relation = relations.get(row.source_id, Relation.OUTSIDE)
+        found = catalogue.rule(row.rule)
+        return SyncCorrection(
+            source_id=row.source_id,
+            source_record_id=row.source_record_id,
+            source_version=row.source_version,
+            location=row.location,
+            field=row.field,
+            rule=row.rule,
+            title=catalogue.title(row.rule, lang.value),
+            explanation=found.explanation(lang.value) if found else "",
+            value=sync_resolvers.shown(context, relation, row.field, row.value),
+            last_seen=row.last_seen,
+        )
+
+    return connection_of(page, node)
+
+
 def reject_rules(lang: Language = Language.VI) -> list[RejectRule]:
     return [
         RejectRule(
@@ -213,6 +282,7 @@ async def sync_sources(info: Info) -> list[SyncSource]:
             open_rejects=item["open_rejects"],
             open_conflicts=item["open_conflicts"],
             identity_mismatches=item["identity_mismatches"],
+            corrections=item["corrections"],
         )
         for item in found
     ]

@@ -107,6 +107,11 @@ class SyncCorrection(Base):
     rule: Mapped[str] = mapped_column(Text, primary_key=True)
     source_version: Mapped[str] = mapped_column(Text)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # migration 0019: the key GraphQL pages on; the text as the source wrote it (personal data
+    # as much as the field is); a drop's "<file>#<row>"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
 
 
 class SyncConflict(Base):

@@ -35,6 +35,10 @@ Change = Literal["update", "identity", "transfer", "deleted"]
 IDENTITY_CLASH = "identity_clash"
 """The record's personal ID is held by another record of the same source, while this record's
 own row holds another personal ID: merging two people is for a clerk, not for the sync."""
+UNKEYED_IDENTITY_CHANGE = "identity_unkeyed_change"
+"""A source keyed by the personal ID itself (a drop without a record-id column) sends a new
+personal ID while it holds an active person of the same name, birth date and gender under
+another: a corrected personal ID and a namesake look alike, so the clerk says which."""
 
 
 @dataclass
@@ -80,6 +84,9 @@ class Held:
     concurrent: bool = False  # a concurrent appointment at this source is recorded
     pending: tuple[tuple[str, PersonRow], ...] = ()
     """(other source, its record) of the open conflicts on the person, oldest first."""
+    namesake: PersonRow | None = None
+    """For a record keyed by its personal ID: an active row of this source, keyed the same way,
+    of the same name, birth date and gender under another personal ID."""
 
 
 @dataclass(frozen=True)
@@ -118,10 +125,38 @@ def decide(incoming: Incoming, held: Held, today: date) -> Decision:
             problems=(Problem("personal_id", IDENTITY_CLASH, row.personal_id, own.source_id),),
         )
     if person is None:
+        if held.namesake is not None:
+            return Decision(
+                "rejected",
+                problems=(
+                    Problem(
+                        "personal_id",
+                        UNKEYED_IDENTITY_CHANGE,
+                        row.personal_id,
+                        "a record id column (Mã hồ sơ): the old personal ID if the same person,"
+                        " a new id if another",
+                    ),
+                ),
+            )
         return _settled(Decision("inserted", (Write(row),)))
     if person.source_id == incoming.source_id:
         if person.hash == row.hash and person.source_record_id == row.source_record_id:
             return _settled(Decision("unchanged"))
+        if (
+            person.source_record_id != row.source_record_id
+            and person.source_record_id != person.personal_id
+            and person.active
+        ):
+            # another record of this source holds the personal ID (one typed with spaces, a
+            # duplicate): taking its row over would overwrite that person with this one.
+            # Only a row keyed by its personal ID itself (a drop before its record-id column)
+            # is re-keyed by a record that now carries an id of its own.
+            return Decision(
+                "rejected",
+                problems=(
+                    Problem("personal_id", IDENTITY_CLASH, row.personal_id, person.source_id),
+                ),
+            )
         update = Write(_over(row, person), person, "update")
         taken = _hand_over(held, update.row) if not row.active else None
         return _settled(

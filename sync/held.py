@@ -30,6 +30,18 @@ _HELD = (
     " OR (p.source_id = $2 AND p.source_record_id = ANY($3::text[]))"
     " ORDER BY p.id FOR UPDATE OF p"
 )
+# this source's active people keyed by their personal ID itself, by name (ix_person_order)
+_NAMESAKES = (
+    "SELECT p.id, o.code AS organization_code, "
+    + ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
+    + " FROM person p JOIN organization o ON o.id = p.organization_id"
+    " WHERE p.name_sort = ANY($2::text[]) AND p.source_id = $1 AND p.status = 'active'"
+    " AND p.source_record_id = p.personal_id AND NOT (p.personal_id = ANY($3::text[]))"
+)
+
+
+def _likeness(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (values.get("name_sort"), values.get("birth_date"), values.get("gender"))
 
 
 @dataclass
@@ -42,6 +54,8 @@ class View:
     """This source's record id -> the personal ID of its row (an active row first)."""
     pending: dict[str, list[tuple[str, PersonRow]]] = field(default_factory=dict)
     concurrent: set[str] = field(default_factory=set)
+    namesakes: dict[str, PersonRow] = field(default_factory=dict)
+    """Record id -> the namesake (`Held.namesake`) of a record keyed by its personal ID."""
 
     def personal_id(self, incoming: Incoming) -> str | None:
         if incoming.row is not None:
@@ -61,6 +75,7 @@ class View:
             record_row=own,
             concurrent=pid in self.concurrent if pid else False,
             pending=tuple(self.pending.get(pid, ())) if pid else (),
+            namesake=self.namesakes.get(incoming.record_id),
         )
 
 
@@ -78,6 +93,7 @@ async def read_view(
             known = view.records.get(person.source_record_id)
             if known is None or not view.people[known].active:
                 view.records[person.source_record_id] = person.personal_id
+    await _read_namesakes(conn, view, assessed, pids)
     pids |= {view.records[rid] for rid in record_ids if rid in view.records}
     wanted = sorted(pids)
     for row in await conn.fetch(
@@ -100,6 +116,31 @@ async def read_view(
         )
     }
     return view
+
+
+async def _read_namesakes(
+    conn: Any, view: View, assessed: Sequence[Assessed], pids: set[str]
+) -> None:
+    """The namesakes of the page's newcomers keyed by their personal ID (none is read for a
+    source with record ids of its own: its corrected IDs arrive under the same record id)."""
+    newcomers = [
+        row
+        for a in assessed
+        if (row := a.incoming.row) is not None
+        and a.incoming.record_id == row.personal_id
+        and row.personal_id not in view.people
+    ]
+    if not newcomers:
+        return
+    names = sorted({str(row.values["name_sort"]) for row in newcomers})
+    found: dict[tuple[Any, ...], PersonRow] = {}
+    for stored in await conn.fetch(_NAMESAKES, view.source_id, names, sorted(pids)):
+        person = from_store(stored)
+        found[_likeness(person.values)] = person
+    for row in newcomers:
+        namesake = found.get(_likeness(row.values))
+        if namesake is not None:
+            view.namesakes[row.source_record_id] = namesake
 
 
 def from_store(row: Mapping[str, Any]) -> PersonRow:

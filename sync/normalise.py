@@ -193,6 +193,7 @@ class CodeMap:
     codes: frozenset[str]
     by_name: Mapping[str, str]  # name_key -> code
     names: Mapping[str, str]  # code -> name
+    variant_keys: frozenset[str] = frozenset()  # name_keys of the variants (no entry's name)
 
     @classmethod
     def of(cls, list_name: str) -> CodeMap:
@@ -223,6 +224,14 @@ class CodeMap:
     def expected(self) -> str:
         return f"a code of the list {self.name} (version {self.version}) or a name in it"
 
+    def read_by_variant(self, value: object, declared: CodeMap | None = None) -> bool:
+        """Whether `lookup` read this value by a spelling variant, not a code or a name (a
+        repair with certainty, recorded as a correction: the agency may align its list)."""
+        if value is None:
+            return False
+        text = nfc(str(value))
+        return text not in (declared or self).codes and name_key(text) in self.variant_keys
+
 
 @functools.cache
 def _code_map(list_name: str) -> CodeMap:
@@ -230,14 +239,20 @@ def _code_map(list_name: str) -> CodeMap:
     by_name: dict[str, str] = {}
     for entry in code_list.entries:
         by_name[name_key(entry["name"])] = entry["code"]
+    variant_keys = set()
+    for entry in code_list.entries:
         for variant in entry.get("variants", ()):
-            by_name.setdefault(name_key(variant["name"]), entry["code"])
+            key = name_key(variant["name"])
+            if key not in by_name:
+                variant_keys.add(key)
+                by_name[key] = entry["code"]
     return CodeMap(
         list_name,
         code_list.version,
         frozenset(code_list.codes),
         by_name,
         {entry["code"]: entry["name"] for entry in code_list.entries},
+        frozenset(variant_keys),
     )
 
 
@@ -261,6 +276,11 @@ class Normalised:
     organization_code: str | None
     failures: tuple[Problem, ...]
     corrections: tuple[Problem, ...] = ()
+
+
+SPELLING_VARIANT_MAPPED = "spelling_variant_mapped"
+"""A coded value written as an official spelling variant (the code-list file's `variants`),
+read as its entry: stored, and recorded as a correction."""
 
 
 def _raw(value: object) -> str | None:
@@ -287,7 +307,8 @@ class _Reader:
         cleaned = hygienic_text(value)
         if cleaned.refused is None and not cleaned.corrections:
             return cleaned.text
-        self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
+        # the text as written: what the agency finds in its own copy (shown like a value)
+        self.corrections += [Problem(name, rule, _raw(value)) for rule in cleaned.corrections]
         if cleaned.refused is not None:
             self.fail(name, cleaned.refused, "Vietnamese text in Unicode (UTF-8)")
         return cleaned.text
@@ -326,12 +347,15 @@ def normalise(
     for name, national in CODED_FIELDS.items():
         code_map = CodeMap.of(national)
         declared = declarations.code_list(name, national)
+        source_map = None if declared == national else CodeMap.of(declared)
+        written = read.text(name)
         try:
-            out[name] = code_map.lookup(
-                read.text(name), None if declared == national else CodeMap.of(declared)
-            )
+            out[name] = code_map.lookup(written, source_map)
         except NormaliseError as exc:
             read.fail(name, exc.rule, exc.expected)
+            continue
+        if code_map.read_by_variant(written, source_map):
+            read.corrections.append(Problem(name, SPELLING_VARIANT_MAPPED, written))
 
     for name in CHOICE_FIELDS:
         value = read.text(name)

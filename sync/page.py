@@ -184,7 +184,9 @@ def _record(
             )
         )
         return
-    work.corrections += [(incoming.record_id, incoming.version, c) for c in assessed.corrections]
+    work.corrections += [
+        (incoming.record_id, incoming.version, c, assessed.location) for c in assessed.corrections
+    ]
     if decision.settles_record:
         work.settled.append(incoming.record_id)
     if assessed.digest is not None:

@@ -45,8 +45,8 @@ class Writes:
     rows: list[PersonRow] = field(default_factory=list)
     history: list[tuple[int, str]] = field(default_factory=list)  # (person id, change)
     rejects: list[Reject] = field(default_factory=list)
-    corrections: list[tuple[str, str, Problem]] = field(default_factory=list)
-    """(source record id, version, repair) of every record stored with a repair."""
+    corrections: list[tuple[str, str, Problem, str | None]] = field(default_factory=list)
+    """(source record id, version, repair, drop location) of every record stored with one."""
     settled: list[str] = field(default_factory=list)  # record ids whose open rejects close
     digests: list[tuple[str, str, str]] = field(default_factory=list)
     """(source record id, version, record digest) of every record that passed."""
@@ -113,11 +113,15 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
     if work.corrections:
         await conn.executemany(
             """INSERT INTO sync_correction (source_id, source_record_id, field, rule,
-                                            source_version)
-               VALUES ($1, $2, $3, $4, $5)
+                                            source_version, value, location)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
                ON CONFLICT (source_id, source_record_id, field, rule)
-               DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now()""",
-            [(source_id, rid, _field(c), c.rule, version) for rid, version, c in work.corrections],
+               DO UPDATE SET source_version = EXCLUDED.source_version, last_seen = now(),
+                             value = EXCLUDED.value, location = EXCLUDED.location""",
+            [
+                (source_id, rid, _field(c), c.rule, version, c.value, where)
+                for rid, version, c, where in work.corrections
+            ],
         )
     if work.resolved_conflicts:
         await conn.executemany(

@@ -75,8 +75,16 @@ COMPILED_ROOT_FIELDS = Counter(
     "cbccvc_compiled_root_fields",
     "Store-backed root fields by outcome: compiled (answered by one statement) or why they "
     "fell back to the resolver path (not_compilable, refused, empty_page_after_cursor, "
-    "failed).",
+    "merged_field_nulled_parent, failed).",
     ["field", "outcome"],
+    registry=REGISTRY,
+)
+COMPILED_MERGED_FIELDS = Counter(
+    "cbccvc_compiled_merged_fields",
+    "Fields of compiled root fields that the statement leaves to the resolvers (live fields, "
+    "and what the planner does not compile yet), merged into the compiled result at their "
+    "paths, by type and field.",
+    ["type", "field"],
     registry=REGISTRY,
 )
 

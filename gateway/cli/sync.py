@@ -3,12 +3,13 @@ agencies' change feeds into the store.
 
 Sources come from CBCCVC_SOURCES (the registry YAML), as for `cbccvc serve`. A progress bar
 shows records per second per source and the ETA over the sources; `--report` prints the last
-run of each source, open rejects by rule (with the rule's title from the reject catalogue) and
-open conflicts, and `--rejects-csv` writes the open rejects (of `--source`, or all) for the
-agencies: where each record is, the field, the rule, its title and explanation and the form
-expected, without the rejected values (personal data, which the gateway shows only to callers
-whose policy allows it). Both speak `--lang` (Vietnamese by default). Neither syncs anything
-unless `--source` or `--full` is given too.
+run of each source, open rejects and the corrections made, by rule (with the rule's title from
+the reject catalogue), and open conflicts; `--rejects-csv` writes the open rejects (of
+`--source`, or all) for the agencies: where each record is, the field, the rule, its title and
+explanation and the form expected, without the rejected values (personal data, which the
+gateway's /export/rejects.csv shows only to callers whose policy allows it). Both speak
+`--lang` (Vietnamese by default). Neither syncs anything unless `--source` or `--full` is
+given too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _WORDS = {
     "vi": {
         "runs": "Lần đồng bộ gần nhất của mỗi nguồn:",
         "rules": "Bản ghi bị từ chối đang mở, theo quy tắc:",
+        "corrections": "Giá trị đã được sửa khi lưu (nên sửa ở nguồn), theo quy tắc:",
         "mismatches": "Sai khác với cơ sở dữ liệu dân cư, theo nguồn:",
         "conflicts": "Xung đột đang mở (50 đầu tiên):",
         "none": "không có",
@@ -33,6 +35,7 @@ _WORDS = {
     "en": {
         "runs": "Last run per source:",
         "rules": "Open rejects by rule:",
+        "corrections": "Values repaired on storing (fix the source's copy), by rule:",
         "mismatches": "Identity mismatches with the population database, by source:",
         "conflicts": "Open conflicts (first 50):",
         "none": "none",
@@ -116,6 +119,10 @@ async def _report(dsn: str, lang: str = "vi") -> list[str]:
             """SELECT rule, field, count(*) AS n FROM sync_reject WHERE resolved_at IS NULL
                 GROUP BY rule, field ORDER BY n DESC, rule, field"""
         )
+        corrections = await conn.fetch(
+            """SELECT rule, field, count(*) AS n FROM sync_correction
+                GROUP BY rule, field ORDER BY n DESC, rule, field"""
+        )
         mismatches = await conn.fetch(
             """SELECT source_id, count(*) AS n FROM reconciliation
                 GROUP BY source_id ORDER BY n DESC, source_id"""
@@ -137,6 +144,12 @@ async def _report(dsn: str, lang: str = "vi") -> list[str]:
     lines += [
         f"  {r['rule']:<32} {r['field']:<20} {r['n']:>7}  {catalogue.title(r['rule'], lang)}"
         for r in rules
+    ] or [f"  {words['none']}"]
+    # counts only: the repaired texts are personal data, shown by the gateway's policy engine
+    lines.append(words["corrections"])
+    lines += [
+        f"  {c['rule']:<32} {c['field']:<20} {c['n']:>7}  {catalogue.title(c['rule'], lang)}"
+        for c in corrections
     ] or [f"  {words['none']}"]
     lines.append(words["mismatches"])
     lines += [f"  {m['source_id']:<32} {m['n']:>7}" for m in mismatches] or [f"  {words['none']}"]

@@ -3,6 +3,8 @@
 `catalogue` says which GraphQL fields are plain columns; `selection` collects a field's
 selection (aliases, fragments) into a tree the planner can compile or refuses; `policy_sql`
 turns the caller's compiled policy view into SQL (relation per row, masks as CASE);
-`statements` writes the SQL; `results` turns the statement's JSON into data, FORBIDDEN errors
-and the audit's notes; `planner` ties them together per root field and caches the plans.
+`statements` writes the SQL (`lists` the dossier lists' paging); `results` turns the
+statement's JSON into data, FORBIDDEN and BAD_USER_INPUT errors, the audit's notes and the row
+objects whose remaining fields schema/compiled_execution.py merges in; `planner` ties them
+together per root field and caches the plans.
 """

@@ -8,7 +8,7 @@ reads the attribute of the same name that the type's `from_row` fills from the r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,18 @@ class Leaf:
     nullable: bool
     enum_names: Mapping[str, str] | None = None
     """Store value -> GraphQL enum name, for enum fields; None for scalars."""
+    scalar: str | None = None
+    """"Decimal" or "DateTime": a scalar the statement converts to its GraphQL text."""
 
 
 @dataclass(frozen=True)
 class Catalogue:
     leaves: Mapping[str, Mapping[str, Leaf]]
     """GraphQL type name -> field name -> its column."""
+    base_salary_vnd: int = 0
+    """Salary.monthlyBaseAmount is the coefficient times this (schema/codes.py)."""
+    lists: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Person field -> (store table, record type) of the dossier's lists (schema/dossier.py)."""
 
     def leaf(self, type_name: str, field_name: str) -> Leaf | None:
         return self.leaves.get(type_name, {}).get(field_name)

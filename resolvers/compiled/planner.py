@@ -5,34 +5,42 @@ the filter's rights and codes, Relay's page arguments, ids), then compiles the s
 one statement whose result is that field's JSON. The text depends on the document, the
 operation, the root field, the shape of the arguments (which filters, which direction) and the
 caller's policy view (policy_sql.PolicySql.signature); it is cached under exactly that, and
-asyncpg prepares it once per connection. Any GraphQLError the checks raise, or a selection the
-compiler does not cover, sends the root field back to the resolver path (CompiledReads in
-schema/compiled_execution.py counts why).
+asyncpg prepares it once per connection. The page arguments of nested lists (the dossier's
+lists, an organisation's staff) are parameters of one text for every way of paging, checked
+per request by Context.page_request like the root's. Any GraphQLError the checks raise, or a
+selection the compiler does not cover at all, sends the root field back to the resolver path
+(CompiledReads in schema/compiled_execution.py counts why); a field of a person or an
+organisation it does not cover is merged in there instead.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from graphql import FragmentDefinitionNode, GraphQLError, GraphQLSchema
+from graphql import FragmentDefinitionNode, GraphQLError, GraphQLObjectType, GraphQLSchema
+from graphql.execution.values import get_argument_values
 
 from resolvers import global_id
+from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
 from resolvers.compiled.catalogue import Catalogue
+from resolvers.compiled.lists import ListArguments, list_values
 from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
-from resolvers.compiled.results import Finished, Shape, finish
+from resolvers.compiled.results import Finished, Pending, Shape, finish
 from resolvers.compiled.selection import Collected, NotCompilable
-from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler
+from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, literal
 from resolvers.context import Context
 from resolvers.pagination import Direction
+from store.queries.organizations import OrganizationsFilter
 from store.queries.people import PeopleFilter
+from store.text import MARKED, PLAIN, fold
 
-ROOT_FIELDS = frozenset({"persons", "person", "node", "organization"})
+ROOT_FIELDS = frozenset({"persons", "person", "node", "organization", "organizations"})
 """The root fields the planner compiles; every other one resolves as today."""
 
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
@@ -47,6 +55,8 @@ class Plan:
     sql: str
     names: tuple[str, ...]
     shape: Shape
+    lists: tuple[ListArguments, ...] = ()
+    """The dossier lists in the statement, whose page arguments each request binds."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,9 @@ class Answer:
     people: list[tuple[int, int]]
     """(person id, mask key) of every person row in `value`: noted for the audit when the
     value is sent (`note_people`), which it is not when another root field nulls the data."""
+    pending: list[Pending] = field(default_factory=list)
+    """Row objects of `value` with fields left to the resolvers, to be merged at their paths
+    before the value is sent (schema/compiled_execution.py)."""
 
     def note_people(self, context: Context) -> None:
         for person_id, key in self.people:
@@ -97,6 +110,51 @@ def people_conditions(people: PeopleFilter, params: Params, values: dict[str, An
             where.append(f"p.{column} = ANY({params.ref(name, 'text[]')})")
             values[name] = list(chosen)
     return where
+
+
+def organization_conditions(
+    orgs: OrganizationsFilter, params: Params, values: dict[str, Any]
+) -> list[str]:
+    """store/queries/organizations.conditions, as SQL text over `organization p`."""
+    where: list[str] = []
+    for name, column, chosen in (("levels", "level", orgs.levels),
+                                 ("statuses", "status", orgs.statuses)):  # fmt: skip
+        if chosen is not None:
+            where.append(f"p.{column} = ANY({params.ref(name, 'text[]')})")
+            values[name] = list(chosen)
+    if orgs.parent_id is not None:
+        where.append(f"p.parent_id = {params.ref('parent_id', 'bigint')}")
+        values["parent_id"] = orgs.parent_id
+    if orgs.within_path is not None:
+        where.append(f"p.path LIKE {params.ref('within_path', 'text')} ESCAPE '/'")
+        values["within_path"] = _like_prefix(orgs.within_path)
+    if orgs.search is not None:
+        folded = "translate(lower({}), " + f"{literal(MARKED)}, {literal(PLAIN)})"
+        for index, word in enumerate(fold(orgs.search).split()):
+            ref = params.ref(f"word_{index}", "text")
+            values[f"word_{index}"] = "%" + _like_prefix(word)
+            where.append(
+                f"({folded.format('p.name')} LIKE {ref} ESCAPE '/' "
+                f"OR {folded.format('p.short_name')} LIKE {ref} ESCAPE '/' "
+                f"OR lower(p.code) LIKE {ref} ESCAPE '/')"
+            )
+    return where
+
+
+def _organizations_query(raw: Mapping[str, Any] | None) -> org_resolvers.OrganizationsQuery:
+    """The organisations' filter from its coerced GraphQL value (OrganizationFilter.to_query)."""
+    raw = raw or {}
+
+    def values(items: Any) -> tuple[str, ...] | None:
+        return None if items is None else tuple(str(getattr(i, "value", i)) for i in items)
+
+    return org_resolvers.OrganizationsQuery(
+        levels=values(raw.get("levels")),
+        statuses=values(raw.get("statuses")),
+        parent_code=raw.get("parentCode"),
+        within_code=raw.get("withinCode"),
+        search=raw.get("search"),
+    )
 
 
 def _people_query(raw: Mapping[str, Any] | None) -> people_resolvers.PeopleQuery:
@@ -149,6 +207,7 @@ class Planner:
         response_key: str,
         args: Mapping[str, Any],
         fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Any = None,
     ) -> Answer:
         """The root field's value and errors; raises NotCompilable, EmptyPageWithCursor or the
         resolvers' own GraphQLError for the resolver path to answer instead."""
@@ -162,19 +221,32 @@ class Planner:
         def compiler(params: Params) -> Compiler:
             return Compiler(self._schema, self._catalogue, policy, params, fragments)
 
-        if name == "persons":
-            people = await people_resolvers.resolve_filter(
-                context, _people_query(args.get("filter"))
-            )
+        if name in ("persons", "organizations"):
+            if name == "persons":
+                people = await people_resolvers.resolve_filter(
+                    context, _people_query(args.get("filter"))
+                )
+
+                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
+                    return people_conditions(people, params, values)
+
+                connection = Compiler.person_connection
+            else:
+                orgs = await org_resolvers.resolve_filter(
+                    context, _organizations_query(args.get("filter"))
+                )
+
+                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
+                    return organization_conditions(orgs, params, values)
+
+                connection = Compiler.organization_connection
             request = context.page_request(
                 first=args.get("first"),
                 after=args.get("after"),
                 last=args.get("last"),
                 before=args.get("before"),
             )
-            if getattr(request, "keep_last", None) is not None:
-                # Relay's first+last together (issue 14): its window is not compiled yet
-                raise NotCompilable("first and last together")
+            window = request.keep_last is not None  # Relay's first and last together
             backward = request.direction is Direction.BACKWARD
             after, before = request.after_key is not None, request.before_key is not None
             values.update(
@@ -184,27 +256,27 @@ class Planner:
                 before_key=request.before_key,
                 has_after=after,
                 has_before=before,
+                keep=request.keep_last,
             )
             filter_values: dict[str, Any] = {}
-            shape_key = tuple(
-                getattr(people, f) is not None
-                for f in ("organization_ids", "organization_path", "name_query",
-                          "categories", "grade_codes", "statuses")
-            )  # fmt: skip
+            conditions(Params(), filter_values)
+            # which conditions the text has: the names of their values (one per search word)
+            shape_key = tuple(sorted(filter_values))
 
             def build_connection() -> Plan:
                 params = Params()
-                where = people_conditions(people, params, {})
-                sql, shape = compiler(params).person_connection(
-                    selections, where, backward=backward, after=after, before=before
-                )
-                return Plan(*params.finish(sql), shape)
+                where = conditions(params, {})
+                build = compiler(params)
+                sql, shape = connection(
+                    build, selections, where, backward=backward, after=after, before=before,
+                    window=window,
+                )  # fmt: skip
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
-            plan = self._plan((*base_key, "persons", shape_key, backward, after, before),
+            plan = self._plan((*base_key, name, shape_key, backward, after, before, window),
                               build_connection)  # fmt: skip
-            people_conditions(people, Params(), filter_values)
             values.update(filter_values)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             if value.pop(UNKNOWN_CURSOR_KEY):
                 raise EmptyPageWithCursor()
             return self._finish(value, plan.shape, response_key)
@@ -229,10 +301,10 @@ class Planner:
                     obj, shape = build.organization(selections, "o")
                     key_ref = params.ref("key", "bigint")
                     sql = f"SELECT ({obj})::text FROM organization o WHERE o.id = {key_ref}"
-                return Plan(*params.finish(sql), shape)
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name, type_name), build_lookup)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             return self._finish(value, plan.shape, response_key)
 
         if name == "organization":
@@ -240,13 +312,14 @@ class Planner:
 
             def build_organization() -> Plan:
                 params = Params()
-                obj, shape = compiler(params).organization(selections, "o")
+                build = compiler(params)
+                obj, shape = build.organization(selections, "o")
                 code = params.ref("code", "text")
                 sql = f"SELECT ({obj})::text FROM organization o WHERE o.code = {code}"
-                return Plan(*params.finish(sql), shape)
+                return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name), build_organization)
-            value = await self._run(context, plan, values)
+            value = await self._run(context, plan, values, variables)
             return self._finish(value, plan.shape, response_key)
         raise NotCompilable(name)
 
@@ -263,8 +336,21 @@ class Planner:
             "consent_purposes": sorted(caller.purposes),
         }
 
-    @staticmethod
-    async def _run(context: Context, plan: Plan, values: Mapping[str, Any]) -> Any:
+    async def _run(
+        self, context: Context, plan: Plan, values: dict[str, Any], variables: Any
+    ) -> Any:
+        for bound in plan.lists:  # the resolvers' own checks: their GraphQLError falls back
+            parent = self._schema.type_map[bound.type_name]
+            assert isinstance(parent, GraphQLObjectType)
+            field_def = parent.fields[bound.field_name]
+            args = get_argument_values(field_def, bound.node, variables)
+            request = context.page_request(
+                first=args.get("first"),
+                after=args.get("after"),
+                last=args.get("last"),
+                before=args.get("before"),
+            )
+            values.update(list_values(bound.prefix, request))
         async with context.engine.connect() as conn:
             await conn.execution_options(**AUTOCOMMIT)
             result = await conn.exec_driver_sql(plan.sql, arguments(plan.names, values))
@@ -275,4 +361,4 @@ class Planner:
     def _finish(value: Any, shape: Shape, response_key: str) -> Answer:
         finished = Finished()
         finish(value, shape, [response_key], finished)
-        return Answer(value, finished.errors, finished.people)
+        return Answer(value, finished.errors, finished.people, finished.pending)

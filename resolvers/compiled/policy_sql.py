@@ -86,6 +86,18 @@ class PolicySql:
             if field_name in self.view.masked(type_name, *_relation(key), consent=key % 2 == 1)
         )
 
+    def path_masked_keys(self, outer: tuple[str, str], field_name: str) -> frozenset[int]:
+        """The person mask keys at which `field_name` of the code list entry reached by
+        `outer` (("Person", "grade")) would give away a masked field (policies/derived.yaml)."""
+        return frozenset(
+            key
+            for key in self.person_keys()
+            if field_name
+            in self.view.masked_paths(relation_of(key)[0], consent=key % 2 == 1).get(
+                outer, frozenset()
+            )
+        )
+
     def signature(self) -> tuple[object, ...]:
         """What the compiled text depends on: the standings and every mask they can meet."""
         types = (*PERSON_TYPES, "Organization")
@@ -94,7 +106,12 @@ class PolicySql:
             for t in types
             for key in (self.person_keys() if t in PERSON_TYPES else self.organization_keys())
         )
-        return (self.person_standing, self.organization_standing, self.consent, masks)
+        paths = tuple(
+            (key, tuple(sorted(self.view.masked_paths(*_relation(key), consent=key % 2 == 1)
+                               .items())))
+            for key in self.person_keys()
+        )  # fmt: skip
+        return (self.person_standing, self.organization_standing, self.consent, masks, paths)
 
     def person_key_sql(self, params: Params, person: str) -> str:
         """The mask key of the person row `person`."""

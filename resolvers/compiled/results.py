@@ -12,11 +12,15 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError
 
+from resolvers.compiled.lists import BAD_CURSOR_KEY
+
 FORBIDDEN_MESSAGE = "you are not permitted to see this field"
 """The resolver path's ForbiddenError message (resolvers/access.py), word for word."""
 
 MASK_KEY = "__k"
 PERSON_KEY = "__p"
+ROW_KEY = "__r"
+"""The row's id on objects with merged fields (people carry theirs as PERSON_KEY)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,28 @@ class Guarded:
     nodes: tuple[FieldNode, ...]
 
 
+@dataclass(frozen=True)
+class Merged:
+    """A selected field the statement does not compute: resolved as on the resolver path, by
+    graphql-core over the row's object, and its value put at its key (a null in the JSON keeps
+    the key's place, so the response keeps the document's order)."""
+
+    key: str
+    nodes: tuple[FieldNode, ...]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One row object of the result with merged fields, found by the walk."""
+
+    type_name: str
+    row_id: int
+    mask_key: int | None
+    target: dict[str, Any]
+    path: tuple[str | int, ...]
+    merged: tuple[Merged, ...]
+
+
 @dataclass
 class Shape:
     """What of one object of the JSON needs a look after the statement: masks and children."""
@@ -36,9 +62,21 @@ class Shape:
     children: list[tuple[str, Shape]] = field(default_factory=list)
     is_list: bool = False
     person: bool = False
+    type_name: str | None = None
+    """The row type of the object, where it has merged fields."""
+    merged: list[Merged] = field(default_factory=list)
+    cursor_checked: tuple[FieldNode, ...] = ()
+    """For a dossier list: its nodes, where the value may be `{BAD_CURSOR_KEY: argument}`
+    (a cursor not of this person's list), which becomes null and BAD_USER_INPUT."""
 
     def needs_walk(self) -> bool:
-        return self.person or bool(self.guarded) or any(c.needs_walk() for _, c in self.children)
+        return (
+            self.person
+            or bool(self.guarded)
+            or bool(self.merged)
+            or bool(self.cursor_checked)
+            or any(c.needs_walk() for _, c in self.children)
+        )
 
 
 @dataclass
@@ -46,20 +84,30 @@ class Finished:
     errors: list[GraphQLError] = field(default_factory=list)
     people: list[tuple[int, int]] = field(default_factory=list)
     """(person id, mask key) of every person row in the result, for the audit."""
+    pending: list[Pending] = field(default_factory=list)
 
 
 def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> None:
     if value is None or not shape.needs_walk():
         return
     if shape.is_list:
-        item = Shape(shape.guarded, shape.children, False, shape.person)
+        item = Shape(
+            shape.guarded, shape.children, False, shape.person, shape.type_name, shape.merged
+        )
         for index, element in enumerate(value):
             finish(element, item, [*path, index], out)
         return
     key = value.pop(MASK_KEY, None)
     person = value.pop(PERSON_KEY, None)
+    row_id = value.pop(ROW_KEY, None)
     if person is not None:
         out.people.append((person, key))
+    if shape.merged:
+        assert shape.type_name is not None
+        found = person if row_id is None else row_id
+        out.pending.append(
+            Pending(shape.type_name, found, key, value, tuple(path), tuple(shape.merged))
+        )
     for guarded in shape.guarded:
         if key in guarded.masked_keys:
             out.errors.append(
@@ -71,4 +119,17 @@ def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> No
                 )
             )
     for child_key, child in shape.children:
-        finish(value.get(child_key), child, [*path, child_key], out)
+        child_value = value.get(child_key)
+        if child.cursor_checked and isinstance(child_value, dict) and BAD_CURSOR_KEY in child_value:
+            argument = child_value[BAD_CURSOR_KEY]
+            value[child_key] = None
+            out.errors.append(  # resolvers/dossier.page_of's error, word for word
+                GraphQLError(
+                    f"`{argument}` is not a cursor of this list",
+                    nodes=list(child.cursor_checked),
+                    path=[*path, child_key],
+                    extensions={"code": "BAD_USER_INPUT", "argument": argument},
+                )
+            )
+            continue
+        finish(child_value, child, [*path, child_key], out)

@@ -8,6 +8,12 @@ template, written from the store's people of one subtree, in the shapes such fol
     2025-05_nhan_su_abc.csv    bytes in TCVN3 ("ABC" fonts), as an old office PC saves them
     2025-06_nhan_su_vni.csv    bytes in VNI-Windows
 
+Every row carries its change stamp ("Thời điểm cập nhật", the agency's wall clock): rows changed
+one second apart, the newest at `changed_at`, so that the demo can make a drop agency late.
+
+Every file carries the template's record-id column ("Mã hồ sơ", `record_id`), as the Ministry
+asks of agencies, so a personal ID corrected in a later drop updates the same stored record.
+
 Each CSV drop has its dossier lists beside it, one related file per list in the same shape
 and encoding (`2025-01_nhan_su.quan_he_gia_dinh.csv`, ...), and the workbook one sheet per list
 after the person sheet ("Quan hệ gia đình", ...): rows keyed by the personal ID, headings the
@@ -24,11 +30,12 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from adapters.change_stamp import AGENCY_CLOCK
 from adapters.encodings import to_tcvn3, to_vni
 from sandbox.dossier import COLUMNS as LIST_COLUMNS
 from sandbox.legacy.build import read_subtree
@@ -38,12 +45,12 @@ from store.dossier_vocabulary import VIETNAMESE
 from vocabulary.dossier_catalogue import dossier_catalogue
 
 HEADINGS = (
-    "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc", "Tôn giáo",
-    "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương", "Hệ số lương",
-    "Ngày tuyển dụng",
+    "Mã hồ sơ", "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc",
+    "Tôn giáo", "Loại cán bộ", "Mã đơn vị", "Mã ngạch", "Mã thang lương", "Bậc lương",
+    "Hệ số lương", "Ngày tuyển dụng", "Thời điểm cập nhật",
 )  # fmt: skip
 _BOM = "\ufeff"
-KEY_HEADING = HEADINGS[0]
+KEY_HEADING = "Số định danh cá nhân"  # the lists are keyed by the personal ID
 # the template's sheet per list (Excel's sheet names are at most 31 characters) and the slug
 # its related CSV file is named by
 LIST_SHEETS = {
@@ -91,11 +98,18 @@ def list_rows(table: str, people: Sequence[Mapping[str, Any]]) -> list[list[Any]
     return out
 
 
+def record_id(person: Mapping[str, Any]) -> str:
+    """The agency's own id of a person's record ("Mã hồ sơ"): what keeps the person's identity
+    from one drop to the next when the personal ID is corrected."""
+    return f"HS{person['id']:08d}"
+
+
 def template_row(person: Mapping[str, Any]) -> list[Any]:
     """One person as the template's row: dates and numbers as Python values."""
     ethnic = load_code_list("ethnic_groups").by_code
     religion = load_code_list("religions").by_code
     return [
+        record_id(person),
         person["personal_id"],
         person["full_name"],
         VI_GENDER[person["gender"]],
@@ -115,6 +129,8 @@ def template_row(person: Mapping[str, Any]) -> list[Any]:
 def _cell_text(value: Any, decimal_comma: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal) and decimal_comma:
@@ -164,10 +180,25 @@ def _nfd(value: str) -> str:
     return unicodedata.normalize("NFD", value)
 
 
-def drop_files(people: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
-    """File name -> content: the people split over the six drops in order, each CSV drop with
-    its related list files, the workbook with its list sheets."""
-    rows = [template_row(person) for person in people]
+def _wall_clock(moment: datetime) -> datetime:
+    """The agency's wall-clock time (UTC+7), as a clerk's spreadsheet holds it: no zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(AGENCY_CLOCK)
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def drop_files(
+    people: Sequence[Mapping[str, Any]], changed_at: datetime | None = None
+) -> dict[str, bytes]:
+    """File name -> content: the people split over the six drops in order, each row stamped
+    (one second apart, the last at `changed_at`, default now); each CSV drop with its related
+    list files, the workbook with its list sheets."""
+    latest = _wall_clock(changed_at or datetime.now(AGENCY_CLOCK))
+    count = len(people)
+    rows = [
+        [*template_row(person), latest - timedelta(seconds=count - 1 - index)]
+        for index, person in enumerate(people)
+    ]
     size = -(-len(rows) // 6)
     chunks = [rows[i * size : (i + 1) * size] for i in range(6)]
     groups = [people[i * size : (i + 1) * size] for i in range(6)]
@@ -196,10 +227,13 @@ def drop_files(people: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
     return files
 
 
-async def write_file_drop(store_url: str, folder: str | Path, root_code: str) -> int:
-    """Write the drop files of the subtree at `root_code` into `folder`; the number of people."""
+async def write_file_drop(
+    store_url: str, folder: str | Path, root_code: str, changed_at: datetime | None = None
+) -> int:
+    """Write the drop files of the subtree at `root_code` into `folder`, the rows changed up
+    to `changed_at` (default now); the number of people."""
     people, _orgs = await read_subtree(store_url, root_code)
-    await asyncio.to_thread(_write, Path(folder), drop_files(people))
+    await asyncio.to_thread(_write, Path(folder), drop_files(people, changed_at))
     return len(people)
 
 

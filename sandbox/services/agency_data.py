@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from exchange import protocol
@@ -28,7 +29,12 @@ class AgencyDatabase:
 
 
 async def build_agency_database(
-    store: Any, target: Any, agencies: Sequence[Subtree], *, schema: str = DEFAULT_SCHEMA
+    store: Any,
+    target: Any,
+    agencies: Sequence[Subtree],
+    *,
+    schema: str = DEFAULT_SCHEMA,
+    latest_change: Mapping[str, datetime] | None = None,
 ) -> dict[str, AgencyDatabase]:
     """(Re)creates `schema` in the target's database with `agencies` in it.
 
@@ -36,6 +42,9 @@ async def build_agency_database(
         store: an asyncpg connection to the seeded Ministry store (read).
         target: an asyncpg connection to the connector's database (written).
         agencies: the agencies' subtrees (sandbox.services.truth).
+        latest_change: agency code -> when its HR system last changed a record: its rows are
+            stamped one second apart, the newest then, so that the demo can make an agency
+            late; agencies it does not name changed theirs now.
     Returns:
         agency code -> what was built.
     """
@@ -43,13 +52,15 @@ async def build_agency_database(
     built: dict[str, AgencyDatabase] = {}
     organizations: list[tuple[object, ...]] = []
     staff: list[tuple[object, ...]] = []
+    now = datetime.now(UTC)
     for agency in agencies:
         organizations += [
             _organization_row(agency.code, position, org)
             for position, org in enumerate(await subtree_organizations(store, agency))
         ]
         people = await subtree_people(store, agency)
-        for person in people:
+        latest = (latest_change or {}).get(agency.code, now)
+        for index, person in enumerate(people):
             staff.append(
                 (
                     agency.code,
@@ -57,6 +68,7 @@ async def build_agency_database(
                     person["personal_id"],
                     _json(protocol.person_fields(person)),
                     _json(details_json(person_details(person))),
+                    latest - timedelta(seconds=len(people) - 1 - index),
                 )
             )
         built[agency.code] = AgencyDatabase(
@@ -77,7 +89,7 @@ async def build_agency_database(
         )
         # in store order per agency: the feed starts in the order the agency hired them
         await target.copy_records_to_table(
-            "staff", schema_name=schema, records=staff, columns=STAFF_COLUMNS
+            "staff", schema_name=schema, records=staff, columns=(*STAFF_COLUMNS, "changed_at")
         )
     await target.execute(f"ANALYZE {schema}.staff")
     return built

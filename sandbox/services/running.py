@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,14 +106,19 @@ async def _fresh_database(server_url: str, database: str) -> str:
 
 
 async def build_connector_database(
-    store_url: str, server_url: str, database: str, agencies: Sequence[Subtree]
+    store_url: str,
+    server_url: str,
+    database: str,
+    agencies: Sequence[Subtree],
+    latest_change: Mapping[str, datetime] | None = None,
 ) -> dict[str, AgencyDatabase]:
-    """A fresh database holding `agencies`, built from the store."""
+    """A fresh database holding `agencies`, built from the store (`latest_change`: see
+    build_agency_database)."""
     dsn = await _fresh_database(server_url, database)
     store = await asyncpg.connect(sync_free_dsn(store_url))
     target = await asyncpg.connect(dsn)
     try:
-        return await build_agency_database(store, target, agencies)
+        return await build_agency_database(store, target, agencies, latest_change=latest_change)
     finally:
         await target.close()
         await store.close()

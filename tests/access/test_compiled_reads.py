@@ -136,6 +136,62 @@ async def test_lookups_and_the_tree_walk_never_fall_back(
     assert data["person"]["organization"]["code"] == world.insider.org
 
 
+LIVE_PAGE = """query Page($organization: String!) {
+  persons(filter: {organization: $organization}, first: 5) {
+    edges { node {
+      fullName grade { code scale { code } } salary { coefficient monthlyBaseAmount }
+      familyMembers(first: 1) { edges { node { relation } } pageInfo { hasNextPage } }
+      workHistory { start position } identityCheck { matches } socialInsurance { insuranceNumber }
+      provenance { source approval { covered } }
+    } }
+  }
+}"""
+
+
+def merged_counts() -> dict[tuple[str, str], float]:
+    found: dict[tuple[str, str], float] = {}
+    for metric in metrics.COMPILED_MERGED_FIELDS.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                found[(sample.labels["type"], sample.labels["field"])] = sample.value
+    return found
+
+
+async def test_a_page_with_live_fields_is_compiled_and_the_live_fields_merged(
+    as_caller: Callable[[Caller | None], GraphQLClient], world: Any
+) -> None:
+    """Code lists, salary and a dossier list come from the statement; the agencies' fields
+    resolve as before and land at their paths, with their partial-result errors (no agency
+    answers in this store: SOURCE_UNAVAILABLE at each live field): no fallback."""
+    province = as_caller(Caller(Level.PROVINCE, organization=world.province, client_id="hr"))
+    before, merged_before = outcomes(), merged_counts()
+    response = await province.post(LIVE_PAGE, {"organization": world.province})
+    body = response.json()
+    assert response.status_code == 200, body
+    data = body["data"]
+    assert change(before) == {("persons", "compiled"): 1}
+    live = ("workHistory", "identityCheck", "socialInsurance")
+    errors = {(tuple(e["path"]), e["extensions"]["code"]) for e in body["errors"]}
+    assert errors == {
+        (("persons", "edges", index, "node", field), "SOURCE_UNAVAILABLE")
+        for index in range(5)
+        for field in live
+    }
+    merged = {k: v - merged_before.get(k, 0) for k, v in merged_counts().items()}
+    people = [e["node"] for e in data["persons"]["edges"]]
+    assert len(people) == 5
+    for field in ("workHistory", "identityCheck", "socialInsurance", "provenance"):
+        assert merged.get(("Person", field)) == len(people), merged
+    for field in ("grade", "salary", "familyMembers"):
+        assert ("Person", field) not in merged or merged[("Person", field)] == 0, merged
+    assert all(list(p) == list(people[0]) for p in people)  # every key, in the document's order
+    assert list(people[0]) == [
+        "fullName", "grade", "salary", "familyMembers", "workHistory", "identityCheck",
+        "socialInsurance", "provenance",
+    ]  # fmt: skip
+    assert any(p["grade"] is not None for p in people)
+
+
 async def test_with_compiled_reads_off_everything_resolves(
     settings: Settings, seeded_store_url: URL, engine: AsyncEngine, world: Any
 ) -> None:

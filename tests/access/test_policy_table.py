@@ -194,6 +194,7 @@ ROOT_ARGUMENTS = {
     "organization": '(code: "000.00.00.G09")',
     "agencyScorecard": '(code: "000.00.00.G09")',
     "statistics": "(groupBy: [CATEGORY])",
+    "syncCorrections": "(first: 1)",
     "staffing": "(year: 2026)",
     "grantConsent": (
         '(organizationCode: "no.such.code", purpose: "x", validUntil: "2030-01-01T00:00:00Z")'

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,11 @@ from sandbox_env import SandboxEnv
 from adapters.errors import FatalSourceError, SourceUnavailable
 from adapters.file import DropPosition, FileSource
 from sandbox.legacy.build import read_subtree
-from sandbox.legacy.filedrop import HEADINGS, drop_files
+from sandbox.legacy.filedrop import HEADINGS, drop_files, record_id
 from vocabulary.sources import SourceRecord
 
 SOURCE_ID = "VN:GOV:000.00.00.H33:DROP"
+VN = timezone(timedelta(hours=7))
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -69,9 +70,11 @@ COMPARED = (
 async def test_each_kind_of_drop_reads_back_as_the_store_has_it(
     tmp_path: Path, people: list[dict[str, Any]], name: str
 ) -> None:
-    (tmp_path / name).write_bytes(drop_files(people)[name])
+    latest = datetime(2026, 2, 13, 16, 30, tzinfo=VN)
+    (tmp_path / name).write_bytes(drop_files(people, latest)[name])
     records, _ = await read_all(FileSource(SOURCE_ID, None, folder=tmp_path))
     by_id = {person["personal_id"]: person for person in people}
+    order = {person["personal_id"]: index for index, person in enumerate(people)}
     assert records
     for record in records:
         assert record.problems == ()
@@ -79,6 +82,24 @@ async def test_each_kind_of_drop_reads_back_as_the_store_has_it(
         assert {key: record.fields[key] for key in COMPARED} == {
             key: standard(person[key]) for key in COMPARED
         }
+        # the row's change stamp, written on the agency's wall clock, back as that moment
+        behind = len(people) - 1 - order[person["personal_id"]]
+        assert record.changed_at == latest - timedelta(seconds=behind)
+
+
+async def test_a_mistyped_change_stamp_rejects_the_row_and_an_empty_one_is_not_measured(
+    tmp_path: Path,
+) -> None:
+    heading = ",".join(HEADINGS)
+    person = "001068898405,Nguyễn Văn An,Nam,11/01/1968,Kinh,Không,Viên chức,000.00.14.G18,,,,,"
+    rows = [f"HS1,{person},hôm qua", f"HS2,{person.replace('405', '406', 1)},"]
+    (tmp_path / "x.csv").write_text("\r\n".join([heading, *rows, ""]), encoding="utf-8")
+    mistyped, empty = (await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)).records
+    assert [(p.field, p.rule, p.value) for p in mistyped.problems] == [
+        (None, "date_format", "hôm qua")
+    ]
+    assert (mistyped.changed_at, mistyped.location) == (None, "x.csv#1")
+    assert (empty.problems, empty.changed_at) == ((), None)
 
 
 async def test_a_redropped_identical_file_yields_nothing_new(folder: Path) -> None:
@@ -104,10 +125,11 @@ async def test_a_changed_file_is_read_again_as_a_new_version(folder: Path) -> No
     assert all(r.version != old_version for r in read)
     # the removed person's list entries are still in the related files: named, never dropped
     (removed,) = old_ids - {r.source_record_id for r in after}
+    (removed_pid,) = {r.fields["personal_id"] for r in before if r.source_record_id == removed}
     orphans = [r for r in read if not r.fields]
     assert orphans
     assert {(p.rule, p.value) for r in orphans for p in r.problems} == {
-        ("dossier_entry_orphan", removed)
+        ("dossier_entry_orphan", removed_pid)  # the lists are keyed by the personal ID
     }
     assert all(".csv#" in r.source_record_id for r in orphans)
 
@@ -119,7 +141,8 @@ async def test_a_cursor_inside_a_file_resumes_at_the_next_row(
     assert first.has_more
     rest, _ = await read_all(FileSource(SOURCE_ID, None, folder=folder), first.next_cursor)
     ids = [r.source_record_id for r in [*first.records, *rest]]
-    assert sorted(ids) == sorted(person["personal_id"] for person in people)
+    # the template's record-id column keys every row
+    assert sorted(ids) == sorted(record_id(person) for person in people)
 
 
 async def test_a_file_that_is_not_a_spreadsheet_becomes_a_record_with_a_problem(
@@ -135,13 +158,17 @@ async def test_a_file_that_is_not_a_spreadsheet_becomes_a_record_with_a_problem(
 
 async def test_a_name_in_no_known_encoding_is_reported_not_guessed(tmp_path: Path) -> None:
     heading = ",".join(HEADINGS)
-    row = "001068898405,Ng¤y¤n ©©© ¬¬,Nam,11/01/1968,Kinh,Không,Viên chức,000.00.14.G18,,,,,"
+    row = (
+        "HS00000001,001068898405,Ng¤y¤n ©©© ¬¬,Nam,11/01/1968,Kinh,Không,Viên chức,"
+        "000.00.14.G18,,,,,"
+    )
     (tmp_path / "x.csv").write_text(f"{heading}\r\n{row}\r\n", encoding="utf-8")
     page = await FileSource(SOURCE_ID, None, folder=tmp_path).changes(None, 10)
     (record,) = page.records
     assert record.fields["full_name"] == "Ng¤y¤n ©©© ¬¬"
     assert [(p.field, p.rule) for p in record.problems] == [("full_name", "text_unreadable")]
     assert record.location == "x.csv#1"  # file name and row, not a file-hash prefix
+    assert record.changed_at is None  # a row without the stamp's cell is not measured
 
 
 async def test_headings_match_whatever_their_case_or_diacritics(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from test_dashboard_browser import (
 from gateway.app import create_app
 from gateway.settings import Settings
 from sandbox.services.serving import ServerThread
+from vocabulary.reject_catalogue import reject_catalogue
 
 pytestmark = [
     pytest.mark.browser,
@@ -113,8 +114,8 @@ async def test_the_three_pages_show_the_apis_figures(
             assert await page.input_value("#identity") == "central"
             api = await _api(
                 context, base, central,
-                "{ agencyScorecards { agencyCode withinDeadlineShare completeShare rejectRate"
-                " unmappedShare breaches } }",
+                "{ agencyScorecards { agencyCode lastSuccessAt withinDeadlineShare completeShare"
+                " rejectRate unmappedShare breaches } }",
             )  # fmt: skip
             expected = api["agencyScorecards"]
             rows = page.locator("#national-table tbody tr")
@@ -135,6 +136,11 @@ async def test_the_three_pages_show_the_apis_figures(
                 for a in expected
             ]  # fmt: skip
             assert shown[0][0] == code  # late (the only agency with data): on top
+            last_success = await page.evaluate(
+                "[...document.querySelectorAll('#national-table td[data-field=lastSuccessAt]')]"
+                ".map(td => td.dataset.value)"
+            )
+            assert last_success == [a["lastSuccessAt"] or "" for a in expected]
             late_cell = page.locator(
                 f"#national-table tr[data-code='{code}'] td[data-field='withinDeadlineShare']"
             )
@@ -180,6 +186,35 @@ async def test_the_three_pages_show_the_apis_figures(
             )
             opened = page.locator("#agency-figures dd[data-field='openRejects']")
             assert await opened.get_attribute("data-value") == str(one["openRejects"])
+            # every figure of the page is the API's, and so is the lag table
+            figures = dict(
+                await page.evaluate(
+                    "[...document.querySelectorAll('#agency-figures dd')]"
+                    ".map(dd => [dd.dataset.field, dd.dataset.value])"
+                )
+            )
+            every = (
+                await _api(
+                    context, base, central,
+                    "query($c: String!) { agencyScorecard(code: $c) {"
+                    f" {' '.join(figures)} lag {{ workingDays changes }} }} }}",
+                    {"c": code},
+                )
+            )["agencyScorecard"]  # fmt: skip
+            assert len(figures) == 13
+            for field, shown_value in figures.items():
+                api_value = every[field]
+                if api_value is None:
+                    assert shown_value == "", field
+                elif isinstance(api_value, str):
+                    assert shown_value == api_value, field
+                else:
+                    assert _number(shown_value) == api_value, field
+            lag = await page.evaluate(
+                "[...document.querySelectorAll('#lag-table tbody tr')]"
+                ".map(tr => [tr.children[0].textContent, Number(tr.children[1].dataset.value)])"
+            )
+            assert lag == [[row["workingDays"], row["changes"]] for row in every["lag"]]
             rules = await page.evaluate(
                 "[...document.querySelectorAll('#rules-table tbody tr')].map(tr =>"
                 " [...tr.children].map(td => td.textContent))"
@@ -227,4 +262,182 @@ async def test_the_three_pages_show_the_apis_figures(
             await context.close()
 
     assert blocked == []
+    assert page_errors == []
+
+
+async def test_the_identity_and_the_language_chosen_on_one_page_are_kept_on_the_others(
+    scorecard_gateway: str, scored: dict[str, Any], tmp_path: Path
+) -> None:
+    """Issue 16, item 3: pick an identity and English on the dashboard, and the scorecard's
+    national, agency and clerk pages open with both (kept in the browser, no server session);
+    their figures stay the API's, their words are English alone; a link's ?lang= and ?as= set
+    them too. Vietnamese (with English beside it) is the default."""
+    base, code = scorecard_gateway, scored["code"]
+    page_errors: list[str] = []
+
+    async with async_api.async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                *CHROMIUM_ARGS,
+                f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {urlsplit(base).hostname}",
+            ],
+            service_workers="block",
+            viewport={"width": 1400, "height": 1000},
+            timeout=TIMEOUT_MS,
+        )
+        try:
+            context.set_default_timeout(TIMEOUT_MS)
+            page = await context.new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            identities = await (await context.request.get(f"{base}/graphiql/identities")).json()
+            central = next(i for i in identities if i["key"] == "central")["token"]
+
+            # a newcomer: Vietnamese first, English beside it
+            await page.goto(f"{base}/dashboard", wait_until="load")
+            await _loaded(page, 1)
+            assert await page.evaluate("document.documentElement.lang") == "vi"
+            assert (await page.inner_text("h1")).startswith("Biên chế và thống kê")
+            assert await page.input_value("#lang") == "vi"
+
+            # the choice: the ministry's identity, then English
+            await page.select_option("#identity", "ministry")
+            await _loaded(page, 2)
+            await page.select_option("#lang", "en")
+            await _loaded(page, 3)
+            assert await page.evaluate("document.documentElement.lang") == "en"
+            assert await page.inner_text("h1") == "Staffing and statistics"
+            columns = await page.inner_text("#over-quota thead")
+            assert columns.split("\t") == ["Code", "Name", "Quota", "Headcount", "Difference"]
+
+            # the national scorecard: both kept, the page in English, the figures the API's
+            await page.click("nav.pages a[href='/dashboard/scorecard']")
+            await page.wait_for_url("**/dashboard/scorecard")
+            await _loaded(page, 1)
+            assert await page.input_value("#identity") == "ministry"
+            assert await page.input_value("#lang") == "en"
+            heading = await page.inner_text("#national h2")
+            assert heading.startswith("National table")
+            assert "Bảng" not in heading
+            ministry = next(i for i in identities if i["key"] == "ministry")["token"]
+            api = await _api(
+                context, base, ministry, "{ agencyScorecards { agencyCode breaches } }"
+            )
+            shown = await page.evaluate(
+                "[...document.querySelectorAll('#national-table tbody tr')].map(tr =>"
+                " [tr.dataset.code, tr.lastElementChild.dataset.value,"
+                " tr.lastElementChild.textContent])"
+            )
+            assert [r[:2] for r in shown] == [
+                [a["agencyCode"], ",".join(a["breaches"])] for a in api["agencyScorecards"]
+            ]
+            top = shown[0]
+            assert top[0] == code
+            assert "late" in top[2]
+            assert "Quá hạn" not in top[2]  # the breaches named in English alone
+
+            # the filters by level and by breach are the API's
+            await page.select_option("#breached", "NEVER_CONNECTED")
+            await _loaded(page, 2)
+            never = await page.evaluate(
+                "[...document.querySelectorAll('#national-table tbody tr')]"
+                ".map(tr => tr.dataset.code)"
+            )
+            assert code not in never
+            assert never == [a["agencyCode"] for a in api["agencyScorecards"]
+                             if "NEVER_CONNECTED" in a["breaches"]]  # fmt: skip
+            await page.select_option("#breached", "")
+            await page.select_option("#level", "PROVINCE")
+            await _loaded(page, 4)
+            levels = await _api(
+                context, base, ministry, "{ agencyScorecards(levels: [PROVINCE]) { agencyCode } }"
+            )
+            provinces = await page.evaluate(
+                "[...document.querySelectorAll('#national-table tbody tr')]"
+                ".map(tr => tr.dataset.code)"
+            )
+            assert provinces == [a["agencyCode"] for a in levels["agencyScorecards"]]
+            assert code in provinces
+            assert len(provinces) < len(shown)
+
+            # another identity chosen here is kept too: the central one, on the agency's page
+            await page.select_option("#identity", "central")
+            await _loaded(page, 5)
+            await page.click(f"#national-table tr[data-code='{code}'] a")
+            await page.wait_for_url(f"**/dashboard/scorecard?agency={code}")
+            await _loaded(page, 1)
+            assert await page.input_value("#identity") == "central"
+            assert await page.evaluate("document.documentElement.lang") == "en"
+            one = (
+                await _api(
+                    context, base, central,
+                    "query($c: String!) { agencyScorecard(code: $c) { withinDeadlineShare"
+                    " openRejects rejectsByRule { titleEn } } }",
+                    {"c": code},
+                )
+            )["agencyScorecard"]  # fmt: skip
+            labels = await page.evaluate(
+                "[...document.querySelectorAll('#agency-figures dt')].map(dt => dt.textContent)"
+            )
+            assert labels[0] == "within 3 working days"
+            value = page.locator("#agency-figures dd[data-field='withinDeadlineShare']")
+            assert (
+                _number(await value.get_attribute("data-value") or "") == one["withinDeadlineShare"]
+            )
+            titles = await page.evaluate(
+                "[...document.querySelectorAll('#rules-table tbody tr')]"
+                ".map(tr => tr.children[1].textContent)"
+            )
+            assert titles == [r["titleEn"] for r in one["rejectsByRule"]]
+            await page.screenshot(path=str(ARTIFACTS / "scorecard-agency-en.png"), full_page=True)
+
+            # the clerk's page: English, the expected forms the catalogue's English ones
+            await page.click("#clerk-link")
+            await page.wait_for_url(f"**/dashboard/scorecard?clerk={code}")
+            await _loaded(page, 1)
+            assert await page.input_value("#identity") == "central"
+            assert (await page.inner_text("#clerk-title")).startswith("Records to correct")
+            expected = await page.evaluate(
+                "[...document.querySelectorAll('#clerk-table tbody tr')]"
+                ".map(tr => [tr.children[2].dataset.value, tr.children[4].textContent])"
+            )
+            catalogue = reject_catalogue().rules
+            assert sorted(expected) == sorted(
+                [rule, catalogue[rule].expected.en]
+                for rule in ("code_unknown", "mandatory", "mandatory")
+            )
+
+            # and back on the dashboard: still central, still English
+            await page.goto(f"{base}/dashboard", wait_until="load")
+            await _loaded(page, 1)
+            assert await page.input_value("#identity") == "central"
+            assert await page.inner_text("h1") == "Staffing and statistics"
+            # printed, the dashboard keeps the charts and drops the controls
+            await page.emulate_media(media="print")
+            assert not await page.is_visible("#controls")
+            assert await page.is_visible("#quota-chart")
+            await page.emulate_media(media="screen")
+
+            # a link can carry both: ?lang=vi&as=public
+            await page.goto(f"{base}/dashboard/scorecard?lang=vi&as=public", wait_until="load")
+            await _loaded(page, 1)
+            assert await page.input_value("#identity") == "public"
+            assert await page.evaluate("document.documentElement.lang") == "vi"
+            assert (await page.inner_text("#national h2")).startswith("Bảng toàn quốc")
+
+            # the print stylesheet: no controls, breaches marked with a cross, not only colour
+            await page.emulate_media(media="print")
+            assert not await page.is_visible("#controls")
+            assert await page.is_visible("#national-table")
+            mark = await page.evaluate(
+                f"getComputedStyle(document.querySelector(\"#national-table tr[data-code='{code}']"
+                " td[data-field='withinDeadlineShare']\"), '::after').content"
+            )
+            assert mark == '" ✗"'
+            await page.screenshot(path=str(ARTIFACTS / "scorecard-national-print.png"))
+        finally:
+            await context.close()
+
     assert page_errors == []

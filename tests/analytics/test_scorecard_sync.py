@@ -142,3 +142,37 @@ async def test_the_api_gives_the_snapshot_and_the_policy_masks_the_breakdowns(
     forbidden = {tuple(e["path"]) for e in public["errors"]}
     assert ("agencyScorecard", "openRejects") in forbidden
     assert all(e["extensions"]["code"] == "FORBIDDEN" for e in public["errors"])
+
+
+FILTERED = """{
+  provinces: agencyScorecards(levels: [PROVINCE]) { agencyCode level }
+  ministries: agencyScorecards(levels: [MINISTRY]) { agencyCode level }
+  incorrect: agencyScorecards(breached: [INCORRECT]) { agencyCode }
+  unconnectedProvinces: agencyScorecards(levels: [PROVINCE], breached: [NEVER_CONNECTED]) {
+    agencyCode }
+}"""
+
+
+async def test_the_table_filters_by_level_and_by_threshold_breached(
+    scored: dict[str, Any],
+) -> None:
+    code, cards = scored["code"], scored["cards"]
+    app = create_app(Settings(max_page_size=100, default_page_size=20), scored["store_url"])
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as http:
+            data = await GraphQLClient(http, app).data(FILTERED)
+
+    def of(level: str) -> set[str]:
+        return {c for c, row in cards.items() if row.level == level}
+
+    provinces = {a["agencyCode"] for a in data["provinces"]}
+    assert {a["level"] for a in data["provinces"]} == {"PROVINCE"}
+    assert {a["level"] for a in data["ministries"]} == {"MINISTRY"}
+    assert code in provinces
+    assert provinces <= of("province")
+    assert {a["agencyCode"] for a in data["ministries"]} <= of("ministry")
+    assert provinces.isdisjoint(a["agencyCode"] for a in data["ministries"])
+    # the only agency with data breaks the 2 % reject rate; every other never connected
+    assert [a["agencyCode"] for a in data["incorrect"]] == [code]
+    assert {a["agencyCode"] for a in data["unconnectedProvinces"]} == provinces - {code}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -219,6 +220,11 @@ async def test_an_edit_in_the_agencys_hr_system_comes_next_in_the_feed_as_a_new_
     assert [r["fields"]["personal_id"] for r in later["records"]] == [edited]
     assert later["records"][0]["version"] == "2"
     assert later["records"][0]["fields"]["it_skill"] == "Nâng cao"
+    # the feed says when the HR system made the edit: just now, after the first version's time
+    edited_at = datetime.fromisoformat(later["records"][0]["changed_at"])
+    first_at = datetime.fromisoformat(first["records"][0]["changed_at"])
+    assert first_at < edited_at <= datetime.now(UTC)
+    assert datetime.now(UTC) - edited_at < timedelta(minutes=1)
 
 
 async def test_a_record_withdrawn_by_the_agency_comes_next_as_a_tombstone(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,34 @@ def test_a_record_round_trips_with_dates_as_iso_text_and_coefficients_as_decimal
     }
     assert (record.source_record_id, record.version, record.problems) == ("NV-0000001", "1", ())
     assert (page.next_cursor, page.has_more) == ("YzE6MQ", False)
+
+
+def test_the_change_time_travels_with_its_offset_and_a_1_0_record_without_it_still_reads() -> None:
+    fields = protocol.person_fields(PERSON)
+    stamped = datetime(2026, 2, 13, 16, 30, tzinfo=timezone(timedelta(hours=7)))
+    sent = [
+        protocol.change_record("NV-1", "1", False, fields, stamped),
+        protocol.change_record("NV-2", "1", False, fields),  # a 1.0 connector keeps no stamp
+    ]
+    assert "changed_at" not in sent[1]
+    first, second = protocol.parse_changes(changes(sent, version="1.0"), 100).records
+    assert first.changed_at == stamped
+    assert first.changed_at.utcoffset() == timedelta(hours=7)
+    assert second.changed_at is None
+    assert (first.problems, second.problems) == ((), ())
+
+
+def test_a_change_time_without_a_zone_cannot_be_sent() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        protocol.change_record("NV-1", "1", False, {}, datetime(2026, 2, 13, 16, 30))
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-13 16:30", "13/02/2026 16:30", "yesterday", 1771000000])
+def test_a_change_time_off_protocol_fails_the_page_naming_where(stamp: object) -> None:
+    record = {**protocol.change_record("NV-1", "1", False, protocol.person_fields(PERSON))}
+    record["changed_at"] = stamp
+    with pytest.raises(PayloadError, match=r"\$\.records\[0\]\.changed_at"):
+        protocol.parse_changes(changes([record]), 100)
 
 
 def test_a_deletion_carries_no_person_data() -> None:

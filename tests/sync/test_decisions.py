@@ -17,6 +17,7 @@ from store.person_row import CONTENT_COLUMNS
 from sync.decisions import (
     DEPARTED_STATUS,
     IDENTITY_CLASH,
+    UNKEYED_IDENTITY_CHANGE,
     Decision,
     Held,
     Incoming,
@@ -74,6 +75,9 @@ PROBLEM = Problem("birth_date", "date_format", "31/02/1980", "YYYY-MM-DD")
          ("rejected", [], ())),
         ("problems, row held", Incoming(A, "r1", "v2", problems=(PROBLEM,)),
          Held(person=stored(), record_row=stored()), ("rejected", [], ())),
+        ("new personal ID, a namesake under the old one (no record id)",
+         arriving(person(record=OTHER_PID, pid=OTHER_PID)),
+         Held(namesake=stored(record=PID)), ("rejected", [], ())),
         # -- insert
         ("new person", arriving(person()), Held(), ("inserted", [(PID, None, A, None)], ())),
         # -- unchanged
@@ -86,8 +90,11 @@ PROBLEM = Problem("birth_date", "date_format", "31/02/1980", "YYYY-MM-DD")
         # -- update
         ("changed content", arriving(person(hash_="h2")),
          Held(person=stored(), record_row=stored()), ("updated", [(PID, 7, A, "update")], ())),
-        ("the source re-keyed its record", arriving(person(record="r2")),
-         Held(person=stored()), ("updated", [(PID, 7, A, "update")], ())),
+        ("a drop's row keyed by its personal ID gets its record id",
+         arriving(person(record="HS0001")), Held(person=stored(record=PID)),
+         ("updated", [(PID, 7, A, "update")], ())),
+        ("another active record of the source holds the personal ID",
+         arriving(person(record="r2")), Held(person=stored()), ("rejected", [], ())),
         ("personal ID corrected at the source", arriving(person(pid=OTHER_PID)),
          Held(record_row=stored()), ("updated", [(OTHER_PID, 7, A, "identity")], ())),
         # -- transfer
@@ -106,6 +113,19 @@ PROBLEM = Problem("birth_date", "date_format", "31/02/1980", "YYYY-MM-DD")
 )  # fmt: skip
 def test_outcomes(case: str, incoming: Incoming, held: Held, expected: tuple[Any, ...]) -> None:
     assert _summary(decide(incoming, held, TODAY)) == expected, case
+
+
+def test_a_namesake_under_another_personal_id_is_the_clerks_call() -> None:
+    row = person(record=OTHER_PID, pid=OTHER_PID)
+    decision = decide(arriving(row), Held(namesake=stored(record=PID)), TODAY)
+    (problem,) = decision.problems
+    assert (problem.field, problem.rule, problem.value) == (
+        "personal_id",
+        UNKEYED_IDENTITY_CHANGE,
+        OTHER_PID,
+    )
+    assert "Mã hồ sơ" in (problem.expected or "")
+    assert not decision.settles_record  # the old row stays, nothing is merged by a guess
 
 
 def test_a_conflict_keeps_the_record_pending_for_the_owner() -> None:

@@ -9,6 +9,7 @@ its rule and leaves the stored lists as they were, while the other records of th
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections import Counter
@@ -247,7 +248,9 @@ async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
     # TCVN3 has no capitals for most accented letters: the old software writes "ứng dụng" for
     # "Ứng dụng", and that is what the agency's file says (names get their capitals back)
     abc = (tmp_path / "2025-05_nhan_su_abc.csv").read_bytes().decode("latin-1").split("\r\n")
-    in_tcvn3 = {line.split(",")[0] for line in abc[1:] if line}
+    in_tcvn3 = {
+        cell for line in abc[1:] for cell in line.split(",") if re.fullmatch(r"\d{12}", cell)
+    }
     for table, counted in held.items():
         held[table] = Counter(
             {_as_tcvn3_writes(table, row) if row[0] in in_tcvn3 else row: n

@@ -32,6 +32,9 @@ class _Query:
     sync_runs: Connection[sync_schema.SyncRun] = strawberry.field(resolver=sync_schema.sync_runs)
     rejects: Connection[sync_schema.SyncReject] = strawberry.field(resolver=sync_schema.rejects)
     reject_rules: list[sync_schema.RejectRule] = strawberry.field(resolver=sync_schema.reject_rules)
+    sync_corrections: Connection[sync_schema.SyncCorrection] = strawberry.field(
+        resolver=sync_schema.sync_corrections
+    )
     conflicts: Connection[sync_schema.SyncConflict] = strawberry.field(
         resolver=sync_schema.conflicts
     )

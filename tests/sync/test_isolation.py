@@ -35,7 +35,7 @@ from resolvers.options import ResolverOptions
 from sandbox.agencies import AgencyKind, SandboxAgencies
 from sandbox.fill_by_sync import sync_store
 from sandbox.legacy.build import read_subtree
-from sandbox.legacy.filedrop import drop_files
+from sandbox.legacy.filedrop import drop_files, record_id
 from sandbox.services.agency_data import simulate_update
 from store.codelists import load_code_list
 from store.database import create_engine, sync_free_dsn
@@ -252,7 +252,8 @@ async def test_no_record_stops_a_source_and_no_error_names_a_person(
         for good in (good_csv, good_xlsx):
             good["recruited_on"] = (good["recruited_on"] or good["birth_date"].replace(
                 year=good["birth_date"].year + 22)) + timedelta(days=1)  # fmt: skip
-        befores = [await _stored(store, source.id, p["personal_id"]) for p in (bad_csv, bad_xlsx)]
+        # the drops carry the template's record-id column: rows are known by it
+        befores = [await _stored(store, source.id, record_id(p)) for p in (bad_csv, bad_xlsx)]
         involved += befores
         files = drop_files(chosen)
         for name in ("2025-01_nhan_su.csv", "2025-03_nhan_su.xlsx"):
@@ -264,10 +265,10 @@ async def test_no_record_stops_a_source_and_no_error_names_a_person(
         assert (result.status, result.counts.rejected) == ("ok", 2)
         assert result.counts.updated >= 2  # the good rows (the others re-sent as they are)
         for bad, before in zip((bad_csv, bad_xlsx), befores, strict=True):
-            assert await _open_rejects(store, source.id, bad["personal_id"]) == {
+            assert await _open_rejects(store, source.id, record_id(bad)) == {
                 ("religion_code", STORE_REFERENCE)
             }
-            assert await _stored(store, source.id, bad["personal_id"]) == before
+            assert await _stored(store, source.id, record_id(bad)) == before
         for good in (good_csv, good_xlsx):
             recruited = await store.fetchval(
                 "SELECT recruited_on FROM person WHERE personal_id = $1", good["personal_id"]

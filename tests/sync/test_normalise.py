@@ -297,3 +297,22 @@ def test_identity_differences(name: str, birth: date, gender: str, expected: lis
     identity = IdentityRecord("001080012345", "Nguyễn Văn An", date(1980, 3, 5), "male")
     assert differing_fields(name, birth, gender, identity) == expected
     assert differing_fields(name, birth, gender, None) == ["not_found"]
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "corrected"),
+    [
+        ("Mông", "08", True),  # an official variant of H'Mông: read, and the reading recorded
+        ("H'Mông", "08", False),  # the list's own name
+        ("hmong", "08", False),  # the name but for case and marks: no variant needed
+        ("08", "08", False),  # the code
+    ],
+)
+def test_a_spelling_variant_is_read_and_recorded_as_a_correction(
+    written: str, code: str, corrected: bool
+) -> None:
+    result = normalise(_fields(ethnicity_code=written), STANDARD)
+    assert result.failures == ()
+    assert result.values["ethnicity_code"] == code
+    found = [(c.field, c.rule, c.value) for c in result.corrections]
+    assert found == ([("ethnicity_code", "spelling_variant_mapped", written)] if corrected else [])

@@ -8,6 +8,7 @@ from pathlib import Path
 from adapters import text_hygiene
 from sync import decisions
 from sync import refusals as refusals_module
+from sync.normalise import SPELLING_VARIANT_MAPPED
 from vocabulary.reject_catalogue import Lang, RuleKind, reject_catalogue, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,12 +52,13 @@ def test_every_rule_the_code_applies_is_explained() -> None:
     assert not missing, f"rules without an entry in reject_rules.yaml: {sorted(missing)}"
 
 
-def test_corrections_are_the_hygiene_repairs() -> None:
+def test_corrections_are_the_hygiene_repairs_and_spelling_variants() -> None:
     corrections = {r.id for r in reject_catalogue().rules.values() if r.kind is RuleKind.CORRECTION}
     assert corrections == {
         text_hygiene.INVISIBLE_REMOVED,
         text_hygiene.DOUBLE_DECODING_REPAIRED,
         text_hygiene.LEGACY_ENCODING_CONVERTED,
+        SPELLING_VARIANT_MAPPED,
     }
 
 

@@ -1,5 +1,6 @@
 /* The staffing dashboard: reads the GraphQL API with the viewer's token, draws with Chart.js.
-   No data lives in the page; every figure is what the gateway lets this token see. */
+   No data lives in the page; every figure is what the gateway lets this token see. The identity
+   and the language are kept across pages by prefs.js (localStorage, or ?as= and ?lang=). */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -7,10 +8,12 @@
   var trail = [];
   var token = "";
   var loads = 0;
-  var IDENTITY_KEY = "cbccvc.identity";
+  var prefs = window.CbccvcPrefs;
+  var t = prefs.t;
+  var quotaTitle = ["Biên chế và thực tế", "Headcount against quota"];
   var CATEGORY_NAMES = {
-    cadre: "Cán bộ", civil_servant: "Công chức",
-    public_employee: "Viên chức", contract_worker: "Người lao động"
+    cadre: ["Cán bộ", "cadres"], civil_servant: ["Công chức", "civil servants"],
+    public_employee: ["Viên chức", "public employees"], contract_worker: ["Người lao động", "contract workers"]
   };
 
   function status(text, ok) {
@@ -24,7 +27,13 @@
     return value ? { Authorization: value } : {};
   }
 
+  // Answers may come back out of order (the language switched during a load, an identity
+  // switched): each load is a generation, and an answer of an older one is dropped, never drawn.
+  var generation = 0;
+  function Stale() { this.message = "stale"; }
+
   function gql(query, variables) {
+    var asked = generation;
     var headers = Object.assign(
       { "Content-Type": "application/json", Accept: "application/graphql-response+json" },
       authHeaders()
@@ -33,6 +42,7 @@
       method: "POST", headers: headers, credentials: "omit",
       body: JSON.stringify({ query: query, variables: variables || {} })
     }).then(function (response) {
+      if (asked !== generation) throw new Stale();
       return response.json().then(function (body) {
         if (body.errors && body.errors.length) {
           var error = new Error(body.errors[0].message);
@@ -74,8 +84,8 @@
           return l.status === "active" ? l.organizationName : l.organizationName + " → " + (l.successorCode || l.status);
         }),
         datasets: [
-          { label: "Thực tế / headcount", data: lines.map(function (l) { return l.subtreeHeadcount.total; }), backgroundColor: "#3a6fb0" },
-          { label: "Biên chế / quota", data: lines.map(function (l) { return l.subtreeQuota.total; }), backgroundColor: "#e3a33b" }
+          { label: t("Thực tế", "headcount"), data: lines.map(function (l) { return l.subtreeHeadcount.total; }), backgroundColor: "#3a6fb0" },
+          { label: t("Biên chế", "quota"), data: lines.map(function (l) { return l.subtreeQuota.total; }), backgroundColor: "#e3a33b" }
         ]
       },
       options: {
@@ -102,15 +112,16 @@
       var others = children.filter(function (l) { return l.level !== "province"; });
       // at the national root: provinces in the first chart, ministries and agencies in the second
       if (provinces.length && others.length) {
-        $("quota-title").textContent = "Biên chế và thực tế theo tỉnh / Headcount against quota by province (click to drill down)";
+        quotaTitle = ["Biên chế và thực tế theo tỉnh (bấm để xem chi tiết)", "Headcount against quota by province (click to drill down)"];
         quotaChart("quota-chart", provinces);
         quotaChart("quota-chart-other", others);
         $("other-section").hidden = false;
       } else {
-        $("quota-title").textContent = "Biên chế và thực tế theo đơn vị / Headcount against quota (click to drill down)";
+        quotaTitle = ["Biên chế và thực tế theo đơn vị (bấm để xem chi tiết)", "Headcount against quota (click to drill down)"];
         quotaChart("quota-chart", children);
         $("other-section").hidden = true;
       }
+      $("quota-title").textContent = t(quotaTitle[0], quotaTitle[1]);
       var body = $("over-quota").querySelector("tbody");
       body.innerHTML = "";
       s.overQuota.slice().sort(function (a, b) { return a.vacancies.total - b.vacancies.total; })
@@ -145,8 +156,8 @@
       draw("age-chart", {
         type: "bar",
         data: { labels: bands, datasets: [
-          { label: "Nam / male", data: male, backgroundColor: "#3a6fb0" },
-          { label: "Nữ / female", data: female, backgroundColor: "#c0508a" }
+          { label: t("Nam", "male"), data: male, backgroundColor: "#3a6fb0" },
+          { label: t("Nữ", "female"), data: female, backgroundColor: "#c0508a" }
         ] },
         options: { indexAxis: "y", scales: { x: { stacked: true }, y: { stacked: true, reverse: true } } }
       });
@@ -161,7 +172,10 @@
       draw("category-chart", {
         type: "doughnut",
         data: {
-          labels: cells.map(function (c) { return CATEGORY_NAMES[c.keys[0]] || c.keys[0]; }),
+          labels: cells.map(function (c) {
+            var name = CATEGORY_NAMES[c.keys[0]];
+            return name ? t(name[0], name[1]) : c.keys[0];
+          }),
           datasets: [{ data: cells.map(function (c) { return c.count; }),
                        backgroundColor: ["#3a6fb0", "#4fa37a", "#e3a33b", "#9a6bbf"] }]
         }
@@ -178,7 +192,7 @@
         type: "line",
         data: {
           labels: points.map(function (p) { return p.month.slice(0, 7); }),
-          datasets: [{ label: "Biên chế thực tế / headcount", data: points.map(function (p) { return p.headcount; }),
+          datasets: [{ label: t("Biên chế thực tế", "headcount"), data: points.map(function (p) { return p.headcount; }),
                        borderColor: "#3a6fb0", backgroundColor: "#3a6fb0", tension: 0.2 }]
         }
       });
@@ -211,8 +225,9 @@
     var year = parseInt($("year").value, 10) || new Date().getFullYear();
     var errors = [];
     var catching = function (what) {
-      return function (error) { errors.push(what + ": " + error.message); };
+      return function (error) { if (!(error instanceof Stale)) errors.push(what + ": " + error.message); };
     };
+    var mine = ++generation;
     status("…", true);
     clearAll();  // never leave one identity's figures on screen under another
     var quota = loadQuota(org, year);
@@ -223,13 +238,14 @@
           if (!trail.length || trail[trail.length - 1].code !== code) trail.push({ code: code, name: shown.organizationName });
         }
         renderTrail();
-      }).catch(catching("biên chế / quota")),
-      loadAges(org).catch(catching("tháp tuổi / ages")),
-      loadCategories(org).catch(catching("cơ cấu / categories")),
-      loadTrend(org).catch(catching("xu hướng / trend"))
+      }).catch(catching(t("biên chế", "quota"))),
+      loadAges(org).catch(catching(t("tháp tuổi", "ages"))),
+      loadCategories(org).catch(catching(t("cơ cấu", "categories"))),
+      loadTrend(org).catch(catching(t("xu hướng", "trend")))
     ]).then(function () {
       loads += 1;
       document.body.dataset.loads = String(loads);
+      if (mine !== generation) return;  // a later load owns the page now
       document.body.dataset.errors = String(errors.length);
       if (errors.length) status(errors.join(" · "), false);
       else status("OK " + (org || ""), true);
@@ -262,12 +278,12 @@
   }
 
   function chooseIdentity(key) {
-    sessionStorage.setItem(IDENTITY_KEY, key);  // kept for the tab: the scorecard pages read it
+    prefs.setIdentity(key);  // kept across pages: the scorecard pages read it
     if (!key) { token = ""; return Promise.resolve(); }
     // fetched again on every choice, so the token is fresh (they live minutes)
     return identities().then(function (list) {
       var identity = list.filter(function (item) { return item.key === key; })[0];
-      if (!identity) throw new Error("identity " + key + " is not offered");
+      if (!identity) throw new Error(t("không có danh tính", "identity is not offered:") + " " + key);
       token = identity.token || "";
       $("token").value = "";
       trail = [];
@@ -286,6 +302,13 @@
     $("export-csv").addEventListener("click", function () { download("csv"); });
     $("export-xlsx").addEventListener("click", function () { download("xlsx"); });
     $("merged").addEventListener("change", function () { load(false); });
+    $("identity-none").textContent = "(" + t("mã truy cập bên dưới", "token below") + ")";
+    $("quota-title").textContent = t(quotaTitle[0], quotaTitle[1]);
+    prefs.onLang(function () {  // the page's own words again, then the charts with theirs
+      $("identity-none").textContent = "(" + t("mã truy cập bên dưới", "token below") + ")";
+      $("quota-title").textContent = t(quotaTitle[0], quotaTitle[1]);
+      if (token || $("token").value) load(false);
+    });
     $("identity").addEventListener("change", function (event) {
       chooseIdentity(event.target.value).catch(function (error) { status(error.message, false); });
     });
@@ -299,10 +322,10 @@
       document.body.dataset.identities = String(list.length);
       // a newcomer meets a meaningful view: the identity kept for this tab, else (in the demo)
       // the central one; without demo identities, a prompt to bring a token
-      var kept = sessionStorage.getItem(IDENTITY_KEY);
+      var kept = prefs.identity();
       var offered = function (key) { return list.some(function (i) { return i.key === key; }); };
       var start = kept !== null && (kept === "" || offered(kept)) ? kept : (offered("central") ? "central" : "");
-      if (!list.length) { status("Dán mã truy cập (token) rồi bấm Xem / paste a token and press show", false); return; }
+      if (!list.length) { status(t("Dán mã truy cập (token) rồi bấm Xem", "paste a token and press show"), false); return; }
       $("identity").value = start;
       if (start) chooseIdentity(start).catch(function (error) { status(error.message, false); });
     });

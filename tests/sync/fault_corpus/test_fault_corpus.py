@@ -3,13 +3,15 @@ connector's change feed (parsed by the exchange protocol), each synced into its 
 store. The run fails on any silent outcome: a stored value that differs from the expected one,
 a record stored that should have been refused, or a record absent without a reject.
 
-The two legacy SQL schemas carry the corpus in test_legacy_sql.py.
+The two legacy SQL schemas carry the corpus in test_legacy_sql.py. After each run, no run error,
+reject text or log line names a corpus person (personal_scan.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -26,6 +28,7 @@ from exchange import protocol
 from store.database import sync_free_dsn
 from sync.pipeline import sync_source
 from tests.sync.fault_corpus.cases import ORG, Case, corpus
+from tests.sync.fault_corpus.personal_scan import personal_data_leaks
 from vocabulary.declarations import DeclaredList, SourceDeclarations
 from vocabulary.sources import SourceRecord
 
@@ -178,8 +181,9 @@ async def _store(fresh_store_url: str) -> str:
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 async def test_file_drops_have_no_silent_outcome(
-    fresh_store_url: str, tmp_path: Path, kind: str
+    fresh_store_url: str, tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     dsn = await _store(fresh_store_url)
     carried = [case for case in CASES if case.drop is not None]
     written = write_csv if kind == "csv" else write_xlsx
@@ -199,9 +203,13 @@ async def test_file_drops_have_no_silent_outcome(
         for reject in rejects.get(personal_ids[case.id], []):
             assert reject["location"] == f"{case.id}.{kind}#1"
             assert reject["expected"], (case.id, reject["rule"])
+    assert await personal_data_leaks(dsn, carried, caplog) == []
 
 
-async def test_the_connector_has_no_silent_outcome(fresh_store_url: str) -> None:
+async def test_the_connector_has_no_silent_outcome(
+    fresh_store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     dsn = await _store(fresh_store_url)
     carried = [case for case in CASES if case.wire is not None]
     national = [case for case in carried if not case.wire_declares_alt_ethnic]
@@ -217,6 +225,7 @@ async def test_the_connector_has_no_silent_outcome(fresh_store_url: str) -> None
     people, rejects = await _outcomes(dsn, [s.id for s in sources])
     wrong = silent_outcomes(carried, "wire", lambda c: c.id, people, rejects)
     assert not wrong, "\n".join(wrong)
+    assert await personal_data_leaks(dsn, carried, caplog) == []
 
 
 async def test_a_drop_that_declares_month_first_dates_is_read_month_first(

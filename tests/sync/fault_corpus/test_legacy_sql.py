@@ -8,6 +8,7 @@ deliberate defect of its own (formats.problem_of) are left out, so each case has
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +35,7 @@ from sandbox.legacy.formats import (
 from store.database import drop_database, ensure_database, sync_free_dsn
 from sync.pipeline import sync_source
 from tests.sync.fault_corpus.cases import ORG, Case, corpus
+from tests.sync.fault_corpus.personal_scan import personal_data_leaks
 from tests.sync.fault_corpus.test_fault_corpus import (
     TODAY,
     _outcomes,
@@ -178,8 +180,9 @@ def _row(fmt: str, case: Case, index: int) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("fmt", ["vi", "en"])
 async def test_legacy_databases_have_no_silent_outcome(
-    fresh_store_url: str, postgres_server: URL, fmt: str
+    fresh_store_url: str, postgres_server: URL, fmt: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     dsn = await _store(fresh_store_url)
     cases = [case for case in corpus() if carried(fmt, case)]
     assert len(cases) >= 100  # most of the corpus fits the legacy columns
@@ -226,5 +229,6 @@ async def test_legacy_databases_have_no_silent_outcome(
         carrier = "drop" if fmt == "vi" else "wire"
         wrong = silent_outcomes(cases, carrier, lambda c: ids[c.id], people, rejects)
         assert not wrong, "\n".join(wrong)
+        assert await personal_data_leaks(dsn, cases, caplog) == []
     finally:
         await drop_database(postgres_server, str(legacy_url.database))
