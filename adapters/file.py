@@ -27,6 +27,15 @@ stored record; a row of such a file without its id is refused (`record_id_missin
 without the column keys each row by its personal ID (the template before the column): there a
 corrected personal ID is a new key, which the sync refuses while the source holds an active
 namesake (`identity_unkeyed_change`, docs/sync.md) instead of storing a second person.
+
+The dossier's lists (the mapping's `dossier` section, one per list of the field catalogue, with
+the slug that names it) come in related files or sheets, keyed by the person row's personal ID
+column: a CSV drop `2025-01_nhan_su.csv` has `2025-01_nhan_su.quan_he_gia_dinh.csv` and so on
+beside it (read with it, in its encoding; the set's checksums together are the drop's version);
+an XLSX drop has one sheet per list after the person sheet, named by the list ("Quan hệ gia
+đình"). A list whose file or sheet the drop has replaces that list of every person in the drop;
+a drop with none of them carries no lists. An entry whose key names no person of the drop is
+not dropped: it becomes a record of its own, rejected with `dossier_entry_orphan`.
 """
 
 from __future__ import annotations
@@ -41,10 +50,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,7 +64,7 @@ from adapters.base import Source, timed_health
 from adapters.change_stamp import read_change_stamp
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
-from adapters.mappings import MappingSpec, load_mapping, map_row
+from adapters.mappings import DetailRule, MappingSpec, load_mapping, map_row
 from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
 from vocabulary.problems import Problem
@@ -109,12 +119,36 @@ class DropPosition:
 # --- reading one file (pure: bytes in, rows out) --------------------------------------------------
 
 
+Rows = tuple[Mapping[str, Any], ...]  # heading (folded) -> cell
+ORPHAN = "dossier_entry_orphan"
+
+
+def list_slug(text: str) -> str:
+    """How a list's file or sheet is named, compared: "Quan hệ gia đình" -> "quan_he_gia_dinh"."""
+    return "_".join(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+def related_name(main: str, slug: str) -> str:
+    """The related CSV file of a list: "2025-01_nhan_su.csv" -> "2025-01_nhan_su.<slug>.csv"."""
+    return f"{main[: -len('.csv')]}.{slug}.csv"
+
+
+def drop_checksum(main_sha: str, related: Mapping[str, str]) -> str:
+    """A drop's version: the person file's SHA-256, or with related files that of all of them."""
+    if not related:
+        return main_sha
+    text = "\n".join([main_sha, *(f"{slug}:{sha}" for slug, sha in sorted(related.items()))])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class DroppedFile:
     name: str
     sha256: str
-    rows: tuple[Mapping[str, Any], ...]  # heading (folded) -> cell
+    rows: Rows
     problem: Problem | None = None  # the whole file could not be read
+    lists: Mapping[str, tuple[str, Rows]] = field(default_factory=dict)
+    """List slug -> (the related file's or sheet's name, its rows)."""
 
 
 _LEGACY = ("tcvn3", "vni")  # font encodings: bytes read as Latin-1, then converted cell by cell
@@ -174,31 +208,56 @@ def parse_csv(data: bytes, encoding: str | None = None) -> tuple[Mapping[str, An
 
 
 def parse_xlsx(data: bytes, encoding: str | None = None) -> tuple[Mapping[str, Any], ...]:
+    return parse_workbook(data, encoding)[0]
+
+
+def parse_workbook(
+    data: bytes, encoding: str | None = None
+) -> tuple[Rows, dict[str, tuple[str, Rows]]]:
+    """The first sheet's rows, and every other sheet's by its slug (list_slug of its title)."""
     from openpyxl import load_workbook  # imported here: only XLSX drops need it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0]
-        records = sheet.iter_rows(values_only=True)
-        headings = next(records, ())
-        return _rows(headings, records, encoding)
+        sheets = []
+        for sheet in workbook.worksheets:
+            records = sheet.iter_rows(values_only=True)
+            headings = next(records, ())
+            sheets.append((sheet.title, _rows(headings, records, encoding)))
+        if not sheets:
+            raise ValueError("a workbook without sheets")
+        return sheets[0][1], {list_slug(title): (title, rows) for title, rows in sheets[1:]}
     finally:
         workbook.close()
 
 
-def parse_file(name: str, data: bytes, encoding: str | None = None) -> DroppedFile:
-    sha = hashlib.sha256(data).hexdigest()
+def parse_file(
+    name: str,
+    data: bytes,
+    encoding: str | None = None,
+    related: Mapping[str, bytes] | None = None,
+) -> DroppedFile:
+    """A drop read: its person rows, and its lists (`related`: a CSV drop's related files by
+    list slug; an XLSX drop's lists are its other sheets)."""
+    related = related or {}
+    sha = drop_checksum(
+        hashlib.sha256(data).hexdigest(),
+        {slug: hashlib.sha256(content).hexdigest() for slug, content in related.items()},
+    )
+    lists: dict[str, tuple[str, Rows]] = {}
     try:
         if name.lower().endswith(".xlsx"):
-            rows = parse_xlsx(data, encoding)
+            rows, lists = parse_workbook(data, encoding)
         else:
             rows = parse_csv(data, encoding)
+            for slug, content in related.items():
+                lists[slug] = (related_name(name, slug), parse_csv(content, encoding))
     except UnicodeDecodeError:
         problem = Problem(None, "file_encoding", None, f"a file in the declared {encoding}")
         return DroppedFile(name, sha, (), problem)
     except (BadZipFile, KeyError, ValueError, OSError, csv.Error):
         return DroppedFile(name, sha, (), Problem(None, "file_unreadable", None, "CSV or XLSX"))
-    return DroppedFile(name, sha, rows)
+    return DroppedFile(name, sha, rows, lists=lists)
 
 
 # --- the source -----------------------------------------------------------------------------------
@@ -232,6 +291,7 @@ class FileSource(Source):
         self._rule = self.mapping.person
         self._checksums: dict[tuple[str, int, int], str] = {}
         self._parsed: OrderedDict[str, DroppedFile] = OrderedDict()
+        self._grouped: OrderedDict[str, _DropLists | None] = OrderedDict()
         self._keyed: dict[str, bool] = {}  # file checksum -> it has the record-id column
         self._closed = False
 
@@ -278,7 +338,7 @@ class FileSource(Source):
             start = current[2] if current is not None and current[1] == sha else 0
             taken = self._records(dropped, start, limit - len(records))
             records.extend(taken)
-            if start + len(taken) >= max(len(dropped.rows), 1 if dropped.problem else 0):
+            if start + len(taken) >= max(self._size(dropped), 1 if dropped.problem else 0):
                 done.add((name, sha))
                 done_checksums.add(sha)
                 pending.pop(0)
@@ -303,6 +363,7 @@ class FileSource(Source):
             return [record]
         out = []
         date_format = self.declarations.date_format
+        lists = self._lists(dropped)
         key = self._key_of(dropped)
         for number, row in enumerate(dropped.rows[start : start + room], start=start + 1):
             folded = _FoldedRow(row)
@@ -328,6 +389,11 @@ class FileSource(Source):
             stamp = self._change_stamp(folded)
             if isinstance(stamp, Problem):
                 problems, stamp = (*problems, stamp), None
+            sections = None
+            if lists is not None:
+                person_key = _key(row, lists.key_heading)
+                sections, found = lists.of(person_key, date_format)
+                problems = (*problems, *found)
             out.append(
                 SourceRecord(
                     record_id,
@@ -335,10 +401,38 @@ class FileSource(Source):
                     mapped.fields,
                     problems=problems,
                     location=location,
+                    sections=sections,
                     changed_at=stamp,
                 )
             )
+        orphans = lists.orphans(dropped.rows) if lists is not None else []
+        first_orphan = max(start - len(dropped.rows), 0)
+        for where, table, named in orphans[first_orphan : first_orphan + room - len(out)]:
+            problem = Problem(table, ORPHAN, named, "the personal ID of a person of the drop")
+            out.append(SourceRecord(where, version, {}, problems=(problem,), location=where))
         return out
+
+    def _lists(self, dropped: DroppedFile) -> _DropLists | None:
+        """The drop's lists as the mapping declares them (None: the drop carries none), grouped
+        once per drop, not once per page."""
+        if dropped.sha256 in self._grouped:
+            return self._grouped[dropped.sha256]
+        present = {
+            table: (rule, dropped.lists[str(rule.table)])
+            for table, rule in self.mapping.dossier.items()
+            if rule.table in dropped.lists
+        }
+        grouped = _DropLists(present) if present else None
+        self._grouped[dropped.sha256] = grouped
+        while len(self._grouped) > _CACHED_FILES:
+            self._grouped.popitem(last=False)
+        return grouped
+
+    def _size(self, dropped: DroppedFile) -> int:
+        """Records of the drop: its person rows, then one per orphaned list entry."""
+        lists = self._lists(dropped)
+        orphans = len(lists.orphans(dropped.rows)) if lists is not None else 0
+        return len(dropped.rows) + orphans
 
     def _change_stamp(self, row: Mapping[str, Any]) -> datetime | Problem | None:
         column = self._rule.change_column
@@ -359,7 +453,9 @@ class FileSource(Source):
         return key if keyed else None
 
     def _listing(self) -> list[tuple[str, str]]:
-        """(name, sha256) of the folder's drops in name order; checksums cached per file state."""
+        """(name, version) of the folder's drops in name order: a drop's version is its
+        checksum, or with related files that of the set (drop_checksum); checksums cached per
+        file state. Related files are part of their drop, never drops themselves."""
         try:
             entries = sorted(os.scandir(self.folder), key=lambda entry: entry.name)
         except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
@@ -367,7 +463,7 @@ class FileSource(Source):
                 f"{self.id}: drop folder {self.folder} is not there ({exc.strerror})",
                 source_id=self.id,
             ) from exc
-        listing = []
+        files: dict[str, str] = {}
         for entry in entries:
             name = entry.name
             # Excel's lock files (~$x.xlsx) and hidden files are never drops
@@ -381,20 +477,39 @@ class FileSource(Source):
             if sha is None:
                 sha = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
                 self._checksums[key] = sha
-            listing.append((name, sha))
-        return listing
+            files[name] = sha
+        related = {name for main in files for name in self._related(main, files).values()}
+        return [
+            (name, drop_checksum(sha, {s: files[n] for s, n in self._related(name, files).items()}))
+            for name, sha in files.items()
+            if name not in related
+        ]
+
+    def _related(self, main: str, names: Mapping[str, str] | set[str]) -> dict[str, str]:
+        """List slug -> name of the related CSV files of a CSV drop that are in `names`."""
+        if not main.lower().endswith(".csv"):
+            return {}
+        slugs = [str(rule.table) for rule in self.mapping.dossier.values()]
+        return {
+            slug: related_name(main, slug) for slug in slugs if related_name(main, slug) in names
+        }
 
     async def _parsed_file(self, name: str, sha: str) -> DroppedFile:
         dropped = self._parsed.get(sha)
         if dropped is None:
             try:
                 data = await asyncio.to_thread((self.folder / name).read_bytes)
+                names = set(await asyncio.to_thread(os.listdir, self.folder))
+                related = {
+                    slug: await asyncio.to_thread((self.folder / file).read_bytes)
+                    for slug, file in self._related(name, names).items()
+                }
             except OSError as exc:
                 raise SourceUnavailable(
                     f"{self.id}: cannot read {name}: {exc}", source_id=self.id
                 ) from exc
             encoding = self.declarations.encoding
-            dropped = await asyncio.to_thread(parse_file, name, data, encoding)
+            dropped = await asyncio.to_thread(parse_file, name, data, encoding, related)
             if dropped.sha256 != sha:  # replaced between listing and reading: read it next time
                 raise SourceUnavailable(f"{self.id}: {name} changed while read", source_id=self.id)
             self._parsed[sha] = dropped
@@ -417,6 +532,65 @@ class FileSource(Source):
     async def aclose(self) -> None:
         self._closed = True
         self._parsed.clear()
+        self._grouped.clear()
+
+
+def _key(row: Mapping[str, Any], heading: str) -> str | None:
+    """The record id cell of a row (a person's or a list entry's), as written."""
+    value = row.get(fold(heading))
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+class _DropLists:
+    """A drop's lists, grouped by the record id their entries name."""
+
+    def __init__(self, present: Mapping[str, tuple[DetailRule, tuple[str, Rows]]]) -> None:
+        self.present = present
+        headings = {rule.person_column for rule, _ in present.values()}
+        if len(headings) != 1:
+            raise FatalSourceError("the mapping's dossier lists must share one key column")
+        self.key_heading = headings.pop()
+        self._orphans: list[tuple[str, str, str | None]] | None = None
+        self.by_key: dict[str, dict[str | None, list[tuple[int, Mapping[str, Any]]]]] = {}
+        for table, (rule, (_name, rows)) in present.items():
+            grouped: dict[str | None, list[tuple[int, Mapping[str, Any]]]] = {}
+            for number, row in enumerate(rows, start=1):
+                grouped.setdefault(_key(row, rule.person_column), []).append((number, row))
+            self.by_key[table] = grouped
+
+    def of(
+        self, key: str | None, date_format: str | None
+    ) -> tuple[dict[str, tuple[Mapping[str, Any], ...]], tuple[Problem, ...]]:
+        """The lists of the person whose record id is `key`, and their entries' problems."""
+        sections: dict[str, tuple[Mapping[str, Any], ...]] = {}
+        problems: list[Problem] = []
+        for table, (rule, _file) in self.present.items():
+            entries = []
+            for number, (_row_number, row) in enumerate(
+                self.by_key[table].get(key, []) if key else [], start=1
+            ):
+                mapped = map_row(rule, _FoldedRow(row), date_format)
+                entries.append(mapped.fields)
+                problems += [
+                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
+                    for p in mapped.problems
+                ]
+            sections[table] = tuple(entries)
+        return sections, tuple(problems)
+
+    def orphans(self, people: Rows) -> list[tuple[str, str, str | None]]:
+        """(file or sheet#row, list table, key) of the entries that name no person of the drop
+        (the drop's people are always the same rows: found once)."""
+        if self._orphans is None:
+            keys = {_key(row, self.key_heading) for row in people} - {None}
+            out = []
+            for table, (_rule, (name, _rows)) in self.present.items():
+                for key, rows in self.by_key[table].items():
+                    if key not in keys:
+                        out += [(f"{name}#{number}", table, key) for number, _row in rows]
+            self._orphans = sorted(out)
+        return self._orphans
 
 
 @functools.lru_cache(maxsize=1024)

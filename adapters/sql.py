@@ -13,6 +13,11 @@ transaction commits after a later-stamped one was read: a periodic full resync c
 
 Values go through the mapping (adapters/mappings): a value it cannot standardise stays as
 written and is named in `SourceRecord.problems` (in a detail entry, under its "problems" key).
+The dossier's lists the mapping declares (its `dossier` section: the agency's own table per
+list of the field catalogue) come with every record of a page as `SourceRecord.sections`, read
+in the page's snapshot by one statement for all the lists and all the page's people (never a
+query per person, nor per list: the page's deadline covers them);
+a list entry's problem names the entry ("dossier_family_member[2].relation").
 asyncpg and socket errors are translated at the boundary (`_translated`) into the source
 errors, by remedy; nothing of asyncpg reaches the caller.
 """
@@ -26,6 +31,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -44,6 +50,7 @@ from adapters.errors import (
 from adapters.mappings import MappingSpec, RecordRule, load_mapping, map_row
 from adapters.mappings.spec import DetailRule, PersonRule
 from adapters.wiring import NO_WIRING, SourceWiring
+from vocabulary.problems import Problem
 from vocabulary.sources import (
     Capability,
     ChangePage,
@@ -211,6 +218,61 @@ def detail_sql(rule: DetailRule, schema: str | None) -> str:
     )
 
 
+def lists_sql(rules: Mapping[str, DetailRule], schema: str | None) -> str:
+    """Every dossier list's rows for people given by their keys ($1), in one statement: each
+    row as JSON (its own types: numbers stay exact, dates ISO), tagged with its list, in the
+    mapping's order per person. One round trip per page whatever the number of lists."""
+    parts = []
+    for table, rule in rules.items():
+        columns = ", ".join(quote(column) for column in rule.columns)
+        person = quote(rule.person_column)
+        order = ", ".join(quote(column) for column in (rule.person_column, *rule.order_by))
+        parts.append(
+            f"SELECT {_literal(table)} AS __list, {person}::text AS __person_key,"
+            f" row_number() OVER (ORDER BY {order}) AS __n,"
+            f" json_build_array({columns})::text AS __values"
+            f" FROM {_table(schema, rule.table)} WHERE {person} = ANY($1)"
+        )
+    return " UNION ALL ".join(parts) + " ORDER BY __list, __n"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+DATE_COLUMNS_SQL = """
+SELECT table_name, column_name FROM information_schema.columns
+ WHERE table_schema = coalesce($1, current_schema()) AND table_name = ANY($2::text[])
+   AND data_type IN ('date', 'timestamp without time zone', 'timestamp with time zone')
+"""
+"""The legacy tables' date-typed columns: JSON writes their values as ISO text, read back here
+as dates (a text column's ISO-looking value stays text, for the mapping's declared form)."""
+
+
+def list_rows(
+    rules: Mapping[str, DetailRule],
+    found: Sequence[Mapping[str, Any]],
+    dates: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, list[dict[str, Any]]]:
+    """lists_sql's rows back into each list's rows (column -> value, `__person_key` as text);
+    `dates` the (legacy table, column) pairs that are date-typed."""
+    out: dict[str, list[dict[str, Any]]] = {table: [] for table in rules}
+    for row in found:
+        rule = rules[row["__list"]]
+        values = json.loads(row["__values"], parse_float=Decimal)
+        entry = {
+            column: _date_or_time(value) if (rule.table, column) in dates and value else value
+            for column, value in zip(rule.columns, values, strict=True)
+        }
+        entry["__person_key"] = row["__person_key"]
+        out[row["__list"]].append(entry)
+    return out
+
+
+def _date_or_time(value: str) -> date | datetime:
+    return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+
+
 def organizations_sql(rule: RecordRule, schema: str | None) -> str:
     columns = ", ".join(quote(column) for column in rule.columns)
     return f"SELECT {columns} FROM {_table(schema, rule.table)} ORDER BY 1"
@@ -242,19 +304,59 @@ def _changed_at(rule: PersonRule, value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=_AGENCY_CLOCK)
 
 
+Sections = dict[str, tuple[Mapping[str, Any], ...]]
+
+
 def person_record(
-    rule: PersonRule, row: Mapping[str, Any], date_format: str | None = None
+    rule: PersonRule,
+    row: Mapping[str, Any],
+    date_format: str | None = None,
+    dossier: tuple[Sections, tuple[Problem, ...]] | None = None,
 ) -> SourceRecord:
+    """The record of a person row; `dossier` is its lists and their problems (None: the
+    mapping declares no lists, or the row is a deletion)."""
     key, change = keyset(rule)
     mapped = map_row(rule, row, date_format)
+    deleted = is_deleted(rule, row)
+    sections, problems = (None, ()) if dossier is None or deleted else dossier
     return SourceRecord(
         source_record_id=str(row[key]),
         version=_version(row[change]),
         fields=mapped.fields,
-        deleted=is_deleted(rule, row),
-        problems=mapped.problems,
+        deleted=deleted,
+        problems=(*mapped.problems, *problems),
         changed_at=_changed_at(rule, row[change]),
+        sections=sections,
     )
+
+
+def dossier_sections(
+    rules: Mapping[str, DetailRule],
+    found: Mapping[str, Sequence[Mapping[str, Any]]],
+    keys: Sequence[Any],
+    date_format: str | None = None,
+) -> dict[Any, tuple[Sections, tuple[Problem, ...]]]:
+    """Person key -> (its lists, the problems of their entries) from each list's rows (with
+    `__person_key`, in the mapping's order). Every declared list is present for every key,
+    empty when the person has no rows: the source states the whole list."""
+    entries: dict[Any, dict[str, list[Mapping[str, Any]]]] = {
+        key: {table: [] for table in rules} for key in keys
+    }
+    problems: dict[Any, list[Problem]] = {key: [] for key in keys}
+    for table, rule in rules.items():
+        for row in found.get(table, ()):
+            key = row["__person_key"]
+            mapped = map_row(rule, row, date_format)
+            number = len(entries[key][table]) + 1
+            entries[key][table].append(mapped.fields)
+            problems[key] += [
+                Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
+                for p in mapped.problems
+            ]
+    return {
+        key: ({table: tuple(rows) for table, rows in lists.items()}, tuple(problems[key]))
+        for key, lists in entries.items()
+    }
 
 
 def organization_record(rule: RecordRule, row: Mapping[str, Any]) -> OrganizationRecord:
@@ -342,6 +444,7 @@ class SqlSource(Source):
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._closed = False
+        self._list_dates: frozenset[tuple[str, str]] | None = None  # read once, on first use
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SqlSource:
@@ -417,13 +520,38 @@ class SqlSource(Source):
         else:
             change, key = decode_cursor(cursor, rule.change_type, self.id)
             sql, args = changes_sql(rule, self.schema, after=True), [limit + 1, change, key]
-        rows = await self.run_read_only(lambda conn: conn.fetch(sql, *args))
+        key, change = keyset(rule)
+        lists = self.mapping.dossier
+
+        async def read(conn: asyncpg.Connection) -> tuple[list[Any], list[Any]]:
+            rows = await conn.fetch(sql, *args)
+            keys = [row[key] for row in rows[:limit] if not is_deleted(rule, row)]
+            found = []
+            if keys and lists:  # the page's lists in the page's snapshot, in one statement
+                if self._list_dates is None:
+                    tables = [str(list_rule.table) for list_rule in lists.values()]
+                    typed = await conn.fetch(DATE_COLUMNS_SQL, self.schema, tables)
+                    self._list_dates = frozenset((r[0], r[1]) for r in typed)
+                found = await conn.fetch(lists_sql(lists, self.schema), keys)
+            return rows, found
+
+        rows, found = await self.run_read_only(read)
         page = rows[:limit]
         if not page:
             return ChangePage((), cursor, False)
-        key, change = keyset(rule)
+        date_format = self.declarations.date_format
+        keys = [str(row[key]) for row in page if not is_deleted(rule, row)]
+        dossier = (
+            dossier_sections(
+                lists, list_rows(lists, found, self._list_dates or frozenset()), keys, date_format
+            )
+            if lists
+            else {}
+        )
         return ChangePage(
-            tuple(person_record(rule, row, self.declarations.date_format) for row in page),
+            tuple(
+                person_record(rule, row, date_format, dossier.get(str(row[key]))) for row in page
+            ),
             encode_cursor(page[-1][change], page[-1][key]),
             len(rows) > limit,
         )

@@ -21,6 +21,7 @@ from resolvers.newest_first import newest_first
 from resolvers.pagination import Page
 from store.models import Organization, Person, table_of
 from store.models_sync import Reconciliation, SyncConflict, SyncCorrection, SyncReject, SyncRun
+from vocabulary.dossier_catalogue import dossier_catalogue
 from vocabulary.sources import parse_source_id
 
 sync_run = table_of(SyncRun)
@@ -60,9 +61,13 @@ _SCHEMA_FIELD: dict[str, tuple[str, str]] = {
 }
 
 
+# a dossier list's entry ("dossier_family_member[2].birth_year") is shown as its Person field
+_LIST_FIELD = {s.table: ("Person", str(s.person_field)) for s in dossier_catalogue().lists}
+
+
 def schema_field(field: str) -> tuple[str, str]:
     """(type, GraphQL field) where a standard field of a person is shown."""
-    found = _SCHEMA_FIELD.get(field)
+    found = _SCHEMA_FIELD.get(field) or _LIST_FIELD.get(field.split("[")[0].split(".")[0])
     if found is not None:
         return found
     head, *rest = field.split("_")

@@ -5,8 +5,9 @@ person, children are born to a couple both adult, siblings to the same mother; t
 history runs from age 18 to recruitment without overlaps or gaps and includes the armed-forces
 service of the share that has it (mostly men); the annual rating of the person's rating year is
 the person row's own. `dossier_rows` is pure (every draw from the caller's Random);
-`seed_dossier` writes them straight into a store with COPY, for the demo and the tests (the
-sources do not carry these groups yet: issue 17, item 3).
+`seed_dossier` writes them straight into a store with COPY, for the stores that are seeded rather
+than synced (the sandbox's truth, `cbccvc seed`, the tests' seeded store); the sandbox agencies
+build their CV modules and drops from the truth's rows, and a synced store gets them by the sync.
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ syncs them into the (empty) Ministry store:
 Organisations come from the agencies' trees (Capability.ORGANIZATION_TREE) first; agencies that
 only drop files publish no tree, so what no source names is then taken from the national
 organisation register (the truth's organisation table, which MOHA keeps itself), together with
-the staffing quotas (MOHA's own data). People only ever arrive by the sync.
+the staffing quotas (MOHA's own data). People only ever arrive by the sync, and so do their
+dossier lists: the legacy databases' CV modules and the drops' related files and sheets carry
+them (issue 17, item 3), built from the truth's consistent lists; nothing writes them into the
+store directly (sandbox/dossier.py's `seed_dossier` seeds only stores that are not synced: the
+truth, `cbccvc seed`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from adapters.registry import SourceRegistry
 from analytics.scorecard import VIETNAM
 from analytics.scorecard_store import take_snapshot
 from sandbox.agencies import AgencyKind, SandboxAgencies, start_agencies
-from sandbox.dossier import seed_dossier
 from sandbox.services.faults import ADMIN_PATH
 from store.database import create_engine, ensure_database, sync_free_dsn
 from store.prepare import prepare_store
@@ -156,25 +159,12 @@ async def fill_store_from_sandbox(
         registry = SourceRegistry.from_yaml(sandbox.sources_config_path)
         try:
             results = await sync_store(store_url, registry, truth_url, progress=progress)
-            await fill_dossier(store_url, seed)
         finally:
             await registry.aclose()
     except BaseException:
         await sandbox.aclose()
         raise
     return sandbox, results
-
-
-async def fill_dossier(store_url: str, seed: int) -> int:
-    """The dossier's lists of the synced people, written straight into the store: no source
-    carries those groups yet (issue 17, item 3), so the demo's CV would be empty otherwise."""
-    conn = await asyncpg.connect(sync_free_dsn(store_url))
-    try:
-        written = await seed_dossier(conn, seed)
-    finally:
-        await conn.close()
-    log.info("%d dossier rows written for the people without any", written)
-    return written
 
 
 async def sync_store(

@@ -6,10 +6,14 @@ Pure. The problems are the adapter's own (every one: what it could not read is n
 again here), normalisation's and validation's, one per field; a record with none carries its
 store row, the repairs normalisation made with certainty, and the digest its agency's monthly
 approval manifest lists (exchange/approval.py). A drop's record keeps its file name and row.
+The dossier lists a record carries (`SourceRecord.sections`) are read by sync/dossier_lists.py:
+their problems are the record's, and their content is part of the row's content hash, so a
+record whose lists changed is an update even when its person fields did not.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +21,7 @@ from datetime import date
 from exchange.approval import record_digest
 from store.person_row import content_hash
 from sync.decisions import Incoming, PersonRow
+from sync.dossier_lists import Lists, read_lists
 from sync.normalise import Standard, normalise, row_tuple
 from sync.validate import validate
 from vocabulary.declarations import NATIONAL, SourceDeclarations
@@ -30,6 +35,7 @@ class Assessed:
     digest: str | None = None  # a record that passed: what the approval manifest lists
     corrections: tuple[Problem, ...] = ()  # repairs made with certainty (sync_correction)
     location: str | None = None  # a drop's "<file>#<row>", for its rejects
+    lists: Lists | None = None  # the dossier lists the record carries, read (None: carries none)
 
 
 def assess(
@@ -46,10 +52,12 @@ def assess(
                      personal_id=pid)
         )  # fmt: skip
     norm = normalise(record.fields, standard, declarations)
+    lists = read_lists(record.sections, norm.values, today, declarations)
     problems = one_per_field(
         record.problems,
         norm.failures,
         validate(norm.values, today, norm.organization_code),
+        lists.problems if lists is not None else (),
     )
     if problems or norm.organization_code is None:
         return Assessed(
@@ -62,6 +70,9 @@ def assess(
             ),
             location=record.location,
         )
+    content = content_hash(row_tuple(norm.values), norm.organization_code)
+    if lists is not None:
+        content = hashlib.sha256(f"{content}:{lists.digest()}".encode()).hexdigest()
     row = PersonRow(
         None,
         norm.values,
@@ -69,13 +80,14 @@ def assess(
         source_id,
         record.source_record_id,
         record.version,
-        content_hash(row_tuple(norm.values), norm.organization_code),
+        content,
     )
     incoming = Incoming(
         source_id, record.source_record_id, record.version, row=row, personal_id=row.personal_id
     )
     digest = record_digest(source_id, record.source_record_id, record.version, record.fields)
-    return Assessed(incoming, digest, norm.corrections, record.location)
+    corrections = norm.corrections + (lists.corrections if lists is not None else ())
+    return Assessed(incoming, digest, corrections, record.location, lists)
 
 
 def normalise_personal_id(value: object) -> str | None:

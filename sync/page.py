@@ -203,6 +203,14 @@ def _record(
         if write.row.source_id == view.source_id:
             view.records[write.row.source_record_id] = write.row.personal_id
         staged[id(write.row)] = write.row
+        if assessed.lists is not None and (write.row.source_id, write.row.source_record_id) == (
+            view.source_id,
+            incoming.record_id,
+        ):
+            # the record's own row is stored: its lists replace what this source stated before
+            work.lists.append(
+                (write.row.personal_id, incoming.record_id, incoming.version, assessed.lists)
+            )
     for pid, other_source in decision.resolves:
         work.resolved_conflicts.append((pid, other_source))
         view.pending[pid] = [p for p in view.pending.get(pid, []) if p[0] != other_source]

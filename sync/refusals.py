@@ -20,6 +20,7 @@ from sqlalchemy import CheckConstraint, Integer, Numeric, SmallInteger, String, 
 
 from adapters.errors import SourceError
 from store.models import Person
+from store.models_dossier import DOSSIER_MODELS
 from vocabulary.problems import Problem
 
 # the reject catalogue's rules for what the store itself refuses
@@ -61,7 +62,27 @@ def _constraint_fields() -> dict[str, str]:
     return out
 
 
-CONSTRAINT_FIELDS = _constraint_fields()
+def _dossier_constraint_fields() -> dict[str, str]:
+    """Each named constraint of the dossier's tables -> "<list table>.<column>" it guards (the
+    entry is not known when the database refuses a page)."""
+    out: dict[str, str] = {}
+    for model in DOSSIER_MODELS:
+        table: Table = model.__table__  # type: ignore[assignment]
+        for constraint in table.constraints:
+            if not constraint.name or str(constraint.name).startswith(("pk_", "fk_")):
+                continue
+            if isinstance(constraint, CheckConstraint):
+                text = str(constraint.sqltext)
+                columns = [c.name for c in table.columns if re.search(rf"\b{c.name}\b", text)]
+            else:
+                columns = [c.name for c in getattr(constraint, "columns", ())]
+            columns = [c for c in columns if c != "person_id"]
+            if columns:
+                out[str(constraint.name)] = f"{table.name}.{columns[0]}"
+    return out
+
+
+CONSTRAINT_FIELDS = _constraint_fields() | _dossier_constraint_fields()
 
 
 def refusal_problem(exc: BaseException, values: Mapping[str, Any] | None) -> Problem:

@@ -16,6 +16,8 @@ from typing import Any
 
 from store.person_row import PERSON_COLUMNS
 from sync.decisions import PersonRow
+from sync.dossier_lists import Lists
+from sync.dossier_store import write_lists
 from sync.normalise import row_tuple
 from vocabulary.problems import Problem
 
@@ -51,6 +53,9 @@ class Writes:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(personal ID, owner source, record id, pending record as JSON)."""
     resolved_conflicts: list[tuple[str, str]] = field(default_factory=list)
+    lists: list[tuple[str, str, str, Lists]] = field(default_factory=list)
+    """(personal ID, source record id, version, dossier lists) of every stored record that
+    carries lists (sync/dossier_store.py)."""
 
 
 async def prepare(conn: Any) -> None:
@@ -85,6 +90,8 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
         )
     if work.rows:
         await _write_rows(conn, work.rows)
+    if work.lists:
+        await write_lists(conn, source_id, work.lists)
     if work.digests:
         # one statement for the page; a record twice in it keeps its last version, as one
         # statement per record did (ON CONFLICT may not touch a row twice in one statement)

@@ -15,6 +15,10 @@ loudly with the file and the entry named (MappingError), never half-loaded.
     organizations:           table, required, fields (OrganizationRecord's names)
     details:                 per part (work_history, salary_history, ...): table, person_column
                              (the column holding the person's key), order_by, fields
+    dossier:                 per list of the field catalogue, by its store table
+                             (dossier_family_member, ...): table, person_column, order_by,
+                             fields {catalogue column: rule}; the source carries those lists
+                             with every record (SourceRecord.sections)
 
 A field rule is a column name, or {column | compose: [columns], type, format, codes}; types are
 text, name, date (with a strptime format unless the column is a real date), integer, decimal;
@@ -34,6 +38,7 @@ import yaml
 
 from store.codelists import CodeListError, load_code_list
 from store.text import fold, nfc
+from vocabulary.dossier_catalogue import dossier_catalogue
 from vocabulary.sources import DetailPart, OrganizationRecord
 from vocabulary.standard_record import standard_record
 
@@ -126,6 +131,8 @@ class MappingSpec:
     organizations: RecordRule | None = None
     details: Mapping[DetailPart, DetailRule] = field(default_factory=dict)
     codes: Mapping[str, CodeMap] = field(default_factory=dict)
+    dossier: Mapping[str, DetailRule] = field(default_factory=dict)
+    """Catalogue table -> how the source's own table of that list is read."""
 
 
 def load_mapping(name_or_path: str | Path) -> MappingSpec:
@@ -174,7 +181,8 @@ class _Reader:
         top = self.keys(
             "top level",
             document,
-            {"mapping", "version", "description", "codes", "person", "organizations", "details"},
+            {"mapping", "version", "description", "codes", "person", "organizations", "details"}
+            | {"dossier"},
             {"mapping", "version", "person"},
         )
         for name, raw in (top.get("codes") or {}).items():
@@ -190,6 +198,14 @@ class _Reader:
                 known = ", ".join(p.value for p in DetailPart)
                 raise self.fail(f"details.{part_name}", f"not a detail part ({known})") from None
             details[part] = self.detail(f"details.{part_name}", raw)
+        lists = {s.table: s for s in dossier_catalogue().lists}
+        dossier: dict[str, DetailRule] = {}
+        for table, raw in (top.get("dossier") or {}).items():
+            where = f"dossier.{table}"
+            if table not in lists:
+                raise self.fail(where, f"not a list of the field catalogue ({', '.join(lists)})")
+            columns = frozenset(f.column for f in lists[table].fields)
+            dossier[str(table)] = self.detail(where, raw, columns)
         return MappingSpec(
             name=str(top["mapping"]),
             version=str(top["version"]),
@@ -198,6 +214,7 @@ class _Reader:
             organizations=organizations,
             details=MappingProxyType(details),
             codes=MappingProxyType(self.codes),
+            dossier=MappingProxyType(dossier),
         )
 
     def code_map(self, where: str, name: str, raw: object) -> CodeMap:
@@ -326,14 +343,14 @@ class _Reader:
             deletion=deletion,
         )
 
-    def detail(self, where: str, raw: object) -> DetailRule:
+    def detail(self, where: str, raw: object, targets: frozenset[str] | None = None) -> DetailRule:
         spec = self.keys(
             where,
             raw,
             {"table", "person_column", "order_by", "required", "fields"},
             {"table", "person_column", "fields"},
         )
-        fields = self.fields(f"{where}.fields", spec["fields"], None)
+        fields = self.fields(f"{where}.fields", spec["fields"], targets)
         return DetailRule(
             fields=fields,
             required=self.required(where, spec, fields),

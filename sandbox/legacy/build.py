@@ -19,7 +19,9 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from sandbox.dossier import COLUMNS as DOSSIER_COLUMNS
 from sandbox.legacy.details import person_details
+from sandbox.legacy.dossier_formats import dossier_tables, legacy_dossier_rows
 from sandbox.legacy.formats import (
     DETAIL_TABLES,
     EN_ORG_COLUMNS,
@@ -71,13 +73,26 @@ async def read_subtree(
     store_url: str, root_code: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The store's people (with organization_code and organization_name) and organisations of
-    the subtree rooted at `root_code`, people in personal ID order."""
+    the subtree rooted at `root_code`, people in personal ID order. Each person carries its
+    dossier lists under "dossier" (catalogue table -> rows in sandbox/dossier.py's COLUMNS
+    order, in the store's order): what the agency's CV module holds of them."""
     conn = await asyncpg.connect(sync_free_dsn(store_url))
     try:
         if await conn.fetchval("SELECT 1 FROM organization WHERE code = $1", root_code) is None:
             raise ValueError(f"no organisation {root_code!r} in the store")
         people = [dict(row) for row in await conn.fetch(SUBTREE_PEOPLE, root_code)]
         orgs = [dict(row) for row in await conn.fetch(SUBTREE_ORGANIZATIONS, root_code)]
+        by_id = {person["id"]: person for person in people}
+        for person in people:
+            person["dossier"] = {table: [] for table in DOSSIER_COLUMNS}
+        for table, columns in DOSSIER_COLUMNS.items():
+            found = await conn.fetch(
+                f"SELECT person_id, {', '.join(columns)} FROM {table}"
+                " WHERE person_id = ANY($1::bigint[]) ORDER BY person_id, id",
+                list(by_id),
+            )
+            for row in found:
+                by_id[row["person_id"]]["dossier"][table].append(tuple(row)[1:])
     finally:
         await conn.close()
     return people, orgs
@@ -116,8 +131,12 @@ def legacy_rows(
     }
     for table, columns in DETAIL_TABLES[fmt].values():
         tables[table] = ((PERSON_COLUMN[fmt], *columns), [])
+    for table, columns in dossier_tables(fmt).items():
+        tables[table] = ((PERSON_COLUMN[fmt], *columns), [])
     for index, person in enumerate(people):
-        rows = detail_rows(fmt, layout.person_key(index), person["gender"], person_details(person))
+        key, gender = layout.person_key(index), person["gender"]
+        rows = detail_rows(fmt, key, gender, person_details(person))
+        rows.update(legacy_dossier_rows(fmt, key, gender, person.get("dossier", {})))
         for table, found in rows.items():
             tables[table][1].extend(found)
     return tables

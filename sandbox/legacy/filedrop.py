@@ -13,6 +13,13 @@ one second apart, the newest at `changed_at`, so that the demo can make a drop a
 
 Every file carries the template's record-id column ("Mã hồ sơ", `record_id`), as the Ministry
 asks of agencies, so a personal ID corrected in a later drop updates the same stored record.
+
+Each CSV drop has its dossier lists beside it, one related file per list in the same shape
+and encoding (`2025-01_nhan_su.quan_he_gia_dinh.csv`, ...), and the workbook one sheet per list
+after the person sheet ("Quan hệ gia đình", ...): rows keyed by the personal ID, headings the
+field catalogue's Vietnamese labels, codes written out as the template's drop-down lists name
+them, from the truth's consistent lists.
+
 `drop_files` is pure (people in, file name -> bytes out); `write_file_drop` reads the store.
 """
 
@@ -30,9 +37,12 @@ from typing import Any
 
 from adapters.change_stamp import AGENCY_CLOCK
 from adapters.encodings import to_tcvn3, to_vni
+from sandbox.dossier import COLUMNS as LIST_COLUMNS
 from sandbox.legacy.build import read_subtree
-from sandbox.legacy.formats import VI_CATEGORY, VI_GENDER
+from sandbox.legacy.formats import VI_CATEGORY, VI_GENDER, VI_RATING
 from store.codelists import load_code_list
+from store.dossier_vocabulary import VIETNAMESE
+from vocabulary.dossier_catalogue import dossier_catalogue
 
 HEADINGS = (
     "Mã hồ sơ", "Số định danh cá nhân", "Họ và tên", "Giới tính", "Ngày sinh", "Dân tộc",
@@ -40,6 +50,52 @@ HEADINGS = (
     "Hệ số lương", "Ngày tuyển dụng", "Thời điểm cập nhật",
 )  # fmt: skip
 _BOM = "\ufeff"
+KEY_HEADING = "Số định danh cá nhân"  # the lists are keyed by the personal ID
+# the template's sheet per list (Excel's sheet names are at most 31 characters) and the slug
+# its related CSV file is named by
+LIST_SHEETS = {
+    "dossier_family_member": ("Quan hệ gia đình", "quan_he_gia_dinh"),
+    "dossier_history_period": ("Lịch sử bản thân", "lich_su_ban_than"),
+    "dossier_training_course": ("Đào tạo, bồi dưỡng", "dao_tao_boi_duong"),
+    "dossier_reward": ("Khen thưởng", "khen_thuong"),
+    "dossier_discipline": ("Kỷ luật", "ky_luat"),
+    "dossier_allowance": ("Phụ cấp", "phu_cap"),
+    "dossier_annual_rating": ("Đánh giá xếp loại", "danh_gia_xep_loai"),
+    "dossier_military_service": ("Lực lượng vũ trang", "luc_luong_vu_trang"),
+    "dossier_asset_declaration": ("Tài sản, thu nhập", "tai_san_thu_nhap"),
+    "dossier_health_record": ("Sức khỏe", "suc_khoe"),
+}
+# what the template's drop-down lists write for a code field
+_WORDS = {
+    "relation": VIETNAMESE["FamilyRelation"],
+    "rating": VI_RATING,
+    "status": VIETNAMESE["HealthStatus"],
+}
+_KIND_WORDS = {
+    "dossier_training_course": VIETNAMESE["TrainingKind"],
+    "dossier_discipline": VIETNAMESE["DisciplineKind"],
+    "dossier_allowance": VIETNAMESE["AllowanceKind"],
+}
+
+
+def list_headings(table: str) -> tuple[str, ...]:
+    """The key heading, then the catalogue's Vietnamese label of each column of the list."""
+    labels = {f.column: f.label.vi for f in dossier_catalogue().list_of(table).fields}
+    return (KEY_HEADING, *(labels[column] for column in LIST_COLUMNS[table]))
+
+
+def list_rows(table: str, people: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """The list's template rows of these people: the personal ID, then the values, codes in
+    the template's words."""
+    out = []
+    for person in people:
+        for row in person.get("dossier", {}).get(table, ()):
+            values = []
+            for column, value in zip(LIST_COLUMNS[table], row, strict=True):
+                words = _KIND_WORDS.get(table) if column == "kind" else _WORDS.get(column)
+                values.append(words[value] if words and value is not None else value)
+            out.append([person["personal_id"], *values])
+    return out
 
 
 def record_id(person: Mapping[str, Any]) -> str:
@@ -88,26 +144,33 @@ def _csv(
     delimiter: str = ",",
     decimal_comma: bool = False,
     text: Callable[[str], str] = lambda value: value,
+    headings: Sequence[str] = HEADINGS,
 ) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([text(heading) for heading in HEADINGS])
+    writer.writerow([text(heading) for heading in headings])
     for row in rows:
         writer.writerow([text(_cell_text(value, decimal_comma)) for value in row])
     return out.getvalue()
 
 
-def _xlsx(rows: Sequence[Sequence[Any]]) -> bytes:
+def _xlsx(rows: Sequence[Sequence[Any]], people: Sequence[Mapping[str, Any]] = ()) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "Nhân sự"
-    sheet.append(list(HEADINGS))
-    for row in rows:
-        # the personal ID stays text: as a number it would lose its leading zeros
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    sheets: list[tuple[Any, Sequence[str], Sequence[Sequence[Any]]]] = [(sheet, HEADINGS, rows)]
+    if people:
+        for table, (title, _slug) in LIST_SHEETS.items():
+            sheets.append((workbook.create_sheet(title), list_headings(table),
+                           list_rows(table, people)))  # fmt: skip
+    for target, headings, content in sheets:
+        target.append(list(headings))
+        for row in content:
+            # the personal ID stays text: as a number it would lose its leading zeros
+            target.append([float(v) if isinstance(v, Decimal) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -127,8 +190,9 @@ def _wall_clock(moment: datetime) -> datetime:
 def drop_files(
     people: Sequence[Mapping[str, Any]], changed_at: datetime | None = None
 ) -> dict[str, bytes]:
-    """File name -> content: the people split over the six files in order, each row stamped
-    (one second apart, the last at `changed_at`, default now)."""
+    """File name -> content: the people split over the six drops in order, each row stamped
+    (one second apart, the last at `changed_at`, default now); each CSV drop with its related
+    list files, the workbook with its list sheets."""
     latest = _wall_clock(changed_at or datetime.now(AGENCY_CLOCK))
     count = len(people)
     rows = [
@@ -137,17 +201,30 @@ def drop_files(
     ]
     size = -(-len(rows) // 6)
     chunks = [rows[i * size : (i + 1) * size] for i in range(6)]
-    return {
-        "2025-01_nhan_su.csv": (_BOM + _csv(chunks[0])).encode("utf-8"),
-        "2025-02_nhan_su.csv": (_BOM + _csv(chunks[1], delimiter=";", decimal_comma=True)).encode(
-            "utf-8"
-        ),
-        "2025-03_nhan_su.xlsx": _xlsx(chunks[2]),
-        "2025-04_nhan_su.csv": _csv(chunks[3], text=_nfd).encode("utf-8"),
+    groups = [people[i * size : (i + 1) * size] for i in range(6)]
+    shapes: list[tuple[str, dict[str, Any], Callable[[str], bytes]]] = [
+        ("2025-01_nhan_su.csv", {}, lambda text: (_BOM + text).encode("utf-8")),
+        ("2025-02_nhan_su.csv", {"delimiter": ";", "decimal_comma": True},
+         lambda text: (_BOM + text).encode("utf-8")),
+        ("2025-03_nhan_su.xlsx", {}, lambda text: text.encode()),
+        ("2025-04_nhan_su.csv", {"text": _nfd}, lambda text: text.encode("utf-8")),
         # a character the font cannot show becomes '?', as the old software did
-        "2025-05_nhan_su_abc.csv": _csv(chunks[4], text=to_tcvn3).encode("latin-1", "replace"),
-        "2025-06_nhan_su_vni.csv": _csv(chunks[5], text=to_vni).encode("latin-1", "replace"),
-    }
+        ("2025-05_nhan_su_abc.csv", {"text": to_tcvn3},
+         lambda text: text.encode("latin-1", "replace")),
+        ("2025-06_nhan_su_vni.csv", {"text": to_vni},
+         lambda text: text.encode("latin-1", "replace")),
+    ]  # fmt: skip
+    files: dict[str, bytes] = {}
+    for (name, options, encode), chunk, group in zip(shapes, chunks, groups, strict=True):
+        if name.endswith(".xlsx"):
+            files[name] = _xlsx(chunk, group)
+            continue
+        files[name] = encode(_csv(chunk, **options))
+        for table, (_title, slug) in LIST_SHEETS.items():
+            files[f"{name[: -len('.csv')]}.{slug}.csv"] = encode(
+                _csv(list_rows(table, group), headings=list_headings(table), **options)
+            )
+    return files
 
 
 async def write_file_drop(

@@ -103,3 +103,102 @@ CREATE TABLE relative (
     birth_year   smallint,
     occupation   text
 );
+
+-- The "CV module" bought in 2022 for the electronic dossier: one cv_* table per list of the CV
+-- form, keyed by employee_id, real dates, upper-case enumerations.
+CREATE TABLE cv_family (
+    id           serial PRIMARY KEY,
+    employee_id  integer NOT NULL REFERENCES employee,
+    relation     text,         -- FATHER, MOTHER, SPOUSE, CHILD, SIBLING, FATHER_IN_LAW, ...
+    name         text,
+    year_of_birth smallint,
+    job          text,
+    employer     text,
+    address      text
+);
+CREATE INDEX ix_cv_family ON cv_family (employee_id);
+CREATE TABLE cv_history (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    from_date   date,
+    to_date     date,
+    description text,
+    location    text
+);
+CREATE INDEX ix_cv_history ON cv_history (employee_id);
+CREATE TABLE cv_course (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    course_type text,          -- DEGREE, POLITICAL, STATE_MGMT, DEFENCE, LANGUAGE, IT, REFRESHER
+    school      text,
+    major       text,
+    certificate text,
+    from_date   date,
+    to_date     date
+);
+CREATE INDEX ix_cv_course ON cv_course (employee_id);
+CREATE TABLE cv_commendation (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    decision_date date,
+    award       text,
+    authority   text,
+    decision_no text
+);
+CREATE INDEX ix_cv_commendation ON cv_commendation (employee_id);
+CREATE TABLE cv_sanction (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    decision_date date,
+    measure     text,          -- REPRIMAND, WARNING, PAY_CUT, DEMOTION, REMOVAL, DISMISSAL
+    reason      text,
+    authority   text,
+    valid_until date
+);
+CREATE INDEX ix_cv_sanction ON cv_sanction (employee_id);
+CREATE TABLE cv_allowance (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    allowance_type text,       -- POSITION, BEYOND_FRAME, SENIORITY, RESPONSIBILITY, REGIONAL, OTHER
+    factor      numeric(4, 2),
+    pct         smallint,
+    from_date   date,
+    to_date     date
+);
+CREATE INDEX ix_cv_allowance ON cv_allowance (employee_id);
+CREATE TABLE cv_appraisal (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    appraisal_year smallint,
+    result      text
+);
+CREATE INDEX ix_cv_appraisal ON cv_appraisal (employee_id);
+CREATE TABLE cv_military (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    enlisted    date,
+    discharged  date,
+    rank        text,
+    unit        text
+);
+CREATE INDEX ix_cv_military ON cv_military (employee_id);
+CREATE TABLE cv_assets (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    declared_year smallint,
+    income_vnd  numeric(16, 0),
+    housing     text,
+    land_plots  text,
+    other       text
+);
+CREATE INDEX ix_cv_assets ON cv_assets (employee_id);
+CREATE TABLE cv_health (
+    id          serial PRIMARY KEY,
+    employee_id integer NOT NULL REFERENCES employee,
+    exam_date   date,
+    grade       text,          -- I, II, III, IV, V
+    height_cm   smallint,
+    weight_kg   numeric(5, 1),
+    blood_type  varchar(2)
+);
+CREATE INDEX ix_cv_health ON cv_health (employee_id);

@@ -98,3 +98,103 @@ CREATE TABLE quan_he_gia_dinh (
     nam_sinh    smallint,
     nghe_nghiep text
 );
+
+-- Mô-đun "Hồ sơ 2C" added in 2021 for the electronic dossier: one table per list of the CV
+-- form, keyed by ma_can_bo, dates as dd/mm/yyyy text like the rest, codes written out in
+-- Vietnamese as the CV form prints them.
+CREATE TABLE hs_quan_he_gia_dinh (
+    id          serial PRIMARY KEY,
+    ma_can_bo   varchar(12) NOT NULL REFERENCES can_bo,
+    quan_he     text,          -- Bố đẻ, Mẹ đẻ, Vợ, Chồng, Con, Anh chị em ruột, Bố vợ, ...
+    ho_ten      text,
+    nam_sinh    smallint,
+    nghe_nghiep text,
+    noi_cong_tac text,
+    noi_o       text
+);
+CREATE INDEX ix_hs_quan_he_gia_dinh ON hs_quan_he_gia_dinh (ma_can_bo);
+CREATE TABLE hs_lich_su_ban_than (
+    id        serial PRIMARY KEY,
+    ma_can_bo varchar(12) NOT NULL REFERENCES can_bo,
+    tu_ngay   varchar(10),
+    den_ngay  varchar(10),
+    lam_gi    text,
+    o_dau     text
+);
+CREATE INDEX ix_hs_lich_su_ban_than ON hs_lich_su_ban_than (ma_can_bo);
+CREATE TABLE hs_dao_tao (
+    id            serial PRIMARY KEY,
+    ma_can_bo     varchar(12) NOT NULL REFERENCES can_bo,
+    loai          text,        -- Chuyên môn, Lý luận chính trị, Quản lý nhà nước, ...
+    co_so_dao_tao text,
+    chuyen_nganh  text,
+    van_bang      text,
+    tu_ngay       varchar(10),
+    den_ngay      varchar(10)
+);
+CREATE INDEX ix_hs_dao_tao ON hs_dao_tao (ma_can_bo);
+CREATE TABLE hs_khen_thuong (
+    id             serial PRIMARY KEY,
+    ma_can_bo      varchar(12) NOT NULL REFERENCES can_bo,
+    ngay_quyet_dinh varchar(10),
+    hinh_thuc      text,
+    cap_quyet_dinh text,
+    so_quyet_dinh  text
+);
+CREATE INDEX ix_hs_khen_thuong ON hs_khen_thuong (ma_can_bo);
+CREATE TABLE hs_ky_luat (
+    id              serial PRIMARY KEY,
+    ma_can_bo       varchar(12) NOT NULL REFERENCES can_bo,
+    ngay_quyet_dinh varchar(10),
+    hinh_thuc       text,      -- Khiển trách, Cảnh cáo, Hạ bậc lương, ...
+    ly_do           text,
+    cap_quyet_dinh  text,
+    het_hieu_luc    varchar(10)
+);
+CREATE INDEX ix_hs_ky_luat ON hs_ky_luat (ma_can_bo);
+CREATE TABLE hs_phu_cap (
+    id        serial PRIMARY KEY,
+    ma_can_bo varchar(12) NOT NULL REFERENCES can_bo,
+    loai      text,            -- Phụ cấp chức vụ, Phụ cấp trách nhiệm, ...
+    he_so     numeric(4, 2),
+    ty_le     smallint,
+    tu_ngay   varchar(10),
+    den_ngay  varchar(10)
+);
+CREATE INDEX ix_hs_phu_cap ON hs_phu_cap (ma_can_bo);
+CREATE TABLE hs_danh_gia_nam (
+    id        serial PRIMARY KEY,
+    ma_can_bo varchar(12) NOT NULL REFERENCES can_bo,
+    nam       smallint,
+    xep_loai  text
+);
+CREATE INDEX ix_hs_danh_gia_nam ON hs_danh_gia_nam (ma_can_bo);
+CREATE TABLE hs_quan_ngu (
+    id           serial PRIMARY KEY,
+    ma_can_bo    varchar(12) NOT NULL REFERENCES can_bo,
+    ngay_nhap_ngu varchar(10),
+    ngay_xuat_ngu varchar(10),
+    quan_ham     text,
+    don_vi       text
+);
+CREATE INDEX ix_hs_quan_ngu ON hs_quan_ngu (ma_can_bo);
+CREATE TABLE hs_ke_khai_tai_san (
+    id          serial PRIMARY KEY,
+    ma_can_bo   varchar(12) NOT NULL REFERENCES can_bo,
+    nam         smallint,
+    tong_thu_nhap numeric(16, 0),
+    nha_o       text,
+    dat         text,
+    tai_san_khac text
+);
+CREATE INDEX ix_hs_ke_khai_tai_san ON hs_ke_khai_tai_san (ma_can_bo);
+CREATE TABLE hs_suc_khoe (
+    id         serial PRIMARY KEY,
+    ma_can_bo  varchar(12) NOT NULL REFERENCES can_bo,
+    ngay_kham  varchar(10),
+    phan_loai  text,           -- Loại I .. Loại V
+    chieu_cao  smallint,
+    can_nang   numeric(5, 1),
+    nhom_mau   varchar(2)
+);
+CREATE INDEX ix_hs_suc_khoe ON hs_suc_khoe (ma_can_bo);

@@ -137,3 +137,29 @@ def test_the_shipped_mappings_map_every_detail_part() -> None:
     for mapping in (VI, EN):
         assert len(mapping.details) == 7
         assert mapping.organizations is not None
+
+
+@pytest.mark.parametrize("name", ["legacy_vi", "legacy_en", "file_drop"])
+def test_every_source_mapping_reads_every_column_of_every_dossier_list(name: str) -> None:
+    from vocabulary.dossier_catalogue import dossier_catalogue
+
+    spec = load_mapping(name)
+    lists = {s.table: {f.column for f in s.fields} for s in dossier_catalogue().lists}
+    assert set(spec.dossier) == set(lists)
+    for table, rule in spec.dossier.items():
+        assert {field.target for field in rule.fields} == lists[table], table
+
+
+def test_a_dossier_list_or_column_the_catalogue_lacks_stops_the_mapping(tmp_path: Path) -> None:
+    base = (
+        "mapping: t\nversion: '1'\nperson:\n  fields: {{personal_id: a}}\n"
+        "dossier:\n  {table}:\n    table: x\n    person_column: k\n    fields: {{{column}: c}}\n"
+    )
+    for table, column, message in (
+        ("dossier_pets", "name", "not a list of the field catalogue"),
+        ("dossier_reward", "amount", "not standard field name"),
+    ):
+        path = tmp_path / f"{table}.yaml"
+        path.write_text(base.format(table=table, column=column), encoding="utf-8")
+        with pytest.raises(MappingError, match=message):
+            load_mapping(path)

@@ -131,3 +131,12 @@ def test_a_rejected_field_is_asked_of_the_policy_where_the_schema_shows_it() -> 
     assert sync_resolvers.schema_field("personal_id") == ("Person", "personalId")
     assert sync_resolvers.schema_field("salary_coefficient") == ("Salary", "coefficient")
     assert sync_resolvers.schema_field("ethnicity_code") == ("Person", "ethnicity")
+    # a dossier list's entry, and a store refusal of a list, where the list is shown
+    assert sync_resolvers.schema_field("dossier_family_member[2].birth_year") == (
+        "Person",
+        "familyMembers",
+    )
+    assert sync_resolvers.schema_field("dossier_health_record.status") == (
+        "Person",
+        "healthRecords",
+    )

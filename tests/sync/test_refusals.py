@@ -8,6 +8,7 @@ import pytest
 
 from adapters.errors import SourceProtocolError
 from store.models import Person
+from store.models_dossier import DOSSIER_MODELS
 from store.person_row import CONTENT_COLUMNS
 from sync.refusals import (
     CONSTRAINT_FIELDS,
@@ -24,9 +25,24 @@ def test_every_constraint_of_the_person_table_names_a_field() -> None:
     named = {str(c.name) for c in table.constraints if c.name} - {"pk_person"}  # type: ignore[attr-defined]
     assert named <= set(CONSTRAINT_FIELDS)
     fields = set(CONTENT_COLUMNS) | {"source_record_id"}
-    assert {v for k, v in CONSTRAINT_FIELDS.items() if k != "pk_person"} <= fields
+    person = {k: v for k, v in CONSTRAINT_FIELDS.items() if "dossier" not in k}
+    assert {v for k, v in person.items() if k != "pk_person"} <= fields
     assert CONSTRAINT_FIELDS["fk_person_salary_step"] == "salary_step"
     assert CONSTRAINT_FIELDS["uq_person_source_record_active"] == "source_record_id"
+
+
+def test_every_constraint_of_the_dossier_tables_names_its_list_and_column() -> None:
+    for model in DOSSIER_MODELS:
+        table = model.__table__
+        named = {
+            str(c.name) for c in table.constraints  # type: ignore[attr-defined]
+            if c.name and not str(c.name).startswith(("pk_", "fk_"))
+        }  # fmt: skip
+        for name in named:
+            owner, column = CONSTRAINT_FIELDS[name].split(".")
+            assert owner == table.name  # type: ignore[attr-defined]
+            assert column in table.columns  # type: ignore[attr-defined]
+    assert CONSTRAINT_FIELDS["uq_dossier_annual_rating_person_year"] == "dossier_annual_rating.year"
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,8 @@ async def provinces(seeded_store_url: URL) -> AsyncIterator[tuple[str, str]]:
                  "a date of the form yyyy-mm-dd", "nhan_su_2026-06.xlsx#14"),
                 (own, "001080012345", "salary_coefficient", "salary_coefficient_mismatch",
                  "3.10", "3.00, the coefficient of step 3 of scale A1", "nhan_su_2026-06.xlsx#15"),
+                (own, "001080012345", "dossier_family_member[2].relation", "code_unknown",
+                 "Chú ruột", "a value of the code map hs_relation", None),
                 (other, "079080012345", "personal_id", "personal_id_gender", "079080012345",
                  "an even 4th digit for a man, odd for a woman", "ho_so.csv#2"),
             ],
@@ -73,12 +75,17 @@ async def test_the_owning_province_sees_values_expected_forms_and_file_rows(
     own, _other = provinces
     found = await _rejects(GraphQLClient(client, app, Caller(Level.PROVINCE, organization=own)))
     by_field = {node["field"]: node for node in found}
-    assert set(by_field) == {"birth_date", "salary_coefficient"}  # not the other province's
+    assert set(by_field) == {  # not the other province's
+        "birth_date", "salary_coefficient", "dossier_family_member[2].relation",
+    }  # fmt: skip
     birth = by_field["birth_date"]
     assert (birth["value"], birth["expected"]) == ("03/04/1980", "a date of the form yyyy-mm-dd")
     assert birth["location"] == "nhan_su_2026-06.xlsx#14"  # the file's name and row
     assert birth["title"] == "Ngày không đúng định dạng"  # Vietnamese by default
     assert by_field["salary_coefficient"]["value"] == "3.10"
+    # a dossier entry's value is shown as Person.familyMembers is: to the owning agency
+    relative = by_field["dossier_family_member[2].relation"]
+    assert (relative["value"], relative["title"]) == ("Chú ruột", "Mã không có trong danh mục")
 
 
 async def test_another_province_sees_none_of_them(
@@ -95,7 +102,7 @@ async def test_the_central_level_sees_the_rules_with_values_masked_by_policy(
 ) -> None:
     central = GraphQLClient(client, app, Caller(Level.CENTRAL, organization="000.00.00.G09"))
     found = await _rejects(central, "EN")
-    assert len(found) == 3
+    assert len(found) == 4
     titles = {node["rule"]: node["title"] for node in found}
     assert titles["personal_id_gender"] == "Personal ID does not match the gender"
     # what the central level's policy lets it see of a person outside its own subtree is what
