@@ -17,6 +17,7 @@ PLAIN = (
     "SyncRun",
     "SyncReject",
     "SyncConflict",
+    "SyncCorrection",
     *(record.__name__ for _table, record in DOSSIER_LISTS.values()),
 )
 COUNTED = ("Person", "Organization")
