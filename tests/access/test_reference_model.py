@@ -4,11 +4,12 @@ Hypothesis draws callers — every level, organisations of every level (the nati
 ministries, provinces, communes, units, a merged province, an unknown code), self subjects
 (real, another person's, not a personal ID), purposes and a consent — and operations of every
 shape: aliases, named and inline fragments, connections nested through organisations, node,
-person, live fields, code-list paths (grade.scale, position.allowanceCoefficient), statistics
-by dimension, and the root fields that only some levels may call. Up to eight root fields ride
-in one request. For every Person in every response, every field selected is compared with the
-model: denied ⇔ null with FORBIDDEN at its path; allowed ⇔ no FORBIDDEN there. A token the
-model refuses must be 401; a root field it refuses must be FORBIDDEN at its path.
+person, live fields, the dossier's ten lists, code-list paths (grade.scale,
+position.allowanceCoefficient), statistics by dimension, and the root fields that only some
+levels may call. Up to eight root fields ride in one request. For every Person in every
+response, every field selected is compared with the model: denied ⇔ null with FORBIDDEN at its
+path; allowed ⇔ no FORBIDDEN there. A token the model refuses must be 401; a root field it
+refuses must be FORBIDDEN at its path.
 
 CI runs REFERENCE_MODEL_EXAMPLES (default 600) requests, at least 10,000 compared cases (a
 case is one person, or one root field, against one caller); `make reference-model` runs
@@ -56,6 +57,15 @@ OBJECTS = {
     "organization": ["code"],
 }
 LIVE = ["rewards { year }", "disciplines { kind }", "family { relation }"]
+# the dossier's ten lists (issue 17), store-backed connections: each list is the class of the
+# Person field that leads to it (family personal; discipline, assets, health sensitive; ...)
+DOSSIER = {
+    "familyMembers": "relation birthYear", "personalHistory": "startOn activity",
+    "trainingCourses": "kind institution", "rewardRecords": "decidedOn title",
+    "disciplineRecords": "decidedOn kind", "allowances": "kind coefficient",
+    "annualRatings": "year rating", "militaryService": "enlistedOn highestRank",
+    "assetDeclarations": "year annualIncomeVnd", "healthRecords": "recordedOn status",
+}  # fmt: skip
 GATED_ROOTS = {
     "me": "me { level }",
     "auditLog": "auditLog(first: 1) { edges { cursor } }",
@@ -67,9 +77,10 @@ GATED_ROOTS = {
 
 
 @st.composite
-def person_selection(draw: st.DrawFn, aliases: bool) -> str:
+def person_selection(draw: st.DrawFn, aliases: bool, lists: bool = True) -> str:
     """`aliases`: alias some scalars (one root field per request does, so that a request
-    stays under the gateway's limit of 15 aliases)."""
+    stays under the gateway's limit of 15 aliases); `lists`: may select the dossier's lists
+    (not where the person is already nested deep: the query depth limit is 10)."""
     parts = ["__typename", "id"]
     for index, name in enumerate(draw(st.lists(st.sampled_from(SCALARS), max_size=5))):
         aliased = aliases and draw(st.booleans())
@@ -79,6 +90,10 @@ def person_selection(draw: st.DrawFn, aliases: bool) -> str:
         parts.append(f"{name} {{ {' '.join(inner)} }}")
     if draw(st.integers(0, 4)) == 0:
         parts.append(draw(st.sampled_from(LIVE)))
+    chosen = st.lists(st.sampled_from(sorted(DOSSIER)), max_size=2 if lists else 0, unique=True)
+    for name in draw(chosen):
+        paging = draw(st.sampled_from(["first: 2", "last: 1", "first: 3, last: 2"]))
+        parts.append(f"{name}({paging}) {{ edges {{ node {{ {DOSSIER[name]} }} }} }}")
     if draw(st.booleans()):
         parts.append("...Extra")
     if draw(st.booleans()):
@@ -90,11 +105,11 @@ def person_selection(draw: st.DrawFn, aliases: bool) -> str:
 
 @st.composite
 def root_field(draw: st.DrawFn, index: int) -> str:
-    selection = draw(person_selection(aliases=index == 0))
+    shape = draw(st.integers(0, 8))
+    selection = draw(person_selection(aliases=index == 0, lists=shape <= 3))
     size = draw(st.integers(4, 10))
     code = draw(st.sampled_from(FILTER_CODES))
     person = draw(st.sampled_from(PEOPLE))
-    shape = draw(st.integers(0, 8))
     alias = f"c{index}: "
     if shape == 0:
         return f"{alias}persons(first: {size}) {{ edges {{ node {{ {selection} }} }} }}"
@@ -183,6 +198,8 @@ class Oracle:
         self.consents = consents  # (person id, organization code, purpose)
         self.cases = 0
         self.timeouts = 0
+        # dossier lists compared: (seen, with entries) -> count; the run must see each kind
+        self.lists: dict[tuple[bool, bool], int] = {}
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -264,6 +281,8 @@ async def oracle(engine: AsyncEngine, world: Any) -> AsyncIterator[Oracle]:
         f" ({found.timeouts} past the request deadline, not compared)"
     )
     assert found.cases >= MINIMUM_CASES, f"only {found.cases} cases compared"
+    # the dossier's lists were compared denied, allowed and empty, and allowed with entries
+    assert set(found.lists) == {(False, False), (True, False), (True, True)}, found.lists
 
 
 def field_of(key: str) -> str:
@@ -307,6 +326,9 @@ class Comparison:
             self.denied_at((*path, response_key), not seen, name)
             if not seen:
                 assert value is None
+            if name in DOSSIER:
+                kind = (seen, bool(seen and value["edges"]))
+                self.oracle.lists[kind] = self.oracle.lists.get(kind, 0) + 1
             elif isinstance(value, dict) and name in OBJECTS:
                 inner_type = {"salary": "Salary", "education": "Education",
                               "membership": "Membership", "performance": "Performance",
