@@ -32,14 +32,8 @@ from sandbox.dossier import COLUMNS
 from sandbox.legacy.dossier_formats import LAYOUTS
 from sandbox.legacy.filedrop import LIST_SHEETS, list_headings
 from sandbox.legacy.formats import (
-    EN_ORG_COLUMNS,
-    EN_PERSON_COLUMNS,
     PERSON_COLUMN,
-    VI_ORG_COLUMNS,
-    VI_PERSON_COLUMNS,
     VI_RATING,
-    en_organization,
-    vi_organization,
 )
 from store.database import drop_database, ensure_database, sync_free_dsn
 from store.dossier_vocabulary import VIETNAMESE
@@ -54,7 +48,7 @@ from tests.sync.fault_corpus.test_fault_corpus import (
     drop_cells,
     wire_records,
 )
-from tests.sync.fault_corpus.test_legacy_sql import DDL, ORG_ROW, _row
+from tests.sync.fault_corpus.test_legacy_sql import _row, write_legacy_agency
 
 CASES = dossier_corpus()
 
@@ -288,27 +282,10 @@ async def test_legacy_cv_modules_carry_the_dossier_faults_without_a_silent_outco
     try:
         conn = await asyncpg.connect(legacy_dsn)
         try:
-            await conn.execute("CREATE SCHEMA agency")
-            await conn.execute("SET search_path TO agency")
-            await conn.execute((DDL / f"schema_{fmt}.sql").read_text(encoding="utf-8"))
-            org_table, org_columns, org_row = (
-                ("don_vi", VI_ORG_COLUMNS, vi_organization)
-                if fmt == "vi"
-                else ("org_unit", EN_ORG_COLUMNS, en_organization)
-            )
-            await conn.copy_records_to_table(
-                org_table, records=[org_row(ORG_ROW)], columns=org_columns, schema_name="agency"
-            )
-            person_table, columns = (
-                ("can_bo", VI_PERSON_COLUMNS) if fmt == "vi" else ("employee", EN_PERSON_COLUMNS)
-            )
-            await conn.copy_records_to_table(
-                person_table,
-                records=[
-                    _row(fmt, Case(c.id, "dossier", c.person), i) for i, c in enumerate(carried)
-                ],
-                columns=columns,
-                schema_name="agency",
+            await write_legacy_agency(
+                conn,
+                fmt,
+                [_row(fmt, Case(c.id, "dossier", c.person), i) for i, c in enumerate(carried)],
             )
             for index, case in enumerate(carried):
                 for table, rows in legacy_list_rows(fmt, case, key(index)).items():

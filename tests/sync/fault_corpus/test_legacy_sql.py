@@ -178,6 +178,28 @@ def _row(fmt: str, case: Case, index: int) -> tuple[Any, ...]:
     return tuple(values[c] for c in columns)
 
 
+async def write_legacy_agency(conn: Any, fmt: str, person_rows: list[tuple[Any, ...]]) -> None:
+    """The legacy schema `fmt` in schema `agency` of `conn`'s database, with the corpus's one
+    organisation and `person_rows` (in that schema's person columns)."""
+    await conn.execute("CREATE SCHEMA agency")
+    await conn.execute("SET search_path TO agency")
+    await conn.execute((DDL / f"schema_{fmt}.sql").read_text(encoding="utf-8"))
+    org_table, org_columns, org_row = (
+        ("don_vi", VI_ORG_COLUMNS, vi_organization)
+        if fmt == "vi"
+        else ("org_unit", EN_ORG_COLUMNS, en_organization)
+    )
+    await conn.copy_records_to_table(
+        org_table, records=[org_row(ORG_ROW)], columns=org_columns, schema_name="agency"
+    )
+    person_table, columns = (
+        ("can_bo", VI_PERSON_COLUMNS) if fmt == "vi" else ("employee", EN_PERSON_COLUMNS)
+    )
+    await conn.copy_records_to_table(
+        person_table, records=person_rows, columns=columns, schema_name="agency"
+    )
+
+
 @pytest.mark.parametrize("fmt", ["vi", "en"])
 async def test_legacy_databases_have_no_silent_outcome(
     fresh_store_url: str, postgres_server: URL, fmt: str, caplog: pytest.LogCaptureFixture
@@ -193,25 +215,8 @@ async def test_legacy_databases_have_no_silent_outcome(
     try:
         conn = await asyncpg.connect(legacy_dsn)
         try:
-            await conn.execute("CREATE SCHEMA agency")
-            await conn.execute("SET search_path TO agency")
-            await conn.execute((DDL / f"schema_{fmt}.sql").read_text(encoding="utf-8"))
-            org_table, org_columns, org_row = (
-                ("don_vi", VI_ORG_COLUMNS, vi_organization)
-                if fmt == "vi"
-                else ("org_unit", EN_ORG_COLUMNS, en_organization)
-            )
-            await conn.copy_records_to_table(
-                org_table, records=[org_row(ORG_ROW)], columns=org_columns, schema_name="agency"
-            )
-            person_table, columns = (
-                ("can_bo", VI_PERSON_COLUMNS) if fmt == "vi" else ("employee", EN_PERSON_COLUMNS)
-            )
-            await conn.copy_records_to_table(
-                person_table,
-                records=[_row(fmt, case, i) for i, case in enumerate(cases)],
-                columns=columns,
-                schema_name="agency",
+            await write_legacy_agency(
+                conn, fmt, [_row(fmt, case, i) for i, case in enumerate(cases)]
             )
         finally:
             await conn.close()
