@@ -53,6 +53,10 @@ class Source(ABC):
         """Take the source's declarations from the sources file (before the first read)."""
         self.declarations = declarations
 
+    def recent_latency_ms(self) -> float | None:
+        """How long its last call took, if anyone measured it (the guard does); None: unknown."""
+        return None
+
     def _unsupported(self, capability: Capability) -> UnsupportedOperation:
         return UnsupportedOperation(
             f"{self.kind} source {self.id} does not offer {capability}", source_id=self.id

@@ -232,6 +232,9 @@ class GuardedSource(Source):
             self._closed = True
             await self.inner.aclose()
 
+    def recent_latency_ms(self) -> float | None:
+        return self._latencies[-1] if self._latencies else None
+
     def stats(self) -> SourceStats:
         latencies = sorted(self._latencies)
         p50 = p95 = None

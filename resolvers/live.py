@@ -57,6 +57,20 @@ def first_with(sources: Mapping[str, Source], capability: Capability) -> Source 
     return None
 
 
+def slowest_first(source_ids: Sequence[str], sources: Mapping[str, Source]) -> list[str]:
+    """The order to start the calls in: the slowest last time first, those never measured first
+    of all (they may be the slowest). Starting a call costs the client a fraction of a
+    millisecond before the next one can leave, so the call the page waits longest for should not
+    wait for 63 others to leave first."""
+
+    def expected(source_id: str) -> float:
+        source = sources.get(source_id)
+        latency = None if source is None else source.recent_latency_ms()
+        return float("inf") if latency is None else latency
+
+    return sorted(source_ids, key=expected, reverse=True)  # stable: ties keep the page's order
+
+
 async def _per_source(
     keys: Sequence[tuple[str, str]],
     sources: Mapping[str, Source],
@@ -80,8 +94,9 @@ async def _per_source(
         except SourceError as error:
             return error
 
-    answers = await asyncio.gather(*(one(s, list(ids)) for s, ids in by_source.items()))
-    found = dict(zip(by_source, answers, strict=True))
+    order = slowest_first(list(by_source), sources)
+    answers = await asyncio.gather(*(one(s, list(by_source[s])) for s in order))
+    found = dict(zip(order, answers, strict=True))
     results: list[T | SourceError | None] = []
     for source_id, personal_id in keys:
         answer = found[source_id]
