@@ -181,6 +181,7 @@ class _ListReader:
         self.declarations = declarations
         self.problems: list[Problem] = []
         self.corrections: list[Problem] = []
+        self.known = frozenset(f.column for f in section.fields)
 
     def fail(
         self, number: int, column: str | None, rule: str, value: object, expected: str | None
@@ -214,14 +215,16 @@ class _ListReader:
         if not isinstance(entry, Mapping):
             self.fail(number, None, ENTRY_UNREADABLE, None, "an entry of named fields")
             return out
-        known = {f.column for f in self.section.fields}
+        known = self.known
         for key in entry:
             if key not in known:
                 self.fail(number, str(key), FIELD_UNKNOWN, None,
                           f"one of {', '.join(sorted(known))}")  # fmt: skip
         for spec in self.section.fields:
-            out[spec.column] = self.value(number, spec, entry.get(spec.column))
-            if out[spec.column] is None and spec.mandatory and not self._failed(number, spec):
+            raw = entry.get(spec.column)
+            value = None if raw is None else self.value(number, spec, raw)
+            out[spec.column] = value
+            if value is None and spec.mandatory and not self._failed(number, spec):
                 self.fail(number, spec.column, "mandatory", None, "a value (mandatory field)")
         self.entry_rules(number, out)
         return out
@@ -253,8 +256,9 @@ class _ListReader:
         if not isinstance(raw, str):
             raise NormaliseError("text_type", "text")
         cleaned = clean_text(raw)
-        name = entry_field(self.table, number, spec.column)
-        self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
+        if cleaned.corrections:
+            name = entry_field(self.table, number, spec.column)
+            self.corrections += [Problem(name, rule) for rule in cleaned.corrections]
         if cleaned.refused is not None:
             raise NormaliseError(cleaned.refused, "Vietnamese text in Unicode (UTF-8)")
         text = cleaned.text
