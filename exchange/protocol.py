@@ -53,6 +53,7 @@ from typing import Any
 import orjson
 
 from exchange.payload import PayloadError, Reader
+from vocabulary.date_forms import has_date_shape
 from vocabulary.dossier_catalogue import dossier_catalogue
 from vocabulary.problems import Problem
 from vocabulary.sources import (
@@ -109,6 +110,14 @@ _WIRE_RULES: Mapping[FieldType, tuple[str, str]] = {
     FieldType.INTEGER: ("not_integer", "a whole number"),
     FieldType.DECIMAL: ("not_decimal", "a number such as 4.98"),
 }
+
+
+def _wire_rule(kind: FieldType, raw: object) -> tuple[str, str]:
+    """The rule and the form expected of a value its type refused: an ISO date naming no day
+    (1980-02-31) is `date_invalid`, a typing error in the record, not the wrong form."""
+    if kind is FieldType.DATE and isinstance(raw, str) and has_date_shape(raw, None):
+        return "date_invalid", _WIRE_RULES[kind][1]
+    return _WIRE_RULES[kind]
 
 
 # The keys of detail entries and their types: the same standard terms every kind of source
@@ -393,7 +402,7 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
             raw = value.value if isinstance(value.value, str | int | float) else None
             if raw is not None:
                 fields[name] = raw
-            rule, expected = _WIRE_RULES[kind]
+            rule, expected = _wire_rule(kind, raw)
             problems.append(Problem(name, rule, None if raw is None else str(raw), expected))
     if not deleted:
         personal_id = fields.get("personal_id")
@@ -457,7 +466,7 @@ def _parse_sections(
                 except PayloadError:
                     raw = value.value if isinstance(value.value, str | int | float) else None
                     values[column] = raw
-                    rule, expected = _WIRE_RULES[kind]
+                    rule, expected = _wire_rule(kind, raw)
                     problems.append(
                         Problem(
                             f"{table}.{column}", rule, None if raw is None else str(raw), expected

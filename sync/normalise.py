@@ -26,6 +26,7 @@ from adapters.text_hygiene import clean_text as hygienic_text
 from store.codelists import load_code_list
 from store.person_row import CONTENT_COLUMNS
 from store.text import fold, nfc, search_words
+from vocabulary.date_forms import has_date_shape
 from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.problems import Problem
 from vocabulary.standard_record import FieldType, standard_record
@@ -139,7 +140,7 @@ def _date_of_text(value: str, date_format: str | None) -> date | None:
         try:
             return datetime.strptime(nfc(value), date_format).date()
         except ValueError:
-            if _right_shape(text, date_format):
+            if has_date_shape(text, date_format):
                 raise NormaliseError("date_invalid", expected) from None
     raise NormaliseError("date_format", expected)
 
@@ -149,14 +150,6 @@ def _date_expected(date_format: str | None) -> str:
         return ISO_DATE
     words = date_format.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd")
     return f"a date of the form {words} (or yyyy-mm-dd)"
-
-
-def _right_shape(text: str, date_format: str) -> bool:
-    """Whether the text has the declared form's shape (digits where the form has them)."""
-    shape = re.escape(date_format)
-    for directive, digits in (("%Y", r"\d{4}"), ("%m", r"\d{1,2}"), ("%d", r"\d{1,2}")):
-        shape = shape.replace(re.escape(directive), digits)
-    return re.fullmatch(shape, text) is not None
 
 
 # --- gender ------------------------------------------------------------------------------------

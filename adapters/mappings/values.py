@@ -19,6 +19,7 @@ from adapters.encodings import detect_and_convert
 from adapters.mappings.spec import FieldRule, RecordRule
 from adapters.text_hygiene import LEGACY_ENCODING_CONVERTED, clean_text
 from store.text import nfc
+from vocabulary.date_forms import has_date_shape
 from vocabulary.problems import Problem
 
 
@@ -131,7 +132,9 @@ def _date(raw: Any, fmt: str | None) -> date:
             return date.fromisoformat(text)
         return datetime.strptime(text, fmt).date()
     except ValueError:
-        raise _Unmapped("date_format", date_form(fmt)) from None
+        # the right form naming no day (31/02) is a typing error, not the form: its own rule
+        rule = "date_invalid" if has_date_shape(text, fmt) else "date_format"
+        raise _Unmapped(rule, date_form(fmt)) from None
 
 
 def _integer(raw: Any) -> int:

@@ -64,7 +64,9 @@ def test_english_schema_values_become_standard(target: str, raw: Any, standard: 
     [
         ("ethnicity_code", "99", "code_unknown", "a value of the code map ethnicity"),
         ("birth_date", "1975-09-02", "date_format", "a date of the form dd/mm/yyyy"),
-        ("birth_date", "31/02/1975", "date_format", "a date of the form dd/mm/yyyy"),
+        # the declared form, naming no day: a typing error in the record, not the wrong form
+        ("birth_date", "31/02/1975", "date_invalid", "a date of the form dd/mm/yyyy"),
+        ("birth_date", "31.02.1975", "date_format", "a date of the form dd/mm/yyyy"),
         ("salary_step", "ba", "not_integer", "a whole number"),
         ("salary_coefficient", "n/a", "not_decimal", "a number such as 4.98"),
         ("full_name", "Ng¤y¤n ©©©", "text_unreadable", "Vietnamese text in Unicode, TCVN3 or VNI"),
@@ -78,6 +80,18 @@ def test_unmappable_values_stay_as_written_with_their_rule(
     assert [(p.field, p.rule, p.value, p.expected) for p in problems] == [
         (target, rule, str(raw), expected)
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [("1975-02-30", "date_invalid"), ("1975-13-01", "date_invalid"), ("02/03/1975", "date_format")],
+)
+def test_an_iso_source_tells_a_day_that_does_not_exist_from_another_form(
+    raw: str, rule: str
+) -> None:
+    value, problems = one(field("birth_date", EN), raw)
+    assert value == raw
+    assert [(p.rule, p.expected) for p in problems] == [(rule, "a date of the form yyyy-mm-dd")]
 
 
 def test_a_decimal_comma_is_a_decimal_point() -> None:

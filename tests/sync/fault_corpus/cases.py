@@ -231,8 +231,8 @@ def dropped_flags(start: int) -> Iterator[Case]:
         ("salary_step", "3,5", "3.5", "not_integer"),
         ("salary_coefficient", "n/a", "x", "not_decimal"),
         ("salary_coefficient", "3,005", "3.005", "not_decimal"),  # never rounded
-        ("birth_date", "1980/13/45", "1980-13-45", "date_format"),
-        ("birth_date", "31/02/1980", "1980-02-31", "date_invalid"),
+        ("birth_date", "1980/13/45", "1980.13.45", "date_format"),
+        ("birth_date", "31/02/1980", "1980-02-31", "date_invalid"),  # the form, but no such day
         ("birth_date", "05.03.1980", "05/03/1980", "date_format"),  # a form never declared
         ("gender", "Khác", "1", "gender_unknown"),  # "1" is male to some systems only
         ("gender", "X", "0", "gender_unknown"),
@@ -243,10 +243,8 @@ def dropped_flags(start: int) -> Iterator[Case]:
             n += 1
             # the template's adapter reads the cell (its date form, its gender words); the
             # protocol checks the wire's types before the sync sees the value
-            drop_rule = {"date_invalid": "date_format", "gender_unknown": "code_unknown"}.get(
-                rule, rule
-            )
-            wire_rule = {"date_invalid": "date_format"}.get(rule, rule)
+            drop_rule = {"gender_unknown": "code_unknown"}.get(rule, rule)
+            wire_rule = rule
             yield Case(
                 f"flag-{name}-{n}", "an adapter's flag dropped, then guessed", p,
                 drop={name: cell}, wire={name: wire_value},
