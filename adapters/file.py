@@ -65,6 +65,7 @@ from adapters.change_stamp import read_change_stamp
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
 from adapters.mappings import DetailRule, MappingSpec, load_mapping, map_row
+from adapters.text_hygiene import LEGACY_ENCODING_CONVERTED
 from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
 from vocabulary.problems import Problem
@@ -179,6 +180,7 @@ def _rows(
         values = list(record)
         if any(value not in (None, "") for value in values):
             table.append(values)  # blank lines and rows that were only formatted are skipped
+    originals = table
     if declared in _LEGACY:
         table = [[convert(c, declared) if isinstance(c, str) else c for c in row] for row in table]
         encoding = None
@@ -191,10 +193,26 @@ def _rows(
             for row in table
         ]  # fmt: skip
     keys = [fold(str(cell or "")) for cell in table[0]]
-    return tuple(
-        {key: value for key, value in zip(keys, values, strict=False) if key}
+    rows = tuple(
+        ConvertedRow({key: value for key, value in zip(keys, values, strict=False) if key})
         for values in table[1:]
     )
+    if declared in _LEGACY or encoding is not None:
+        for row, before, after in zip(rows, originals[1:], table[1:], strict=True):
+            row.converted = {
+                key: old
+                for key, old, new in zip(keys, before, after, strict=False)
+                if key and isinstance(old, str) and old != new
+            }
+    return rows
+
+
+class ConvertedRow(dict[str, Any]):
+    """A row of a drop, and the cells the file-wide legacy conversion (TCVN3, VNI) changed, as
+    they were read (heading -> text): the record carries each as a correction, as the sync
+    records the repairs it makes itself, so the agency sees its file was read from an old font."""
+
+    converted: Mapping[str, str] = {}  # read-only default; set per converted row
 
 
 def parse_csv(data: bytes, encoding: str | None = None) -> tuple[Mapping[str, Any], ...]:
@@ -352,6 +370,20 @@ class FileSource(Source):
             return ChangePage((), cursor, False)
         return ChangePage(tuple(records), after.encode(), current is not None or pending_rows)
 
+    def _conversions(self, row: Mapping[str, Any]) -> tuple[Problem, ...]:
+        """The record's fields read from cells the file-wide legacy conversion changed."""
+        converted = getattr(row, "converted", None)
+        if not converted:
+            return ()
+        out = []
+        for field_rule in self._rule.fields:
+            written = [
+                converted[k] for c in field_rule.columns if (k := _folded_heading(c)) in converted
+            ]
+            if written:
+                out.append(Problem(field_rule.target, LEGACY_ENCODING_CONVERTED, " ".join(written)))
+        return tuple(out)
+
     def _records(self, dropped: DroppedFile, start: int, room: int) -> list[SourceRecord]:
         version = dropped.sha256[:16]
         if dropped.problem is not None:
@@ -389,6 +421,7 @@ class FileSource(Source):
             stamp = self._change_stamp(folded)
             if isinstance(stamp, Problem):
                 problems, stamp = (*problems, stamp), None
+            corrections = self._conversions(row)
             sections = None
             if lists is not None:
                 person_key = _key(row, lists.key_heading)
@@ -403,6 +436,7 @@ class FileSource(Source):
                     location=location,
                     sections=sections,
                     changed_at=stamp,
+                    corrections=corrections,
                 )
             )
         orphans = lists.orphans(dropped.rows) if lists is not None else []

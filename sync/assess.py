@@ -86,7 +86,9 @@ def assess(
         source_id, record.source_record_id, record.version, row=row, personal_id=row.personal_id
     )
     digest = record_digest(source_id, record.source_record_id, record.version, record.fields)
-    corrections = norm.corrections + (lists.corrections if lists is not None else ())
+    corrections = (
+        record.corrections + norm.corrections + (lists.corrections if lists is not None else ())
+    )
     return Assessed(incoming, digest, corrections, record.location, lists)
 
 

@@ -95,6 +95,9 @@ class SourceRecord:
     "dossier_family_member"), each entry keyed by the catalogue's column names. None: the source
     carries no lists, and the store keeps what it holds; a key present replaces that list whole
     (an empty tuple empties it); a key absent leaves that list as it is."""
+    corrections: tuple[Problem, ...] = ()
+    """Repairs the adapter made with certainty (a drop converted from TCVN3 or VNI): recorded
+    with the record when it is stored, like the sync's own (sync_correction)."""
 
 
 @dataclass(frozen=True)

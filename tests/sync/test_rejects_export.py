@@ -85,9 +85,9 @@ async def test_the_owning_province_gets_values_expected_forms_and_file_rows(
     birth = by_field["birth_date"]
     assert (birth["Tệp"], birth["Dòng"]) == (FILE, "2")  # the file's name and its row
     assert birth["Giá trị sai"] == "31/02/1990"  # the value as the clerk typed it
-    assert birth["Quy tắc"] == "date_format"
-    assert birth["Tiêu đề"] == "Ngày không đúng định dạng"  # Vietnamese by default
-    assert birth["Dạng mong đợi"] == "Ngày dạng yyyy-mm-dd hoặc dạng đã khai báo"
+    assert birth["Quy tắc"] == "date_invalid"  # the declared form, naming no day
+    assert birth["Tiêu đề"] == "Ngày không có thật"  # Vietnamese by default
+    assert birth["Dạng mong đợi"] == "Một ngày có thật"
     pay = by_field["salary_coefficient"]
     assert (pay["Tệp"], pay["Dòng"], pay["Giá trị sai"]) == (FILE, "3", "ba phẩy không")
     assert pay["Mong đợi (chi tiết)"]  # the form the standard expects, in words
@@ -101,7 +101,7 @@ async def test_the_owning_province_gets_values_expected_forms_and_file_rows(
         _csv_rows(await client.get("/export/rejects.csv?lang=en", headers=headers)), "Source"
     )
     titles = {row["Field"]: row["Title"] for row in english}
-    assert titles["birth_date"] == "Date in the wrong form"
+    assert titles["birth_date"] == "No such date"
 
     workbook = await client.get(
         "/export/rejects.xlsx", params={"source": f"VN:GOV:{own}:EXPORTTEST"}, headers=headers
