@@ -9,13 +9,13 @@ policies/operations.yaml; which rejects, resolvers/sync.py (central: every sourc
 province: its own agency's); the value and the expected form are shown through the same policy
 engine as a Person's field of that agency's people, and left out for everyone else. Where the
 record is: source key and version for SQL and connector sources, file name and row for drops.
-A file that carries values is audited like a GraphQL response that does (the people by id where
-the store holds them, the `Type.field`s shown).
+A file that carries values is audited like a GraphQL response that does, through the same
+writer (the people by id where the store holds them, the `Type.field`s shown); one whose values
+are all masked, or of no personal field, leaves no audit row.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +35,6 @@ from resolvers import sync as sync_resolvers
 from resolvers.access import ForbiddenError
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
-from store import audit
 from vocabulary.reject_catalogue import Catalogue, reject_catalogue
 
 LANGUAGES = ("vi", "en")
@@ -121,39 +120,18 @@ async def shown_rejects(
     return [shown(r) for r in rows]
 
 
-async def audit_shown(context: Context, rejects: Sequence[ShownReject]) -> None:
-    """One audit row per distinct set of personal fields the file carried values of."""
-    carried: dict[str | None, set[str]] = defaultdict(set)
-    for item in rejects:
-        if item.value is not None or item.expected is not None:
-            carried[item.row.personal_id].add(item.row.field)
-    ids = await sync_resolvers.person_ids(context, {pid for pid in carried if pid})
-    by_fields: dict[tuple[str, ...], set[int]] = defaultdict(set)
-    for personal_id, fields in carried.items():
-        names = tuple(sync_resolvers.personal_fields(context, fields))
-        if names:
-            people = by_fields[names]
-            if personal_id in ids:
-                people.add(ids[personal_id])
-    if not by_fields:
-        return
-    caller = context.access.caller
-    drafts = [
-        audit.draft(
-            request_id=context.request_id,
-            client_id=caller.client_id,
-            subject=caller.subject,
-            level=caller.level.value,
-            organization=caller.organization,
-            purposes=sorted(caller.purposes),
-            person_ids=sorted(people),
-            fields=["SyncReject.value", *names],
-        )
-        for names, people in sorted(by_fields.items())
+async def audit_shown(
+    contexts: ContextFactory, context: Context, rejects: Sequence[ShownReject]
+) -> None:
+    """The file's audit record, as a GraphQL response's: the people whose values or expected
+    forms it carries unmasked, the `Type.field`s shown (resolvers/sync.py note_shown)."""
+    carried = [
+        (item.row.personal_id, item.row.field)
+        for item in rejects
+        if item.value is not None or item.expected is not None
     ]
-    async with context.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await audit.append(conn, drafts)
+    await sync_resolvers.note_shown(context, carried, ["SyncReject.expected", "SyncReject.value"])
+    await contexts.finish(context)
 
 
 def _refusal(error: BadUserInputError | ForbiddenError) -> JSONResponse:
@@ -183,7 +161,7 @@ def export_rejects_routes(contexts: ContextFactory, guards: list[Middleware]) ->
             return _refusal(error)
         table = rejects_table(rejects, lang, reject_catalogue())
         # the audit row is written before the file leaves, as for a GraphQL response
-        await audit_shown(context, rejects)
+        await audit_shown(contexts, context, rejects)
         if kind == "csv":
             body, media = _csv(table), "text/csv; charset=utf-8"
         else:

@@ -8,7 +8,7 @@ and remembers which people's personal or sensitive fields a response carried, fo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from graphql import GraphQLError
@@ -68,6 +68,8 @@ class Access:
     consent_checked: set[int] = field(default_factory=set)
     _masks: dict[tuple[Relation, bool], PersonMasks] = field(default_factory=dict)
     _seen: dict[tuple[Relation, bool], set[int]] = field(default_factory=lambda: defaultdict(set))
+    _shown: dict[tuple[str, ...], set[int]] = field(default_factory=lambda: defaultdict(set))
+    """`Type.field`s -> people: personal values a response carried outside a person row."""
 
     @property
     def caller(self) -> Caller:
@@ -131,6 +133,15 @@ class Access:
         self._seen[key].add(person_id)
         return masks
 
+    def note_shown(self, people: Iterable[int], fields: Iterable[str]) -> None:
+        """Personal or sensitive values the response carries outside a person row (a reject's
+        offending value), for the audit: the `Type.field`s, and the people by store id (none
+        for someone the store does not hold, a refused newcomer: who saw which fields is
+        recorded all the same)."""
+        names = tuple(sorted(set(fields)))
+        if names:
+            self._shown[names].update(people)
+
     def organization_masks(self, organization_id: int) -> frozenset[str]:
         return self.view.masked("Organization", self.organization_relation(organization_id))
 
@@ -141,7 +152,8 @@ class Access:
         """(people, `Type.field`s) pairs: personal or sensitive fields the response carried.
 
         People whose rows showed the same fields share one pair, so a response costs at most
-        one pair per distinct field set (usually one), whatever its number of rows.
+        one pair per distinct field set (usually one), whatever its number of rows. Values
+        noted with `note_shown` are pairs of their own (their fields name their type).
         """
         policy = self.view.policy
         by_fields: dict[tuple[str, ...], set[int]] = defaultdict(set)
@@ -159,4 +171,6 @@ class Access:
             )
             if fields and people:
                 by_fields[fields].update(people)
+        for fields, people in self._shown.items():
+            by_fields[fields].update(people)
         return [(sorted(people), list(fields)) for fields, people in sorted(by_fields.items())]

@@ -8,7 +8,8 @@ agency: `VN:GOV:<agency code>:<subsystem>`); everyone else sees nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, select
@@ -273,3 +274,21 @@ async def person_ids(context: Context, personal_ids: set[str]) -> dict[str, int]
         person.c.personal_id.in_(sorted(personal_ids))
     )
     return {row.personal_id: row.id for row in await fetch(context.engine, statement)}
+
+
+async def note_shown(
+    context: Context, carried: Iterable[tuple[str | None, str]], shown_as: Sequence[str]
+) -> None:
+    """Notes for the audit the personal values a response carries of rejects: `carried` is
+    (personal ID, standard field) of each reject whose value or expected form it shows
+    unmasked, `shown_as` the `Type.field`s that carry them ("SyncReject.value"). A reject of a
+    field that is not personal, or masked for this caller, is not noted (as a Person's)."""
+    by_person: dict[str | None, set[str]] = defaultdict(set)
+    for personal_id, field in carried:
+        by_person[personal_id].add(field)
+    ids = await person_ids(context, {pid for pid in by_person if pid})
+    for personal_id, fields in by_person.items():
+        names = personal_fields(context, fields)
+        if names:
+            people = [ids[personal_id]] if personal_id in ids else []
+            context.access.note_shown(people, [*shown_as, *names])

@@ -15,7 +15,9 @@
 Central callers see every source; ministry and province callers their own agency's sources
 (resolvers/sync.py). A reject's value and expected form, and a correction's value, are shown
 through the policy engine, as that field of a person of the source's agency would be; nothing
-else here is personal.
+else here is personal. A response carrying a reject's value or expected form unmasked, of a
+personal or sensitive field, is audited as a Person's fields are (the people by store id,
+`SyncReject.value` and the Person field).
 """
 
 from __future__ import annotations
@@ -195,10 +197,13 @@ async def rejects(
         context, {row.source_id for row in page.items}
     )
     catalogue = reject_catalogue()
+    # what the operation selects of a reject's personal texts: what the response carries
+    selected = sorted({"value", "expected"} & context.access.requested.get("SyncReject", set()))
+    carried: list[tuple[str | None, str]] = []
 
     def node(row: Row[Any]) -> SyncReject:
         relation = relations.get(row.source_id, Relation.OUTSIDE)
-        return SyncReject(
+        found = SyncReject(
             source_id=row.source_id,
             source_record_id=row.source_record_id,
             source_version=row.source_version,
@@ -211,8 +216,14 @@ async def rejects(
             first_seen=row.first_seen,
             last_seen=row.last_seen,
         )
+        if any(getattr(found, name) is not None for name in selected):
+            carried.append((row.personal_id, row.field))
+        return found
 
-    return connection_of(page, node)
+    connection = connection_of(page, node)
+    # audited as a Person's fields are: the people whose values the response shows unmasked
+    await sync_resolvers.note_shown(context, carried, [f"SyncReject.{name}" for name in selected])
+    return connection
 
 
 async def sync_corrections(

@@ -38,7 +38,9 @@ own row holds another personal ID: merging two people is for a clerk, not for th
 UNKEYED_IDENTITY_CHANGE = "identity_unkeyed_change"
 """A source keyed by the personal ID itself (a drop without a record-id column) sends a new
 personal ID while it holds an active person of the same name, birth date and gender under
-another: a corrected personal ID and a namesake look alike, so the clerk says which."""
+another: a corrected personal ID and a namesake look alike, so the clerk says which. The
+clerk's answer comes under another record id, so the reject is closed by the personal ID its
+source then stores (sync/writes.py), not by its own record passing."""
 
 
 @dataclass

@@ -4,8 +4,9 @@
 
 History first (the old version of each replaced row, copied from the store before it changes),
 then the rows (COPY into a temporary table, one INSERT ... SELECT and one UPDATE ... FROM), the
-digests for the approval manifests, the rejects opened and resolved, the conflicts opened and
-resolved.
+digests for the approval manifests, the rejects opened and resolved (a record's own, when it
+passes; an `identity_unkeyed_change`, when the person it refused is stored by its source under
+any record id), the conflicts opened and resolved.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store.person_row import PERSON_COLUMNS
-from sync.decisions import PersonRow
+from sync.decisions import UNKEYED_IDENTITY_CHANGE, PersonRow
 from sync.dossier_lists import Lists
 from sync.dossier_store import write_lists
 from sync.normalise import row_tuple
@@ -113,6 +114,18 @@ async def write_page(conn: Any, source_id: str, work: Writes) -> None:
             " AND source_record_id = ANY($2::text[]) AND resolved_at IS NULL",
             source_id,
             work.settled,
+        )
+    stored = sorted({row.personal_id for row in work.rows if row.source_id == source_id})
+    if stored:
+        # a refused newcomer of a file keyed by the personal ID (identity_unkeyed_change) is
+        # settled by the clerk's keyed answer, which arrives under another record id (the old
+        # personal ID, or a new Mã hồ sơ): the person it was about is now stored by this source
+        await conn.execute(
+            "UPDATE sync_reject SET resolved_at = now() WHERE rule = $1 AND source_id = $2"
+            " AND personal_id = ANY($3::text[]) AND resolved_at IS NULL",
+            UNKEYED_IDENTITY_CHANGE,
+            source_id,
+            stored,
         )
     if work.rejects:
         await _write_rejects(conn, source_id, work.rejects)

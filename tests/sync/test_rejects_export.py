@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -181,29 +182,63 @@ async def test_callers_the_rejects_field_refuses_are_refused_the_file(
     assert (await client.get("/export/rejects.pdf", headers=own)).status_code == 404
 
 
-async def test_a_file_with_values_is_audited(
-    client: httpx.AsyncClient, app: Starlette, provinces: tuple[str, str], seeded_store_url: URL
-) -> None:
-    own, _other = provinces
-    caller = Caller(Level.PROVINCE, organization=own, client_id="clerk-portal")
-    response = await client.get(
-        "/export/rejects.csv",
-        params={"source": f"VN:GOV:{own}:EXPORTTEST"},
-        headers=_headers(app, caller),
-    )
-    assert response.status_code == 200
-    request_id = response.headers["X-Request-Id"]
+async def _audit_rows(seeded_store_url: URL, response: httpx.Response) -> list[tuple[Any, ...]]:
+    """(person ids, fields, client, organisation) of the audit rows of one response."""
+    assert response.status_code == 200, response.text
     dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
     conn = await asyncpg.connect(dsn)
     try:
         rows = await conn.fetch(
-            "SELECT client_id, organization, fields FROM audit_log WHERE request_id = $1",
-            request_id,
+            "SELECT person_ids, fields, client_id, organization FROM audit_log"
+            " WHERE request_id = $1 ORDER BY id",
+            response.headers["X-Request-Id"],
         )
     finally:
         await conn.close()
-    assert rows, "the export carried personal values without an audit row"
-    fields = {f for row in rows for f in row["fields"]}
-    assert "SyncReject.value" in fields
-    assert "Person.birthDate" in fields
-    assert {(row["client_id"], row["organization"]) for row in rows} == {("clerk-portal", own)}
+    return [(list(r["person_ids"]), list(r["fields"]), r["client_id"], r["organization"])
+            for r in rows]  # fmt: skip
+
+
+async def test_a_file_with_values_is_audited(
+    client: httpx.AsyncClient,
+    app: Starlette,
+    provinces: tuple[str, str],
+    seeded_store_url: URL,
+    tmp_path: Path,
+) -> None:
+    own, other = provinces
+    source = f"VN:GOV:{own}:EXPORTTEST"
+    dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
+    # the stored person's next version is refused too: her reject names a person the store holds
+    write_drop(tmp_path, "2026-07_nhan_su.csv", [
+        ["001190000001", "Trần Thị Bình", "Nữ", "30/02/1990", "Kinh", "Không", "Công chức",
+         own, "01.003", "A1", "3", "3.00", "01/09/2015"],
+    ])  # fmt: skip
+    result = await sync_source(dsn, FileSource(source, own, folder=tmp_path))
+    assert result.status == "ok", result.error
+    conn = await asyncpg.connect(dsn)
+    try:
+        held = await conn.fetchval(
+            "SELECT id FROM person WHERE source_id = $1 AND personal_id = '001190000001'", source
+        )
+    finally:
+        await conn.close()
+    caller = Caller(Level.PROVINCE, organization=own, client_id="clerk-portal")
+    response = await client.get(
+        "/export/rejects.csv", params={"source": source}, headers=_headers(app, caller)
+    )
+    values = ["SyncReject.expected", "SyncReject.value"]
+    assert await _audit_rows(seeded_store_url, response) == [
+        # one row per set of fields shown: her birth date (and a newcomer's), by her store id
+        ([held], ["Person.birthDate", *values], "clerk-portal", own),
+        # the newcomer whose pay was refused: no person in the store to name, the read recorded
+        ([], ["Salary.coefficient", *values], "clerk-portal", own),
+    ]
+
+    # a file that shows nobody's values (the other province naming this source) leaves none
+    stranger = Caller(Level.PROVINCE, organization=other, client_id="other-portal")
+    empty = await client.get(
+        "/export/rejects.csv", params={"source": source}, headers=_headers(app, stranger)
+    )
+    assert _csv_rows(empty) == []
+    assert await _audit_rows(seeded_store_url, empty) == []
