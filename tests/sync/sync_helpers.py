@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 import asyncpg
+import httpx
+from sqlalchemy.engine import URL
 
 from adapters.registry import SourceRegistry
+from store.database import sync_free_dsn
 
 
 async def store_checksum(dsn: str) -> dict[str, Any]:
@@ -78,3 +81,20 @@ async def hire(connector: Any, agency: str, person: asyncpg.Record, number: int)
 
 def agency_source(registry: SourceRegistry, agency: str) -> Any:
     return registry[f"VN:GOV:{agency}:HRM"]
+
+
+async def audit_rows(seeded_store_url: URL, response: httpx.Response) -> list[tuple[Any, ...]]:
+    """(person ids, fields, client, organisation) of the audit rows of one response."""
+    assert response.status_code == 200, response.text
+    dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT person_ids, fields, client_id, organization FROM audit_log"
+            " WHERE request_id = $1 ORDER BY id",
+            response.headers["x-request-id"],
+        )
+    finally:
+        await conn.close()
+    return [(list(r["person_ids"]), list(r["fields"]), r["client_id"], r["organization"])
+            for r in rows]  # fmt: skip

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from policies.types import Caller, Level
 from store.database import sync_free_dsn
 from tests.graphql_client import GraphQLClient
+from tests.sync.sync_helpers import audit_rows
 
 QUERY = """
 query($lang: Language) {
@@ -116,23 +117,6 @@ async def test_the_central_level_sees_the_rules_with_values_masked_by_policy(
         assert (node["value"] is None) == (node["expected"] is None)
 
 
-async def _audit_rows(seeded_store_url: URL, response: httpx.Response) -> list[tuple[Any, ...]]:
-    """(person ids, fields, client, organisation) of the audit rows of one response."""
-    assert response.status_code == 200, response.text
-    dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT person_ids, fields, client_id, organization FROM audit_log"
-            " WHERE request_id = $1 ORDER BY id",
-            response.headers["x-request-id"],
-        )
-    finally:
-        await conn.close()
-    return [(list(r["person_ids"]), list(r["fields"]), r["client_id"], r["organization"])
-            for r in rows]  # fmt: skip
-
-
 async def _person_id(seeded_store_url: URL) -> int:
     dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
     conn = await asyncpg.connect(dsn)
@@ -157,7 +141,7 @@ async def test_reading_rejects_with_values_is_audited_as_a_persons_fields_are(
     assert {e["node"]["value"] for e in response.json()["data"]["rejects"]["edges"]} == {
         "03/04/1980", "3.10", "Chú ruột",
     }  # fmt: skip
-    rows = await _audit_rows(seeded_store_url, response)
+    rows = await audit_rows(seeded_store_url, response)
     held = await _person_id(seeded_store_url)
     assert rows == [
         # the refused newcomer's birth date: no person in the store to name, the read recorded
@@ -171,7 +155,7 @@ async def test_reading_rejects_with_values_is_audited_as_a_persons_fields_are(
     expected = (
         "query($s: String) { rejects(source: $s, first: 20) { edges { node { expected } } } }"
     )
-    rows = await _audit_rows(seeded_store_url, await clerk.post(expected, {"s": source}))
+    rows = await audit_rows(seeded_store_url, await clerk.post(expected, {"s": source}))
     assert [r[1][-1] for r in rows] == ["SyncReject.expected", "SyncReject.expected"]
 
 
@@ -181,11 +165,11 @@ async def test_reading_rejects_without_personal_values_leaves_no_audit_row(
     own, other = provinces
     clerk = GraphQLClient(client, app, Caller(Level.PROVINCE, organization=own))
     no_values = "{ rejects(first: 20) { edges { node { sourceId field rule location } } } }"
-    assert await _audit_rows(seeded_store_url, await clerk.post(no_values)) == []
+    assert await audit_rows(seeded_store_url, await clerk.post(no_values)) == []
     # another province reads values, but only of its own source: nothing of the first one's
     # people or fields is recorded as seen by it
     stranger = GraphQLClient(client, app, Caller(Level.PROVINCE, organization=other))
-    rows = await _audit_rows(seeded_store_url, await stranger.post(QUERY, {"lang": "VI"}))
+    rows = await audit_rows(seeded_store_url, await stranger.post(QUERY, {"lang": "VI"}))
     held = await _person_id(seeded_store_url)
     assert ([], ["Person.personalId", "SyncReject.expected", "SyncReject.value"]) in [
         (r[0], r[1]) for r in rows

@@ -10,7 +10,6 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -25,6 +24,7 @@ from store.database import sync_free_dsn
 from sync.pipeline import sync_source
 from tests.graphql_client import CENTRAL, token_for
 from tests.sync.drop_helpers import forget_source, two_provinces, write_drop
+from tests.sync.sync_helpers import audit_rows
 
 FILE = "2026-06_nhan_su.csv"
 
@@ -182,23 +182,6 @@ async def test_callers_the_rejects_field_refuses_are_refused_the_file(
     assert (await client.get("/export/rejects.pdf", headers=own)).status_code == 404
 
 
-async def _audit_rows(seeded_store_url: URL, response: httpx.Response) -> list[tuple[Any, ...]]:
-    """(person ids, fields, client, organisation) of the audit rows of one response."""
-    assert response.status_code == 200, response.text
-    dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT person_ids, fields, client_id, organization FROM audit_log"
-            " WHERE request_id = $1 ORDER BY id",
-            response.headers["X-Request-Id"],
-        )
-    finally:
-        await conn.close()
-    return [(list(r["person_ids"]), list(r["fields"]), r["client_id"], r["organization"])
-            for r in rows]  # fmt: skip
-
-
 async def test_a_file_with_values_is_audited(
     client: httpx.AsyncClient,
     app: Starlette,
@@ -228,7 +211,7 @@ async def test_a_file_with_values_is_audited(
         "/export/rejects.csv", params={"source": source}, headers=_headers(app, caller)
     )
     values = ["SyncReject.expected", "SyncReject.value"]
-    assert await _audit_rows(seeded_store_url, response) == [
+    assert await audit_rows(seeded_store_url, response) == [
         # one row per set of fields shown: her birth date (and a newcomer's), by her store id
         ([held], ["Person.birthDate", *values], "clerk-portal", own),
         # the newcomer whose pay was refused: no person in the store to name, the read recorded
@@ -241,4 +224,4 @@ async def test_a_file_with_values_is_audited(
         "/export/rejects.csv", params={"source": source}, headers=_headers(app, stranger)
     )
     assert _csv_rows(empty) == []
-    assert await _audit_rows(seeded_store_url, empty) == []
+    assert await audit_rows(seeded_store_url, empty) == []
