@@ -113,6 +113,7 @@ def create_app(
             database_url,
             pool_size=settings.pool_size,
             statement_timeout_s=settings.request_deadline,
+            plan_each_execution=True,
         )
     )
 

@@ -48,16 +48,30 @@ def start_embedded(data_dir: Path, *, cleanup: str = "stop") -> tuple[URL, Any]:
 
 
 def create_engine(
-    url: str | URL, *, pool_size: int = 10, statement_timeout_s: float | None = None
+    url: str | URL,
+    *,
+    pool_size: int = 10,
+    statement_timeout_s: float | None = None,
+    plan_each_execution: bool = False,
 ) -> AsyncEngine:
     """`statement_timeout_s`: the server cancels any statement of this engine after this long.
 
     The gateway passes its request deadline, so no statement of a request (store, audit,
     analytics) keeps a backend busy past the time its request could still be answered.
+
+    `plan_each_execution`: PostgreSQL plans every execution of a prepared statement with its
+    parameter values instead of settling on a generic plan after five. The gateway passes it:
+    its statements are prepared once per connection (asyncpg) but their parameters select very
+    different amounts of data (a subtree of 50 people or of the whole country), and the generic
+    plan, which cannot see the subtree's bounds, walked the whole directory order to find 50
+    people of a small province (6,300 buffers and 6.5 ms against 1 ms planned with the bounds;
+    docs/benchmarks.md). Planning again costs well under a millisecond for these statements.
     """
     server_settings = {"application_name": "cbccvc-gateway"}
     if statement_timeout_s is not None:
         server_settings["statement_timeout"] = str(max(1, int(statement_timeout_s * 1000)))
+    if plan_each_execution:
+        server_settings["plan_cache_mode"] = "force_custom_plan"
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,

@@ -536,6 +536,19 @@ class Compiler:
             text += f" LIMIT {limit}"
         return text
 
+    def person_page(self, where: list[str], order: str, limit: str) -> str:
+        """A page of person rows with their mask key `mk`: the page's ids chosen first, then
+        their rows. Chosen from the indexes alone (ix_person_org_order holds the
+        organisation, the order and the id), a small subtree's people are found without
+        reading a row; asked for whole rows, PostgreSQL instead walked the directory order
+        of the whole country, row by row, to find 50 of a province (docs/benchmarks.md)."""
+        key = self.policy.person_key_sql(self.params, "p")
+        chosen = (
+            f"SELECT p.id FROM person p WHERE {' AND '.join(where) or 'true'} "
+            f"ORDER BY {order} LIMIT {limit}"
+        )
+        return f"SELECT p.*, {key} AS mk FROM ({chosen}) k JOIN person p ON p.id = k.id"
+
     # --- the directory connection ---
 
     def person_connection(
@@ -604,7 +617,7 @@ class Compiler:
         order = ", ".join(f"p.{c} {direction}" for c in listing.order)
         limit = params.ref("limit", "integer")
         if table == "person":
-            page = self.person_rows(keyset, order, limit)
+            page = self.person_page(keyset, order, limit)
         else:
             page = (
                 f"SELECT p.* FROM {table} p WHERE {' AND '.join(keyset) or 'true'} "
