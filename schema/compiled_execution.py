@@ -43,7 +43,7 @@ from strawberry.schema import Schema
 
 from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor, Planner
 from resolvers.compiled.results import Pending
-from resolvers.compiled.selection import Collected, NotCompilable, collect
+from resolvers.compiled.selection import Collected, NotCompilable, collect, conditions
 from resolvers.context import Context
 from schema.compiled_catalogue import catalogue_of
 from schema.execution import FastExecutionContext
@@ -98,14 +98,15 @@ class CompiledReads:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         try:
-            root = collect(self._schema, query_type, [operation.selection_set], fragments)
-        except NotCompilable:
+            # the plans hold for these decisions only: they are part of the plans' key
+            decisions = conditions(document, operation, coerced)
+            root = collect(self._schema, query_type, [operation.selection_set], fragments, coerced)
+        except (NotCompilable, GraphQLError):  # graphql-core words a condition it cannot coerce
             return await execute_rest(document)
+        operation_key = (document_key, operation.name.value if operation.name else None, decisions)
         answers: dict[str, Answer] = {}
         for key, collected in root.items():
-            answer = await self._answer(
-                context, document_key, operation, key, collected, coerced, fragments
-            )
+            answer = await self._answer(context, operation_key, key, collected, coerced, fragments)
             if answer is not None:
                 answers[key] = answer
         if any(answer.pending for answer in answers.values()):
@@ -201,8 +202,7 @@ class CompiledReads:
     async def _answer(
         self,
         context: Context,
-        document_key: Any,
-        operation: OperationDefinitionNode,
+        operation_key: Any,
         key: str,
         collected: Collected,
         variables: Any,
@@ -219,7 +219,6 @@ class CompiledReads:
             return None
         try:
             args = get_argument_values(query_type.fields[name], collected.nodes[0], variables)
-            operation_key = (document_key, operation.name.value if operation.name else None)
             answer = await self._planner.answer(
                 context, operation_key, collected, key, args, fragments, variables
             )
