@@ -6,6 +6,8 @@ is answered by one statement; every other root field, and any the planner declin
 selection it does not compile, arguments the resolvers refuse, an empty page after a cursor),
 resolves through graphql-core as a whole, in one execution, and the answers are merged in the
 operation's order with both sets of errors. `cbccvc_compiled_root_fields` counts outcomes.
+@skip and @include are decided first, as graphql-core decides them (resolvers/compiled/
+selection.py): a root field they leave out is absent, and the decisions key the cached plans.
 
 Inside a compiled root field, the fields of a person or an organisation that the statement
 does not compute (live fields from the agencies and the national databases, approval proofs,
