@@ -6,6 +6,8 @@ is answered by one statement; every other root field, and any the planner declin
 selection it does not compile, arguments the resolvers refuse, an empty page after a cursor),
 resolves through graphql-core as a whole, in one execution, and the answers are merged in the
 operation's order with both sets of errors. `cbccvc_compiled_root_fields` counts outcomes.
+@skip and @include are decided first, as graphql-core decides them (resolvers/compiled/
+selection.py): a root field they leave out is absent, and the decisions key the cached plans.
 
 Inside a compiled root field, the fields of a person or an organisation that the statement
 does not compute (live fields from the agencies and the national databases, approval proofs,
@@ -43,7 +45,7 @@ from strawberry.schema import Schema
 
 from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor, Planner
 from resolvers.compiled.results import Pending
-from resolvers.compiled.selection import Collected, NotCompilable, collect
+from resolvers.compiled.selection import Collected, NotCompilable, collect, conditions
 from resolvers.context import Context
 from schema.compiled_catalogue import catalogue_of
 from schema.execution import FastExecutionContext
@@ -98,14 +100,15 @@ class CompiledReads:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         try:
-            root = collect(self._schema, query_type, [operation.selection_set], fragments)
-        except NotCompilable:
+            # the plans hold for these decisions only: they are part of the plans' key
+            decisions = conditions(document, operation, coerced)
+            root = collect(self._schema, query_type, [operation.selection_set], fragments, coerced)
+        except (NotCompilable, GraphQLError):  # graphql-core words a condition it cannot coerce
             return await execute_rest(document)
+        operation_key = (document_key, operation.name.value if operation.name else None, decisions)
         answers: dict[str, Answer] = {}
         for key, collected in root.items():
-            answer = await self._answer(
-                context, document_key, operation, key, collected, coerced, fragments
-            )
+            answer = await self._answer(context, operation_key, key, collected, coerced, fragments)
             if answer is not None:
                 answers[key] = answer
         if any(answer.pending for answer in answers.values()):
@@ -201,8 +204,7 @@ class CompiledReads:
     async def _answer(
         self,
         context: Context,
-        document_key: Any,
-        operation: OperationDefinitionNode,
+        operation_key: Any,
         key: str,
         collected: Collected,
         variables: Any,
@@ -219,7 +221,6 @@ class CompiledReads:
             return None
         try:
             args = get_argument_values(query_type.fields[name], collected.nodes[0], variables)
-            operation_key = (document_key, operation.name.value if operation.name else None)
             answer = await self._planner.answer(
                 context, operation_key, collected, key, args, fragments, variables
             )

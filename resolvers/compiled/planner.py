@@ -3,7 +3,8 @@
 For a root field the planner checks the arguments exactly as the resolvers do (it calls them:
 the filter's rights and codes, Relay's page arguments, ids), then compiles the selection into
 one statement whose result is that field's JSON. The text depends on the document, the
-operation, the root field, the shape of the arguments (which filters, which direction) and the
+operation, its @skip/@include decisions (selection.conditions: the variables decide them), the
+root field, the shape of the arguments (which filters, which direction) and the
 caller's policy view (policy_sql.PolicySql.signature); it is cached under exactly that, and
 asyncpg prepares it once per connection. The page arguments of nested lists (the dossier's
 lists, an organisation's staff) are parameters of one text for every way of paging, checked
@@ -226,7 +227,11 @@ class Planner:
         variables: Any = None,
     ) -> Answer:
         """The root field's value and errors; raises NotCompilable, EmptyPageWithCursor or the
-        resolvers' own GraphQLError for the resolver path to answer instead."""
+        resolvers' own GraphQLError for the resolver path to answer instead.
+
+        `document_key` must tell apart everything the selection's collection depends on
+        besides the document: the operation and every @skip/@include decision in it
+        (selection.conditions), since `variables` decide those while a plan is built."""
         access = context.access
         policy = PolicySql.of(access)
         values: dict[str, Any] = self._caller_values(context)
@@ -235,7 +240,7 @@ class Planner:
         base_key = (document_key, response_key, policy.signature())
 
         def compiler(params: Params) -> Compiler:
-            return Compiler(self._schema, self._catalogue, policy, params, fragments)
+            return Compiler(self._schema, self._catalogue, policy, params, fragments, variables)
 
         if name in ("persons", "organizations"):
             if name == "persons":

@@ -19,6 +19,7 @@ from graphql import (
     GraphQLSchema,
     SelectionSetNode,
 )
+from graphql.execution.values import VariableValues
 
 from policies.document import ROW_TYPES
 from resolvers.compiled.catalogue import Catalogue, Leaf
@@ -129,15 +130,16 @@ class Compiler:
     policy: PolicySql
     params: Params
     fragments: Mapping[str, FragmentDefinitionNode]
+    variables: VariableValues | None = None
+    """The coerced variables, which decide @skip and @include (selection.py)."""
     aliases: int = 0
     """Table aliases handed out, so nested organisations never shadow each other."""
     lists: list[ListArguments] = field(default_factory=list)
     """The dossier lists compiled, whose page arguments are bound per request."""
 
     def _collect(self, type_name: str, selections: list[SelectionSetNode]) -> dict[str, Collected]:
-        return collect(
-            self.schema, _object_type(self.schema, type_name), selections, self.fragments
-        )
+        object_type = _object_type(self.schema, type_name)
+        return collect(self.schema, object_type, selections, self.fragments, self.variables)
 
     def _object(
         self,

@@ -5,10 +5,12 @@ organization, organizations) with aliases, named and inline fragments, nested or
 the tree walk, a person's nested objects (code lists, salary, data groups) and the dossier's
 lists, both paging directions and Relay's first+last window, every filter, real and broken
 cursors and ids, beside live fields (merged into the compiled result at their paths), nested
-staff lists and a root field the planner never covers; callers are drawn at every level, in and out
-of the scope of the people read, with and without purposes for which some of those people
-consented. Each operation goes to two gateways over the same store: the one under test
-(compiled reads on, the session's `app`) and the reference (CBCCVC_COMPILED_READS off). The
+staff lists and a root field the planner never covers, now and then @skip or @include (literal
+or from a variable, on root fields, leaves, fragment spreads and inline fragments); callers are
+drawn at every level, in and out of the scope of the people read, with and without purposes
+for which some of those people consented. Each operation goes to two gateways over the same
+store: the one under test (compiled reads on, the session's `app`) and the reference
+(CBCCVC_COMPILED_READS off). The
 status, the `data` (key order included) and the errors (path, code, message, locations) must be
 equal. At the end the compiled path must have answered most of the root fields it covers, so
 the comparison is not of fallback with itself, and live fields and filtered staff lists must
@@ -98,6 +100,23 @@ PEOPLE = ["@P0@", "@P1@", "@P2@"]
 SUBJECTS = ["@S0@", "@S1@", "000000000000"]
 
 
+CONDITION_VARIABLES = {"v0": "Boolean!", "v1": "Boolean = false"}
+"""Variables a @skip/@include condition may name; the operation declares those it uses."""
+
+
+@st.composite
+def condition(draw: st.DrawFn) -> str:
+    """Now and then a @skip or an @include (sometimes both), its condition a literal or a
+    variable, as a directive of the node it follows."""
+    if draw(st.integers(0, 19)) != 0:  # rare per node: most operations keep every field
+        return ""
+    chosen = draw(
+        st.lists(st.sampled_from(["skip", "include"]), min_size=1, max_size=2, unique=True)
+    )
+    values = st.sampled_from(["true", "false", "$v0", "$v1"])
+    return "".join(f" @{name}(if: {draw(values)})" for name in chosen)
+
+
 @st.composite
 def fields(draw: st.DrawFn, leaves: list[str], extra: list[str]) -> list[str]:
     chosen = draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=8, unique=True))
@@ -106,6 +125,8 @@ def fields(draw: st.DrawFn, leaves: list[str], extra: list[str]) -> list[str]:
     for index, name in enumerate(chosen):
         if name != "__typename" and "{" not in name and draw(st.integers(0, 4)) == 0:
             name = f"a{index}: {name}"
+        if "{" not in name:
+            name += draw(condition())
         out.append(name)
     return out
 
@@ -121,11 +142,11 @@ def wrapped(draw: st.DrawFn, type_name: str, body: list[str], fragments: list[st
     if mode == "named":
         name = f"F{len(fragments)}"
         fragments.append(f"fragment {name} on {type_name} {{ {tail} }}")
-        return f"{head} ...{name}"
+        return f"{head} ...{name}{draw(condition())}"
     if mode == "inline":
-        return f"{head} ... on {type_name} {{ {tail} }}"
+        return f"{head} ... on {type_name}{draw(condition())} {{ {tail} }}"
     if mode == "node":
-        return f"{head} ... on Node {{ id }} ... {{ {tail} }}"
+        return f"{head} ... on Node {{ id }} ...{draw(condition())} {{ {tail} }}"
     return f"{head} {tail}"
 
 
@@ -342,36 +363,46 @@ def root_field(draw: st.DrawFn, fragments: list[str]) -> str:
             ["persons", "persons", "person", "node", "organization", "organizations", "me"]
         )
     )
+    when = draw(condition())
     if kind == "organizations":
-        arguments = draw(organizations_arguments())
+        arguments = draw(organizations_arguments()) + when
         return f"organizations{arguments} {{ {draw(organizations_selection(fragments))} }}"
     if kind == "persons":
-        return f"persons{draw(persons_arguments())} {{ {draw(connection_selection(fragments))} }}"
+        arguments = draw(persons_arguments()) + when
+        return f"persons{arguments} {{ {draw(connection_selection(fragments))} }}"
     if kind == "person":
         id_ = draw(st.sampled_from([*PEOPLE, "@O0@", global_id.encode("Person", 999_999_999), "x"]))
-        return f"person(id: {_quoted(id_)}) {{ {draw(person_selection(fragments))} }}"
+        return f"person(id: {_quoted(id_)}){when} {{ {draw(person_selection(fragments))} }}"
     if kind == "node":
         id_ = draw(st.sampled_from([*PEOPLE, "@O0@", "@O1@", global_id.encode("Consent", 1), "x"]))
         person = draw(person_selection(fragments))
         organization = draw(organization_selection(fragments))
         return (
-            f"node(id: {_quoted(id_)}) {{ __typename id ... on Person {{ {person} }} "
+            f"node(id: {_quoted(id_)}){when} {{ __typename id ... on Person {{ {person} }} "
             f"... on Organization {{ {organization} }} }}"
         )
     if kind == "organization":
         code = draw(st.sampled_from([*CODES, "999.99.99.Z99"]))
-        return (
-            f"organization(code: {_quoted(code)}) {{ {draw(organization_selection(fragments))} }}"
-        )
-    return "me { level organization }"
+        selection = draw(organization_selection(fragments))
+        return f"organization(code: {_quoted(code)}){when} {{ {selection} }}"
+    return f"me{when} {{ level organization }}"
 
 
 @st.composite
-def operations(draw: st.DrawFn) -> str:
+def operations(draw: st.DrawFn) -> tuple[str, dict[str, bool]]:
+    """The operation, declaring the condition variables it uses, and their values ($v1 has a
+    default: sometimes not sent)."""
     fragments: list[str] = []
     roots = draw(st.lists(root_field(fragments), min_size=1, max_size=2))
     body = " ".join(f"r{i}: {root}" for i, root in enumerate(roots))
-    return f"query {{ {body} }} " + " ".join(fragments)
+    text_ = f"{{ {body} }} " + " ".join(fragments)
+    used = [name for name in CONDITION_VARIABLES if f"${name})" in text_]
+    values = {}
+    for name in used:
+        if name == "v0" or draw(st.booleans()):
+            values[name] = draw(st.booleans())
+    declared = ", ".join(f"${name}: {CONDITION_VARIABLES[name]}" for name in used)
+    return (f"query({declared}) " if used else "query ") + text_, values
 
 
 @st.composite
@@ -514,7 +545,9 @@ class Pair:
         ]
         self.tokens: dict[Caller, tuple[str, str]] = {}
 
-    async def ask(self, caller: Caller | None, query: str) -> list[tuple[int, Any]]:
+    async def ask(
+        self, caller: Caller | None, query: str, variables: dict[str, bool]
+    ) -> list[tuple[int, Any]]:
         answers = []
         for index, client in enumerate(self.clients):
             headers = {"Accept": "application/graphql-response+json"}
@@ -525,7 +558,8 @@ class Pair:
                         token_for(self.apps[1], caller),
                     )
                 headers["Authorization"] = f"Bearer {self.tokens[caller][index]}"
-            response = await client.post("/graphql", json={"query": query}, headers=headers)
+            body = {"query": query, "variables": variables}
+            response = await client.post("/graphql", json=body, headers=headers)
             answers.append((response.status_code, response.json()))
         return answers
 
@@ -589,10 +623,11 @@ EXAMPLES = int(os.environ.get("CBCCVC_DIFFERENTIAL_EXAMPLES", "2000"))
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
 )
-@given(caller=callers(), query=operations())
+@given(caller=callers(), operation=operations())
 async def test_compiled_reads_answer_as_the_resolvers_do(
-    pair: Pair, places: Places, caller: Caller, query: str
+    pair: Pair, places: Places, caller: Caller, operation: tuple[str, dict[str, bool]]
 ) -> None:
+    query, variables = operation
     query = places.fill(query)
     caller = replace(
         caller,
@@ -600,7 +635,7 @@ async def test_compiled_reads_answer_as_the_resolvers_do(
         subject=places.values.get(caller.subject or "", caller.subject),
     )
     who = None if caller.level is Level.PUBLIC else caller
-    (status, compiled), (expected_status, expected) = await pair.ask(who, query)
+    (status, compiled), (expected_status, expected) = await pair.ask(who, query, variables)
     if expected.get("data") is None and " r1: " in query:
         # a non-null root field failed: graphql-core cancels its sibling root fields, so which
         # of their errors make it in (and so 200 or 400) depends on timing, on the resolver
