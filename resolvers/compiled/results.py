@@ -69,14 +69,29 @@ class Shape:
     """For a dossier list: its nodes, where the value may be `{BAD_CURSOR_KEY: argument}`
     (a cursor not of this person's list), which becomes null and BAD_USER_INPUT."""
 
+    _walk: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _item: Shape | None = field(default=None, init=False, repr=False, compare=False)
+
+    # Both answers are kept once asked: a shape belongs to a cached plan and is complete before
+    # its first result is finished, and the walk asks them again for every row of every page.
     def needs_walk(self) -> bool:
-        return (
-            self.person
-            or bool(self.guarded)
-            or bool(self.merged)
-            or bool(self.cursor_checked)
-            or any(c.needs_walk() for _, c in self.children)
-        )
+        if self._walk is None:
+            self._walk = (
+                self.person
+                or bool(self.guarded)
+                or bool(self.merged)
+                or bool(self.cursor_checked)
+                or any(c.needs_walk() for _, c in self.children)
+            )
+        return self._walk
+
+    def item(self) -> Shape:
+        """The shape of each element of a list shape."""
+        if self._item is None:
+            self._item = Shape(
+                self.guarded, self.children, False, self.person, self.type_name, self.merged
+            )
+        return self._item
 
 
 @dataclass
@@ -91,9 +106,7 @@ def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> No
     if value is None or not shape.needs_walk():
         return
     if shape.is_list:
-        item = Shape(
-            shape.guarded, shape.children, False, shape.person, shape.type_name, shape.merged
-        )
+        item = shape.item()
         for index, element in enumerate(value):
             finish(element, item, [*path, index], out)
         return
