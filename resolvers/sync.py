@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, select, tuple_
 
 from policies.types import Caller, FieldClass, Level, Relation
 from resolvers.access import ForbiddenError
@@ -276,6 +276,33 @@ async def person_ids(context: Context, personal_ids: set[str]) -> dict[str, int]
     return {row.personal_id: row.id for row in await fetch(context.engine, statement)}
 
 
+async def people_by_record(
+    context: Context, records: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """The store's person id of each (source, source record id) it holds: whom a correction of
+    a stored record is about (a correction has no personal ID of its own)."""
+    if not records:
+        return {}
+    statement = select(person.c.source_id, person.c.source_record_id, person.c.id).where(
+        tuple_(person.c.source_id, person.c.source_record_id).in_(sorted(records))
+    )
+    return {
+        (row.source_id, row.source_record_id): row.id
+        for row in await fetch(context.engine, statement)
+    }
+
+
+def _note(
+    context: Context, shown: Iterable[tuple[int | None, set[str]]], shown_as: Sequence[str]
+) -> None:
+    """`shown`: (store id of the person, or None where the store holds nobody, standard fields)
+    per person the values are of."""
+    for person_id, fields in shown:
+        names = personal_fields(context, fields)
+        if names:
+            context.access.note_shown([] if person_id is None else [person_id], [*shown_as, *names])
+
+
 async def note_shown(
     context: Context, carried: Iterable[tuple[str | None, str]], shown_as: Sequence[str]
 ) -> None:
@@ -283,12 +310,22 @@ async def note_shown(
     (personal ID, standard field) of each reject whose value or expected form it shows
     unmasked, `shown_as` the `Type.field`s that carry them ("SyncReject.value"). A reject of a
     field that is not personal, or masked for this caller, is not noted (as a Person's)."""
-    by_person: dict[str | None, set[str]] = defaultdict(set)
+    by_personal_id: dict[str | None, set[str]] = defaultdict(set)
     for personal_id, field in carried:
-        by_person[personal_id].add(field)
-    ids = await person_ids(context, {pid for pid in by_person if pid})
-    for personal_id, fields in by_person.items():
-        names = personal_fields(context, fields)
-        if names:
-            people = [ids[personal_id]] if personal_id in ids else []
-            context.access.note_shown(people, [*shown_as, *names])
+        by_personal_id[personal_id].add(field)
+    ids = await person_ids(context, {pid for pid in by_personal_id if pid})
+    _note(
+        context, ((ids.get(pid or ""), fields) for pid, fields in by_personal_id.items()), shown_as
+    )
+
+
+async def note_corrections_shown(
+    context: Context, carried: Iterable[tuple[str, str, str]], shown_as: Sequence[str]
+) -> None:
+    """As `note_shown`, for corrections: `carried` is (source, source record id, standard
+    field) of each correction whose text as the source wrote it the response shows unmasked."""
+    by_record: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for source_id, record_id, field in carried:
+        by_record[(source_id, record_id)].add(field)
+    ids = await people_by_record(context, set(by_record))
+    _note(context, ((ids.get(record), fields) for record, fields in by_record.items()), shown_as)

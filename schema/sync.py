@@ -242,11 +242,13 @@ async def sync_corrections(
         context, {row.source_id for row in page.items}
     )
     catalogue = reject_catalogue()
+    shows_value = "value" in context.access.requested.get("SyncCorrection", set())
+    carried: list[tuple[str, str, str]] = []
 
     def node(row: Row[Any]) -> SyncCorrection:
         relation = relations.get(row.source_id, Relation.OUTSIDE)
         found = catalogue.rule(row.rule)
-        return SyncCorrection(
+        correction = SyncCorrection(
             source_id=row.source_id,
             source_record_id=row.source_record_id,
             source_version=row.source_version,
@@ -258,8 +260,14 @@ async def sync_corrections(
             value=sync_resolvers.shown(context, relation, row.field, row.value),
             last_seen=row.last_seen,
         )
+        if shows_value and correction.value is not None:
+            carried.append((row.source_id, row.source_record_id, row.field))
+        return correction
 
-    return connection_of(page, node)
+    connection = connection_of(page, node)
+    # the text as the source wrote it is the person's own value: audited as a reject's is
+    await sync_resolvers.note_corrections_shown(context, carried, ["SyncCorrection.value"])
+    return connection
 
 
 def reject_rules(lang: Language = Language.VI) -> list[RejectRule]:

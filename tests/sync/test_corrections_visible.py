@@ -23,6 +23,7 @@ from store.database import sync_free_dsn
 from sync.pipeline import sync_source
 from tests.graphql_client import GraphQLClient
 from tests.sync.drop_helpers import forget_source, two_provinces, write_drop
+from tests.sync.sync_helpers import audit_rows
 
 FILE = "2026-07_nhan_su.csv"
 INVISIBLE = "Trần\u200b Thị Bình"  # a zero-width space pasted from a web page
@@ -111,6 +112,55 @@ async def test_another_province_sees_none_of_them(
     body = public.json()
     assert body["data"]["syncCorrections"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_reading_the_texts_as_written_is_audited_by_person(
+    client: httpx.AsyncClient, app: Starlette, seeded_store_url: URL, tmp_path: Path
+) -> None:
+    # a personal ID (personal) pasted with a zero-width space: stored repaired, the text as
+    # typed kept as the correction's value, which only the owning province reads, and that read
+    # is recorded as a read of that person's personal ID
+    dsn = sync_free_dsn(seeded_store_url.render_as_string(hide_password=False))
+    conn = await asyncpg.connect(dsn)
+    try:
+        own, other = await two_provinces(conn)
+        row = ["001090000021\u200b", "Lê Văn Hùng", "Nam", "12/05/1990", "Kinh", "Không",
+               "Công chức", own, "01.003", "A1", "3", "3.00", "01/09/2015"]  # fmt: skip
+        write_drop(tmp_path, FILE, [row])
+        source = FileSource(f"VN:GOV:{own}:CORRAUDIT", own, folder=tmp_path)
+        result = await sync_source(dsn, source)
+        assert result.status == "ok", result.error
+        held = await conn.fetchval("SELECT id FROM person WHERE source_id = $1", source.id)
+        assert held is not None
+        clerk = GraphQLClient(client, app, Caller(Level.PROVINCE, organization=own))
+        query = (
+            "query($s: String) { syncCorrections(source: $s, first: 50) "
+            "{ edges { node { field rule value } } } }"
+        )
+        response = await clerk.post(query, {"s": source.id})
+        edges = response.json()["data"]["syncCorrections"]["edges"]
+        assert [e["node"] for e in edges] == [
+            {"field": "personal_id", "rule": "invisible_removed", "value": "001090000021\u200b"}
+        ]
+        rows = await audit_rows(seeded_store_url, response)
+        assert [(r[0], r[1]) for r in rows] == [
+            ([held], ["Person.personalId", "SyncCorrection.value"])
+        ]
+
+        without_value = (
+            "query($s: String) { syncCorrections(source: $s, first: 50) "
+            "{ edges { node { field rule } } } }"
+        )
+        assert (
+            await audit_rows(seeded_store_url, await clerk.post(without_value, {"s": source.id}))
+            == []
+        )
+        stranger = GraphQLClient(client, app, Caller(Level.PROVINCE, organization=other))
+        rows = await audit_rows(seeded_store_url, await stranger.post(query, {"s": source.id}))
+        assert all(held not in r[0] for r in rows)
+    finally:
+        await forget_source(conn, "CORRAUDIT")
+        await conn.close()
 
 
 async def test_the_report_lists_corrections_by_rule_in_both_languages(
