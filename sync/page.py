@@ -16,6 +16,7 @@ attempts. The rest of the page commits, with the bookmark after it, and the run 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -103,8 +104,14 @@ async def _kept_lists(
     conn: Any, source_id: str, records: Sequence[SourceRecord]
 ) -> dict[str, Kept]:
     """The lists the page's records last stored cleanly, by record id (one statement; none for
-    a page without lists)."""
-    ids = [r.source_record_id for r in records if r.sections is not None and not r.deleted]
+    a page without lists). A record twice in the page has none: its first version may store
+    other lists before its second comes, so both read theirs."""
+    seen = Counter(r.source_record_id for r in records)
+    ids = [
+        r.source_record_id
+        for r in records
+        if r.sections is not None and not r.deleted and seen[r.source_record_id] == 1
+    ]
     if not ids:
         return {}
     rows = await conn.fetch(

@@ -149,3 +149,16 @@ async def test_lists_rejected_once_are_rejected_again_the_same_way(fresh_store_u
     assert (result.counts.updated, result.lists_kept) == (1, 1)
     assert await _fetch(dsn, "SELECT 1 FROM sync_reject WHERE resolved_at IS NULL") == []
     assert await _lists(dsn) == stored
+
+
+async def test_a_record_twice_in_a_page_stores_its_last_lists(fresh_store_url: str) -> None:
+    dsn = await _store(fresh_store_url)
+    await _sync(dsn, _sent("1"))
+    rewarded = dict(SECTIONS)
+    rewarded["dossier_reward"] = ()
+    # version 2 empties a list, version 3 in the same page sends the lists as stored again
+    source = MockSource(SOURCE, ORG, [_sent("2", rewarded), _sent("3", job_position="X")])
+    result = await sync_source(dsn, source, today=TODAY, full=True)
+    assert (result.counts.updated, result.lists_kept) == (2, 0)
+    rows = await _fetch(dsn, "SELECT source_version FROM dossier_reward")
+    assert [r["source_version"] for r in rows] == ["3"] * len(SECTIONS["dossier_reward"])
