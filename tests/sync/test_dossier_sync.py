@@ -259,9 +259,9 @@ async def test_a_changed_person_field_keeps_the_lists_as_stored(
                           row["personal_id"])  # fmt: skip
     assert stored[0]["job_position"] == "Chuyên viên pháp chế"
     assert await _lists(dsn, [row["personal_id"]]) == before
-    assert await _fetch(
-        dsn, "SELECT source_version, synced_at FROM dossier_family_member"
-    ) == versions
+    assert (
+        await _fetch(dsn, "SELECT source_version, synced_at FROM dossier_family_member") == versions
+    )
 
 
 async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
