@@ -63,6 +63,25 @@ class SyncRun(Base):
     deleted: Mapped[int] = mapped_column(Integer, server_default="0")
     conflicts: Mapped[int] = mapped_column(Integer, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+    lists_kept: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Records whose dossier lists came as last stored: neither read nor rewritten (0020)."""
+
+
+class DossierListsReceived(Base):
+    """The dossier lists one source's record last stored cleanly for a person, as digests: what
+    the source sent (`received`) and what the store holds (`lists_digest`, part of the row's
+    content hash). A record sending the same lists again keeps them unread (sync/assess.py);
+    a record whose lists were rejected or repaired stores none, so they are read again."""
+
+    __tablename__ = "dossier_lists_received"
+    __table_args__ = (Index("ix_dossier_lists_received_record", "source_id", "source_record_id"),)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_record_id: Mapped[str] = mapped_column(Text)
+    received: Mapped[str] = mapped_column(Text)
+    lists_digest: Mapped[str] = mapped_column(Text)
 
 
 class SyncReject(Base):

@@ -9,19 +9,23 @@ approval manifest lists (exchange/approval.py). A drop's record keeps its file n
 The dossier lists a record carries (`SourceRecord.sections`) are read by sync/dossier_lists.py:
 their problems are the record's, and their content is part of the row's content hash, so a
 record whose lists changed is an update even when its person fields did not.
+
+Lists the record's last storing stored cleanly (`kept`, sync/page.py reads it) and that come
+again as they were sent (sync/dossier_lists.py `received_digest`) are not read again: the row's
+content hash takes their stored digest, and the lists stay as stored (`Assessed.kept_for`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from exchange.approval import record_digest
 from store.person_row import content_hash
 from sync.decisions import Incoming, PersonRow
-from sync.dossier_lists import Lists, read_lists
+from sync.dossier_lists import Lists, read_lists, received_digest
 from sync.normalise import Standard, normalise, row_tuple
 from sync.validate import validate
 from vocabulary.declarations import NATIONAL, SourceDeclarations
@@ -36,6 +40,21 @@ class Assessed:
     corrections: tuple[Problem, ...] = ()  # repairs made with certainty (sync_correction)
     location: str | None = None  # a drop's "<file>#<row>", for its rejects
     lists: Lists | None = None  # the dossier lists the record carries, read (None: carries none)
+    received: str | None = None
+    """The lists' received digest, when they were read without a problem or a repair: stored
+    with them, so that the same lists next time are not read again."""
+    kept_for: int | None = None
+    """The store id of the person whose stored lists the record's lists are, unread."""
+    record: SourceRecord | None = None  # a record with kept lists: to read them if need be
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The lists a record last stored cleanly (dossier_lists_received)."""
+
+    person_id: int
+    received: str
+    lists_digest: str
 
 
 def assess(
@@ -44,6 +63,7 @@ def assess(
     source_id: str,
     today: date,
     declarations: SourceDeclarations = NATIONAL,
+    kept: Kept | None = None,
 ) -> Assessed:
     if record.deleted:
         pid = normalise_personal_id(record.fields.get("personal_id"))
@@ -52,7 +72,14 @@ def assess(
                      personal_id=pid)
         )  # fmt: skip
     norm = normalise(record.fields, standard, declarations)
-    lists = read_lists(record.sections, norm.values, today, declarations)
+    received = (
+        received_digest(record.sections, norm.values, declarations)
+        if record.sections is not None and isinstance(record.sections, Mapping)
+        else None
+    )
+    # the same lists as last stored cleanly: not read again (kept is None: read them)
+    kept = kept if kept is not None and received == kept.received else None
+    lists = None if kept else read_lists(record.sections, norm.values, today, declarations)
     problems = one_per_field(
         record.problems,
         norm.failures,
@@ -71,8 +98,9 @@ def assess(
             location=record.location,
         )
     content = content_hash(row_tuple(norm.values), norm.organization_code)
-    if lists is not None:
-        content = hashlib.sha256(f"{content}:{lists.digest()}".encode()).hexdigest()
+    lists_digest = kept.lists_digest if kept else lists.digest() if lists is not None else None
+    if lists_digest is not None:
+        content = hashlib.sha256(f"{content}:{lists_digest}".encode()).hexdigest()
     row = PersonRow(
         None,
         norm.values,
@@ -89,7 +117,13 @@ def assess(
     corrections = (
         record.corrections + norm.corrections + (lists.corrections if lists is not None else ())
     )
-    return Assessed(incoming, digest, corrections, record.location, lists)
+    if kept:
+        return Assessed(incoming, digest, corrections, record.location, None,
+                        received, kept.person_id, record)  # fmt: skip
+    clean = lists is not None and not lists.corrections
+    return Assessed(
+        incoming, digest, corrections, record.location, lists, received if clean else None
+    )
 
 
 def normalise_personal_id(value: object) -> str | None:

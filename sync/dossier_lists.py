@@ -108,6 +108,24 @@ class Lists:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+LISTS_READING = "1"
+"""The reading's own version, part of every received digest: a change of the rules that could
+refuse lists stored before raises it, and every record's lists are read again once."""
+
+
+def received_digest(
+    sections: Mapping[str, Sequence[Mapping[str, Any]]],
+    person: Mapping[str, Any],
+    declarations: SourceDeclarations = NATIONAL,
+) -> str:
+    """The lists as the source sent them, with what their reading depends on besides `today`
+    (the person's birth date, the source's declarations), as one hash. Equal digests read the
+    same; `today` only moves on, and a list read clean stays clean as it does (no date or year
+    it allowed becomes a future one). The values' repr keeps their types: 5 is not "5"."""
+    text = repr((LISTS_READING, person.get("birth_date"), declarations, sections))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _text(value: object) -> str:
     return "\x00" if value is None else str(value)
 

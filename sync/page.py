@@ -16,6 +16,7 @@ attempts. The rest of the page commits, with the bookmark after it, and the run 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -24,7 +25,7 @@ from typing import Any
 import asyncpg
 
 from sync.arrivals import record_arrivals
-from sync.assess import Assessed, assess
+from sync.assess import Assessed, Kept, assess
 from sync.decisions import Decision, Incoming, Outcome, PersonRow, decide
 from sync.held import View, pending_json, read_view
 from sync.normalise import Standard
@@ -74,15 +75,18 @@ class PageResult:
     counts: Counts = field(default_factory=Counts)
     reject_rules: list[str] = field(default_factory=list)
     refused: int = 0  # records the store refused (each is also counted as rejected)
+    lists_kept: int = 0  # records stored whose lists came as stored: not read, not rewritten
 
     def add(self, other: PageResult) -> None:
         self.counts.add(other.counts)
         self.reject_rules += other.reject_rules
         self.refused += other.refused
+        self.lists_kept += other.lists_kept
 
 
 async def apply_page(conn: Any, records: Sequence[SourceRecord], context: Context) -> PageResult:
-    assessed = [_assess(record, context) for record in records]
+    kept = await _kept_lists(conn, context.source_id, records)
+    assessed = [_assess(record, context, kept.get(record.source_record_id)) for record in records]
     result = PageResult()
     await _isolate(conn, assessed, context, result)
     # when each stamped version reached the store, stored or rejected (the scorecard's lag)
@@ -96,10 +100,40 @@ async def apply_page(conn: Any, records: Sequence[SourceRecord], context: Contex
     return result
 
 
-def _assess(record: SourceRecord, context: Context) -> Assessed:
+async def _kept_lists(
+    conn: Any, source_id: str, records: Sequence[SourceRecord]
+) -> dict[str, Kept]:
+    """The lists the page's records last stored cleanly, by record id (one statement; none for
+    a page without lists). A record twice in the page has none: its first version may store
+    other lists before its second comes, so both read theirs."""
+    seen = Counter(r.source_record_id for r in records)
+    ids = [
+        r.source_record_id
+        for r in records
+        if r.sections is not None and not r.deleted and seen[r.source_record_id] == 1
+    ]
+    if not ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT source_record_id, person_id, received, lists_digest FROM dossier_lists_received"
+        " WHERE source_id = $1 AND source_record_id = ANY($2::text[])",
+        source_id,
+        ids,
+    )
+    return {
+        r["source_record_id"]: Kept(r["person_id"], r["received"], r["lists_digest"]) for r in rows
+    }
+
+
+def _assess(record: SourceRecord, context: Context, kept: Kept | None = None) -> Assessed:
     try:
         return assess(
-            record, context.standard, context.source_id, context.today, context.declarations
+            record,
+            context.standard,
+            context.source_id,
+            context.today,
+            context.declarations,
+            kept,
         )
     except FAULTY as exc:
         log.warning("sync of %s: a record could not be read (%s)", context.source_id,
@@ -156,7 +190,7 @@ async def _apply(conn: Any, part: Sequence[Assessed], context: Context) -> PageR
     for assessed in part:
         incoming = assessed.incoming
         decision = decide(incoming, view.held(incoming), context.today)
-        _record(view, work, staged, assessed, decision)
+        result.lists_kept += _record(view, work, staged, assessed, decision, context)
         setattr(result.counts, decision.outcome, getattr(result.counts, decision.outcome) + 1)
         result.reject_rules += [p.rule for p in decision.problems]
     work.rows = list(staged.values())
@@ -170,9 +204,12 @@ def _record(
     staged: dict[int, PersonRow],
     assessed: Assessed,
     decision: Decision,
-) -> None:
-    """The decision into the page's writes, and into its picture of the store."""
+    context: Context,
+) -> int:
+    """The decision into the page's writes, and into its picture of the store; 1 when the
+    record's own row is stored with its lists kept as stored (not read, not rewritten)."""
     incoming = assessed.incoming
+    kept = 0
     if decision.outcome == "rejected":
         work.rejects.append(
             Reject(
@@ -183,7 +220,7 @@ def _record(
                 assessed.location,
             )
         )
-        return
+        return 0
     work.corrections += [
         (incoming.record_id, incoming.version, c, assessed.location) for c in assessed.corrections
     ]
@@ -203,13 +240,29 @@ def _record(
         if write.row.source_id == view.source_id:
             view.records[write.row.source_record_id] = write.row.personal_id
         staged[id(write.row)] = write.row
-        if assessed.lists is not None and (write.row.source_id, write.row.source_record_id) == (
+        own = (write.row.source_id, write.row.source_record_id) == (
             view.source_id,
             incoming.record_id,
-        ):
+        )
+        lists = assessed.lists
+        if own and assessed.kept_for is not None:
+            if write.row.id == assessed.kept_for:
+                kept = 1  # the lists stored for this person are these: nothing to write
+                continue
+            # the row is another person's than the one the lists were stored for: read them
+            # (they read clean, as they did then) and store them for this one
+            if assessed.record is not None:
+                lists = _assess(assessed.record, context).lists
+        if own and lists is not None:
             # the record's own row is stored: its lists replace what this source stated before
             work.lists.append(
-                (write.row.personal_id, incoming.record_id, incoming.version, assessed.lists)
+                (
+                    write.row.personal_id,
+                    incoming.record_id,
+                    incoming.version,
+                    lists,
+                    assessed.received,
+                )
             )
     for pid, other_source in decision.resolves:
         work.resolved_conflicts.append((pid, other_source))
@@ -223,3 +276,4 @@ def _record(
                 pending_json(decision.pending),
             )
         )
+    return kept

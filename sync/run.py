@@ -47,6 +47,8 @@ class RunResult:
     status: str = "ok"
     error: str | None = None
     seconds: float = 0.0
+    lists_kept: int = 0
+    """Records stored whose dossier lists came as last stored: neither read nor rewritten."""
 
 
 async def load_standard(conn: Any) -> Standard:
@@ -84,7 +86,8 @@ async def _commit_page(
                 await conn.execute(
                     """UPDATE sync_run SET inserted = inserted + $2, updated = updated + $3,
                            unchanged = unchanged + $4, rejected = rejected + $5,
-                           deleted = deleted + $6, conflicts = conflicts + $7
+                           deleted = deleted + $6, conflicts = conflicts + $7,
+                           lists_kept = lists_kept + $8
                         WHERE id = $1""",
                     run_id,
                     c.inserted,
@@ -93,6 +96,7 @@ async def _commit_page(
                     c.rejected,
                     c.deleted,
                     c.conflicts,
+                    page.lists_kept,
                 )
             return page
         except RETRIED:
@@ -201,6 +205,7 @@ async def _run(
             else:
                 done = PageResult()  # nothing new: the stored bookmark stays as it is
             result.counts.add(done.counts)
+            result.lists_kept += done.lists_kept
             for name in OUTCOMES:
                 if getattr(done.counts, name):
                     record_sync(source_id, name, getattr(done.counts, name))

@@ -54,9 +54,10 @@ class Writes:
     conflicts: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(personal ID, owner source, record id, pending record as JSON)."""
     resolved_conflicts: list[tuple[str, str]] = field(default_factory=list)
-    lists: list[tuple[str, str, str, Lists]] = field(default_factory=list)
-    """(personal ID, source record id, version, dossier lists) of every stored record that
-    carries lists (sync/dossier_store.py)."""
+    lists: list[tuple[str, str, str, Lists, str | None]] = field(default_factory=list)
+    """(personal ID, source record id, version, dossier lists, received digest when read
+    clean) of every stored record that carries lists and has them written
+    (sync/dossier_store.py)."""
 
 
 async def prepare(conn: Any) -> None:

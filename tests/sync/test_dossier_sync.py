@@ -231,6 +231,39 @@ async def test_a_change_replaces_the_list_and_a_bad_entry_rejects_only_its_recor
     assert await _lists(dsn, [stored[str(broken)], stored[str(untouched)]]) == before
 
 
+async def test_a_changed_person_field_keeps_the_lists_as_stored(
+    agency: Agency, fresh_store_url: str, seeded_store_url: URL
+) -> None:
+    """The agency changes a job title and not the CV module: the new title is stored, the lists
+    (and their provenance) stay as they were, unread (issue 12)."""
+    dsn = await _store(fresh_store_url, sync_free_dsn(seeded_store_url))
+    assert (await sync_source(dsn, agency.source, batch_size=25)).status == "ok"
+    table, key_column = KEY_TABLE[agency.fmt]
+    title = "vi_tri_viec_lam" if agency.fmt == "vi" else "job_title"
+    row = (await _fetch(dsn, "SELECT source_record_id, personal_id FROM person"
+                             " ORDER BY personal_id LIMIT 1"))[0]  # fmt: skip
+    key = next(
+        r[key_column]
+        for r in await agency.admin(f"SELECT {key_column} FROM {table}")
+        if str(r[key_column]) == row["source_record_id"]
+    )
+    before = await _lists(dsn, [row["personal_id"]])
+    versions = await _fetch(dsn, "SELECT source_version, synced_at FROM dossier_family_member")
+    await agency.admin(f"UPDATE {table} SET {title} = 'Chuyên viên pháp chế'"
+                       f" WHERE {key_column} = $1", key)  # fmt: skip
+    await agency.touch(key)
+    result = await sync_source(dsn, agency.source, batch_size=25)
+    assert result.status == "ok", result.error
+    assert (result.counts.updated, result.lists_kept) == (1, 1)
+    stored = await _fetch(dsn, "SELECT job_position FROM person WHERE personal_id = $1",
+                          row["personal_id"])  # fmt: skip
+    assert stored[0]["job_position"] == "Chuyên viên pháp chế"
+    assert await _lists(dsn, [row["personal_id"]]) == before
+    assert (
+        await _fetch(dsn, "SELECT source_version, synced_at FROM dossier_family_member") == versions
+    )
+
+
 async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
     fresh_store_url: str, seeded_store_url: URL, agency_code: str, tmp_path: Path
 ) -> None:
