@@ -150,7 +150,10 @@ async def scored(
 
         # the drop: the same three late rows, the first without a gender
         people, _ = await read_subtree(truth, drop_agency.code)
-        stamps = [_stamp(today, i) or now - timedelta(hours=1) for i in range(len(people))]
+        # the others changed an hour ago, but never before today's midnight in Vietnam: run
+        # between 00:00 and 01:00 there, "an hour ago" was yesterday, a lag of one day
+        recent = max(now - timedelta(hours=1), datetime.combine(today, time(0), VIETNAM))
+        stamps = [_stamp(today, i) or recent for i in range(len(people))]
         folder = tmp_path / "drop"
         folder.mkdir()
         (folder / "2026-12_nhan_su.csv").write_bytes(_template_csv(people, stamps, REJECTED))
