@@ -82,7 +82,9 @@ async def scored(
             await conn.execute(f"DELETE FROM {table} WHERE ma_can_bo = ANY($1)", defective)
         await conn.execute("UPDATE can_bo SET trang_thai = $1", VI_STATUS["active"])
         now = datetime.now(VIETNAM).replace(tzinfo=None, microsecond=0)
-        await conn.execute("UPDATE can_bo SET ngay_cap_nhat = $1", now - timedelta(hours=1))
+        # an hour ago, but not before today's midnight in Vietnam (else a day of lag at 00:30)
+        recent = max(now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0))
+        await conn.execute("UPDATE can_bo SET ngay_cap_nhat = $1", recent)
         keys = [r[0] for r in await conn.fetch("SELECT ma_can_bo FROM can_bo ORDER BY 1")]
         late_stamp = now - timedelta(days=30)
         for index in LATE:
