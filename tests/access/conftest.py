@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest_asyncio
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.settings import Settings
 
 
 class World:
@@ -83,3 +90,16 @@ async def world(engine: AsyncEngine) -> World:
             subtrees={code: frozenset(ids) for code, ids in subtrees.items()},
             code_ids=code_ids,
         )
+
+
+@pytest_asyncio.fixture(scope="module")
+async def reference(
+    settings: Settings, seeded_store_url: URL, engine: AsyncEngine
+) -> AsyncIterator[Starlette]:
+    """The same gateway with every field through the resolvers: the compiled path's reference
+    (one per module, as the module's own gateway)."""
+    application = create_app(
+        replace(settings, compiled_reads=False), seeded_store_url, engine=engine
+    )
+    async with application.router.lifespan_context(application):
+        yield application

@@ -35,12 +35,9 @@ from graphql_client import token_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
-from gateway.app import create_app
-from gateway.settings import Settings
 from policies.types import Caller, Level
 from resolvers import global_id
 from resolvers.pagination import encode_cursor
@@ -522,18 +519,6 @@ async def places(engine: AsyncEngine, world: Any) -> AsyncIterator[Places]:
             text("DELETE FROM consent WHERE id = ANY(:ids)"), {"ids": list(inserted)}
         )
         await conn.commit()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def reference(
-    settings: Settings, seeded_store_url: URL, engine: AsyncEngine
-) -> AsyncIterator[Starlette]:
-    """The same gateway with every field through the resolvers: the reference."""
-    application = create_app(
-        replace(settings, compiled_reads=False), seeded_store_url, engine=engine
-    )
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 class Pair:

@@ -11,7 +11,6 @@ collection leaves out.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -28,13 +27,9 @@ from graphql import (
 from graphql.execution.collect_fields import FragmentDetails, collect_fields
 from graphql.execution.values import get_variable_values
 from graphql_client import GraphQLClient
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from test_compiled_reads import change, outcomes
 
-from gateway.app import create_app
-from gateway.settings import Settings
 from policies.types import Caller, Level
 from resolvers.compiled.selection import NotCompilable, collect, conditions
 from schema import schema
@@ -133,18 +128,6 @@ def test_conditions_are_every_decision_in_document_order() -> None:
     for x in (True, False):
         document, operation, _, variables = _parsed(text, {"x": x})
         assert conditions(document, operation, variables) == (x, not x, True, not x)
-
-
-@pytest_asyncio.fixture(scope="module")
-async def reference(
-    settings: Settings, seeded_store_url: URL, engine: AsyncEngine
-) -> AsyncIterator[Starlette]:
-    """The same gateway with every field through the resolvers."""
-    application = create_app(
-        replace(settings, compiled_reads=False), seeded_store_url, engine=engine
-    )
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 @pytest_asyncio.fixture

@@ -98,3 +98,12 @@ async def audit_rows(seeded_store_url: URL, response: httpx.Response) -> list[tu
         await conn.close()
     return [(list(r["person_ids"]), list(r["fields"]), r["client_id"], r["organization"])
             for r in rows]  # fmt: skip
+
+
+async def fetch_rows(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """The rows of one statement, on a connection of its own."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()

@@ -21,6 +21,7 @@ from tests.sync.fault_corpus.cases import ORG
 from tests.sync.fault_corpus.dossier_cases import Raw
 from tests.sync.fault_corpus.test_dossier_corpus import CASES
 from tests.sync.fault_corpus.test_fault_corpus import TODAY, _store
+from tests.sync.sync_helpers import fetch_rows
 from vocabulary.sources import SourceRecord
 
 SOURCE = f"VN:GOV:{ORG}:HRM"
@@ -47,21 +48,13 @@ async def _sync(dsn: str, record: SourceRecord) -> Any:
     return result
 
 
-async def _fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
-
-
 async def _lists(dsn: str) -> list[tuple[Any, ...]]:
     """Every stored list row of the person, with its provenance and when it was written."""
     rows = []
     for table in SECTIONS:
         rows += [
             (table, *row)
-            for row in await _fetch(
+            for row in await fetch_rows(
                 dsn,
                 f"SELECT to_jsonb(d) - 'id' AS row, d.source_version, d.synced_at FROM {table} d"
                 " ORDER BY d.id",
@@ -71,7 +64,7 @@ async def _lists(dsn: str) -> list[tuple[Any, ...]]:
 
 
 async def _position(dsn: str) -> str | None:
-    rows = await _fetch(dsn, "SELECT job_position FROM person WHERE personal_id = $1",
+    rows = await fetch_rows(dsn, "SELECT job_position FROM person WHERE personal_id = $1",
                         CASE.personal_id)  # fmt: skip
     return rows[0]["job_position"]
 
@@ -90,7 +83,7 @@ async def test_a_changed_field_with_the_same_lists_keeps_the_lists_as_stored(
     assert await _position(dsn) == "Trưởng phòng"
     # the lists and their provenance (version 1, when they were written) as they were
     assert await _lists(dsn) == stored
-    runs = await _fetch(dsn, "SELECT lists_kept FROM sync_run ORDER BY id")
+    runs = await fetch_rows(dsn, "SELECT lists_kept FROM sync_run ORDER BY id")
     assert [r["lists_kept"] for r in runs] == [0, 1]
 
     # the same record again is unchanged, as it was before lists were kept
@@ -107,7 +100,7 @@ async def test_a_changed_list_with_the_same_person_is_stored(fresh_store_url: st
     )
     result = await _sync(dsn, _sent("2", rewarded))
     assert (result.counts.updated, result.lists_kept) == (1, 0)
-    rows = await _fetch(dsn, "SELECT decision_number, source_version FROM dossier_reward")
+    rows = await fetch_rows(dsn, "SELECT decision_number, source_version FROM dossier_reward")
     assert [tuple(r) for r in rows] == [("99/QĐ-UBND", "2")]
     # and the changed list is kept from then on
     again = await _sync(dsn, _sent("3", rewarded, job_position="Phó phòng"))
@@ -139,7 +132,7 @@ async def test_lists_rejected_once_are_rejected_again_the_same_way(fresh_store_u
     for version in ("2", "3"):
         result = await _sync(dsn, _sent(version, bad, job_position="Chuyên viên"))
         assert (result.counts.rejected, result.lists_kept) == (1, 0)
-        rejects = await _fetch(
+        rejects = await fetch_rows(
             dsn, "SELECT field, rule, source_version FROM sync_reject WHERE resolved_at IS NULL"
         )
         assert [(r["rule"], r["source_version"]) for r in rejects] == [("duplicate_year", version)]
@@ -147,7 +140,7 @@ async def test_lists_rejected_once_are_rejected_again_the_same_way(fresh_store_u
     # the lists last stored come again: kept, and the reject is settled
     result = await _sync(dsn, _sent("4", job_position="Chuyên viên"))
     assert (result.counts.updated, result.lists_kept) == (1, 1)
-    assert await _fetch(dsn, "SELECT 1 FROM sync_reject WHERE resolved_at IS NULL") == []
+    assert await fetch_rows(dsn, "SELECT 1 FROM sync_reject WHERE resolved_at IS NULL") == []
     assert await _lists(dsn) == stored
 
 
@@ -160,5 +153,5 @@ async def test_a_record_twice_in_a_page_stores_its_last_lists(fresh_store_url: s
     source = MockSource(SOURCE, ORG, [_sent("2", rewarded), _sent("3", job_position="X")])
     result = await sync_source(dsn, source, today=TODAY, full=True)
     assert (result.counts.updated, result.lists_kept) == (2, 0)
-    rows = await _fetch(dsn, "SELECT source_version FROM dossier_reward")
+    rows = await fetch_rows(dsn, "SELECT source_version FROM dossier_reward")
     assert [r["source_version"] for r in rows] == ["3"] * len(SECTIONS["dossier_reward"])

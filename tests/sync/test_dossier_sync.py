@@ -31,23 +31,16 @@ from sandbox.legacy.build import build_legacy_agency, drop_legacy_agency, reader
 from sandbox.legacy.filedrop import write_file_drop
 from store.database import drop_database, ensure_database, sync_free_dsn
 from sync.pipeline import sync_source
+from tests.sync.sync_helpers import fetch_rows
 from vocabulary.sources import make_source_id
 
 KEY_TABLE = {"vi": ("can_bo", "ma_can_bo"), "en": ("employee", "employee_id")}
 
 
-async def _fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
-
-
 @pytest_asyncio.fixture(scope="module")
 async def agency_code(seeded_store_url: URL) -> str:
     """A province of the seeded store with a few dozen people (a quick but real agency)."""
-    rows = await _fetch(
+    rows = await fetch_rows(
         sync_free_dsn(seeded_store_url),
         """SELECT root.code FROM organization root
              JOIN organization o ON o.path LIKE root.path || '%'
@@ -127,7 +120,7 @@ async def _lists(dsn: str, personal_ids: list[str] | None = None) -> dict[str, C
     """Table -> (personal ID, row) counted, of the store at `dsn`."""
     out: dict[str, Counter[Any]] = {}
     for table, columns in COLUMNS.items():
-        rows = await _fetch(
+        rows = await fetch_rows(
             dsn,
             f"SELECT p.personal_id, {', '.join('d.' + c for c in columns)} FROM {table} d"
             " JOIN person p ON p.id = d.person_id"
@@ -146,26 +139,26 @@ async def test_the_store_holds_the_agencys_lists_with_provenance_and_resyncs_unc
     first = await sync_source(dsn, agency.source, batch_size=25)
     assert first.status == "ok", first.error
     assert first.counts.inserted > 0
-    stored = [r["personal_id"] for r in await _fetch(dsn, "SELECT personal_id FROM person")]
+    stored = [r["personal_id"] for r in await fetch_rows(dsn, "SELECT personal_id FROM person")]
     ours = await _lists(dsn)
     held = await _lists(truth, stored)
     assert ours == held  # every list of every stored person, value for value
     assert sum(len(rows) for rows in ours.values()) > 10 * len(stored)
     # each row says where it came from: the person's own record and version at this source
     for table in COLUMNS:
-        (bad,) = await _fetch(
+        (bad,) = await fetch_rows(
             dsn,
             f"SELECT count(*) AS n FROM {table} d JOIN person p ON p.id = d.person_id"
             " WHERE d.source_id <> p.source_id OR d.source_record_id <> p.source_record_id"
             " OR d.source_version <> p.source_version OR d.synced_at IS NULL",
         )
         assert bad["n"] == 0, table
-    ids_before = await _fetch(dsn, "SELECT id FROM dossier_family_member ORDER BY id")
+    ids_before = await fetch_rows(dsn, "SELECT id FROM dossier_family_member ORDER BY id")
     again = await sync_source(dsn, agency.source, full=True, batch_size=25)
     assert again.status == "ok", again.error
     assert again.counts.unchanged == first.counts.inserted
     assert again.counts.updated == again.counts.inserted == 0
-    assert await _fetch(dsn, "SELECT id FROM dossier_family_member ORDER BY id") == ids_before
+    assert await fetch_rows(dsn, "SELECT id FROM dossier_family_member ORDER BY id") == ids_before
 
 
 async def test_a_change_replaces_the_list_and_a_bad_entry_rejects_only_its_record(
@@ -180,7 +173,7 @@ async def test_a_change_replaces_the_list_and_a_bad_entry_rejects_only_its_recor
     )  # fmt: skip
     stored = {
         r["source_record_id"]: r["personal_id"]
-        for r in await _fetch(dsn, "SELECT source_record_id, personal_id FROM person")
+        for r in await fetch_rows(dsn, "SELECT source_record_id, personal_id FROM person")
     }
     keys = [
         r[key_column]
@@ -219,7 +212,7 @@ async def test_a_change_replaces_the_list_and_a_bad_entry_rejects_only_its_recor
     after = await _lists(dsn, [stored[str(changed)]])
     assert after["dossier_family_member"] == Counter()  # the list replaced whole: now empty
     assert [row[1:4] for row in after["dossier_reward"] if row[2] == "Bằng khen của Bộ trưởng"]
-    rejects = await _fetch(
+    rejects = await fetch_rows(
         dsn,
         "SELECT source_record_id, field, rule, value FROM sync_reject WHERE resolved_at IS NULL",
     )
@@ -240,7 +233,7 @@ async def test_a_changed_person_field_keeps_the_lists_as_stored(
     assert (await sync_source(dsn, agency.source, batch_size=25)).status == "ok"
     table, key_column = KEY_TABLE[agency.fmt]
     title = "vi_tri_viec_lam" if agency.fmt == "vi" else "job_title"
-    row = (await _fetch(dsn, "SELECT source_record_id, personal_id FROM person"
+    row = (await fetch_rows(dsn, "SELECT source_record_id, personal_id FROM person"
                              " ORDER BY personal_id LIMIT 1"))[0]  # fmt: skip
     key = next(
         r[key_column]
@@ -248,19 +241,20 @@ async def test_a_changed_person_field_keeps_the_lists_as_stored(
         if str(r[key_column]) == row["source_record_id"]
     )
     before = await _lists(dsn, [row["personal_id"]])
-    versions = await _fetch(dsn, "SELECT source_version, synced_at FROM dossier_family_member")
+    versions = await fetch_rows(dsn, "SELECT source_version, synced_at FROM dossier_family_member")
     await agency.admin(f"UPDATE {table} SET {title} = 'Chuyên viên pháp chế'"
                        f" WHERE {key_column} = $1", key)  # fmt: skip
     await agency.touch(key)
     result = await sync_source(dsn, agency.source, batch_size=25)
     assert result.status == "ok", result.error
     assert (result.counts.updated, result.lists_kept) == (1, 1)
-    stored = await _fetch(dsn, "SELECT job_position FROM person WHERE personal_id = $1",
+    stored = await fetch_rows(dsn, "SELECT job_position FROM person WHERE personal_id = $1",
                           row["personal_id"])  # fmt: skip
     assert stored[0]["job_position"] == "Chuyên viên pháp chế"
     assert await _lists(dsn, [row["personal_id"]]) == before
     assert (
-        await _fetch(dsn, "SELECT source_version, synced_at FROM dossier_family_member") == versions
+        await fetch_rows(dsn, "SELECT source_version, synced_at FROM dossier_family_member")
+        == versions
     )
 
 
@@ -275,7 +269,7 @@ async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
     result = await sync_source(dsn, source, batch_size=25)
     assert result.status == "ok", result.error
     assert result.counts.inserted > 0
-    rows = await _fetch(dsn, "SELECT personal_id, source_version FROM person")
+    rows = await fetch_rows(dsn, "SELECT personal_id, source_version FROM person")
     ours = await _lists(dsn)
     held = await _lists(truth, [r["personal_id"] for r in rows])
     # TCVN3 has no capitals for most accented letters: the old software writes "ứng dụng" for

@@ -12,7 +12,14 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL
-from sync_helpers import active_people, agency_source, hire, store_checksum, two_agencies
+from sync_helpers import (
+    active_people,
+    agency_source,
+    fetch_rows,
+    hire,
+    store_checksum,
+    two_agencies,
+)
 
 from adapters.registry import SourceRegistry
 from sandbox.agencies import SandboxAgencies
@@ -40,14 +47,6 @@ def _casefolded(rows: Counter[tuple[Any, ...]]) -> Counter[tuple[Any, ...]]:
     return folded
 
 
-async def _fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
-
-
 async def test_full_sync_is_complete_and_idempotent(
     fresh_store_url: str, registry: SourceRegistry, seeded_store_url: URL
 ) -> None:
@@ -55,31 +54,31 @@ async def test_full_sync_is_complete_and_idempotent(
     first = _totals(
         await sync_store(fresh_store_url, registry, seeded_store_url.render_as_string(False))
     )
-    truth = await _fetch(sync_free_dsn(seeded_store_url), "SELECT count(*) AS n FROM person")
+    truth = await fetch_rows(sync_free_dsn(seeded_store_url), "SELECT count(*) AS n FROM person")
     # every person of the truth is either in the store or rejected with reasons
     assert first["inserted"] + first["rejected"] >= truth[0]["n"]
     assert first["rejected"] > 0  # the legacy databases carry deliberate defects
-    stored = await _fetch(dsn, "SELECT count(*) AS n FROM person")
-    rejected = await _fetch(
+    stored = await fetch_rows(dsn, "SELECT count(*) AS n FROM person")
+    rejected = await fetch_rows(
         dsn,
         "SELECT count(DISTINCT (source_id, source_record_id)) AS n FROM sync_reject"
         " WHERE resolved_at IS NULL",
     )
     assert stored[0]["n"] == first["inserted"]
     assert rejected[0]["n"] == first["rejected"]
-    every_reject_has_a_reason = await _fetch(
+    every_reject_has_a_reason = await fetch_rows(
         dsn, "SELECT count(*) AS n FROM sync_reject WHERE rule = '' OR field = ''"
     )
     assert every_reject_has_a_reason[0]["n"] == 0
     # provenance on every row
-    provenance = await _fetch(
+    provenance = await fetch_rows(
         dsn,
         "SELECT count(*) AS n FROM person WHERE source_id = '' OR source_record_id = ''"
         " OR source_version = '' OR length(content_hash) <> 64",
     )
     assert provenance[0]["n"] == 0
     # every stored person's version has its record digest, for the agencies' approvals
-    undigested = await _fetch(
+    undigested = await fetch_rows(
         dsn,
         "SELECT count(*) AS n FROM person p LEFT JOIN record_digest d"
         " ON d.source_id = p.source_id AND d.source_record_id = p.source_record_id"
@@ -93,8 +92,8 @@ async def test_full_sync_is_complete_and_idempotent(
         " FROM organization o LEFT JOIN organization p ON p.id = o.parent_id"
         " LEFT JOIN organization s ON s.id = o.successor_id ORDER BY o.code"
     )
-    ours = [tuple(r) for r in await _fetch(dsn, tree)]
-    assert ours == [tuple(r) for r in await _fetch(sync_free_dsn(seeded_store_url), tree)]
+    ours = [tuple(r) for r in await fetch_rows(dsn, tree)]
+    assert ours == [tuple(r) for r in await fetch_rows(sync_free_dsn(seeded_store_url), tree)]
     assert any(r[2] == "merged" and r[5] for r in ours)
 
     # the dossier's lists came by the sync (the legacy CV modules, the drops' related files and
@@ -102,7 +101,7 @@ async def test_full_sync_is_complete_and_idempotent(
     carriers = [sid for sid, source in registry.items() if source.kind in ("sql", "file")]
     listed = [
         r["personal_id"]
-        for r in await _fetch(
+        for r in await fetch_rows(
             dsn, "SELECT personal_id FROM person WHERE source_id = ANY($1::text[])", carriers
         )
     ]
@@ -112,14 +111,14 @@ async def test_full_sync_is_complete_and_idempotent(
             f"SELECT p.personal_id, {', '.join('d.' + c for c in columns)} FROM {table} d"
             " JOIN person p ON p.id = d.person_id WHERE p.personal_id = ANY($1::text[])"
         )
-        ours = Counter(tuple(r) for r in await _fetch(dsn, rows, listed))
+        ours = Counter(tuple(r) for r in await fetch_rows(dsn, rows, listed))
         theirs = Counter(
-            tuple(r) for r in await _fetch(sync_free_dsn(seeded_store_url), rows, listed)
+            tuple(r) for r in await fetch_rows(sync_free_dsn(seeded_store_url), rows, listed)
         )
         # TCVN3 drops lose the capitals of accented letters (the old fonts have none): compare
         # text case-blind, every other value exactly
         assert _casefolded(ours) == _casefolded(theirs), table
-        (mismatched,) = await _fetch(
+        (mismatched,) = await fetch_rows(
             dsn,
             f"SELECT count(*) AS n FROM {table} d JOIN person p ON p.id = d.person_id"
             " WHERE (d.source_id, d.source_record_id, d.source_version)"
@@ -135,14 +134,14 @@ async def test_full_sync_is_complete_and_idempotent(
     assert full["unchanged"] == first["inserted"]
     assert await store_checksum(dsn) == before
 
-    runs = await _fetch(dsn, "SELECT status, count(*) AS n FROM sync_run GROUP BY status")
+    runs = await fetch_rows(dsn, "SELECT status, count(*) AS n FROM sync_run GROUP BY status")
     assert {r["status"] for r in runs} == {"ok"}
 
     # reconciliation with the population database: flagged, never overwritten
     report = await reconcile(dsn, registry)
     assert report.checked == first["inserted"]
     assert report.unavailable == 0
-    flagged = await _fetch(dsn, "SELECT differing_fields FROM reconciliation")
+    flagged = await fetch_rows(dsn, "SELECT differing_fields FROM reconciliation")
     assert len(flagged) == sum(report.mismatches.values())
     assert await store_checksum(dsn) == before
 
@@ -163,14 +162,14 @@ async def test_changes_at_the_agencies(
     ]
 
     async def person(pid: str) -> asyncpg.Record:
-        rows = await _fetch(
+        rows = await fetch_rows(
             dsn, "SELECT status, source_id, job_position, id FROM person WHERE personal_id = $1",
             pid,
         )  # fmt: skip
         return rows[0]
 
     async def history(pid: str) -> list[str]:
-        rows = await _fetch(
+        rows = await fetch_rows(
             dsn,
             "SELECT h.change FROM person_history h JOIN person p ON p.id = h.person_id"
             " WHERE p.personal_id = $1 ORDER BY h.id",
@@ -190,7 +189,7 @@ async def test_changes_at_the_agencies(
     await simulate_update(connector, a, p_reject["personal_id"], {"birth_date": "31/02/1980"})
     result = await sync_source(dsn, src_a)
     assert result.counts.rejected == 1
-    open_rejects = await _fetch(
+    open_rejects = await fetch_rows(
         dsn,
         "SELECT field, rule, value FROM sync_reject WHERE personal_id = $1 AND resolved_at IS NULL",
         p_reject["personal_id"],
@@ -201,7 +200,7 @@ async def test_changes_at_the_agencies(
     await simulate_update(connector, a, p_reject["personal_id"], {"birth_date": good_birth})
     result = await sync_source(dsn, src_a)
     assert result.counts.unchanged == 1  # the same content as the stored version
-    still_open = await _fetch(
+    still_open = await fetch_rows(
         dsn,
         "SELECT count(*) AS n FROM sync_reject WHERE personal_id = $1 AND resolved_at IS NULL",
         p_reject["personal_id"],
@@ -220,7 +219,7 @@ async def test_changes_at_the_agencies(
     result = await sync_source(dsn, src_b)
     assert result.counts.conflicts == 1
     assert (await person(p_conflict["personal_id"]))["source_id"] == src_a.id
-    conflicts = await _fetch(
+    conflicts = await fetch_rows(
         dsn,
         "SELECT owner_source_id, other_source_id FROM sync_conflict"
         " WHERE personal_id = $1 AND resolved_at IS NULL",
@@ -233,7 +232,7 @@ async def test_changes_at_the_agencies(
     moved = await person(p_conflict["personal_id"])
     assert (moved["source_id"], moved["status"]) == (src_b.id, "active")
     assert await history(p_conflict["personal_id"]) == ["transfer"]
-    resolved = await _fetch(
+    resolved = await fetch_rows(
         dsn,
         "SELECT count(*) AS n FROM sync_conflict WHERE personal_id = $1 AND resolved_at IS NULL",
         p_conflict["personal_id"],
@@ -270,4 +269,4 @@ async def test_changes_at_the_agencies(
     assert _totals(await sync_all(dsn, registry))["updated"] == 0
     assert await store_checksum(dsn) == before
     # no person was ever deleted
-    assert await _fetch(dsn, "SELECT 1 FROM person WHERE status IS NULL") == []
+    assert await fetch_rows(dsn, "SELECT 1 FROM person WHERE status IS NULL") == []
