@@ -314,9 +314,8 @@ async def note_shown(
     for personal_id, field in carried:
         by_personal_id[personal_id].add(field)
     ids = await person_ids(context, {pid for pid in by_personal_id if pid})
-    _note(
-        context, ((ids.get(pid or ""), fields) for pid, fields in by_personal_id.items()), shown_as
-    )
+    shown = ((ids.get(pid) if pid else None, fields) for pid, fields in by_personal_id.items())
+    _note(context, shown, shown_as)
 
 
 async def note_corrections_shown(
