@@ -108,9 +108,10 @@ class Lists:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-LISTS_READING = "1"
+LISTS_READING = "2"
 """The reading's own version, part of every received digest: a change of the rules that could
-refuse lists stored before raises it, and every record's lists are read again once."""
+refuse or repair lists stored before raises it, and every record's lists are read again once.
+2: a code's invisible characters are removed as text's are, and the repair recorded."""
 
 
 def received_digest(
@@ -262,7 +263,7 @@ class _ListReader:
             if spec.type == "date":
                 return self.date(number, spec, raw)
             if spec.type == "code":
-                return self.code(spec, raw)
+                return self.code(number, spec, raw)
             if spec.type == "year":
                 return self.year(spec, raw)
             return self.number(spec, raw)
@@ -297,10 +298,14 @@ class _ListReader:
             raise NormaliseError("date_before_birth", "a date after the person's birth")
         return value
 
-    def code(self, spec: CatalogueField, raw: object) -> str:
+    def code(self, number: int, spec: CatalogueField, raw: object) -> str | None:
         assert spec.code_list is not None  # the catalogue names the list of every code field
         codes, by_name = _code_values(spec.code_list)
-        text = str(raw).strip()
+        # cleaned as text is, each repair recorded: a name key ignores an invisible character,
+        # so without this "Không\u200b" would be read as its code and nothing said
+        text = self.text(number, spec, raw if isinstance(raw, str) else str(raw))
+        if text is None:
+            return None
         if text in codes:
             return text
         found = by_name.get(name_key(text))

@@ -141,6 +141,27 @@ def test_text_is_repaired_with_certainty_and_each_repair_recorded() -> None:
     }
 
 
+def test_a_code_written_with_an_invisible_character_is_read_and_the_repair_recorded() -> None:
+    # a name key ignores the zero-width space: the code was found, but nothing said so
+    sections = {
+        "dossier_family_member": (
+            {"relation": "Con\u200b", "full_name": "Nguyễn Văn An", "birth_year": 2010},
+        ),
+        "dossier_health_record": (
+            {"recorded_on": "2025-03-05", "status": "class_ii\u2060", "blood_group": "O"},
+        ),
+    }
+    lists = read_lists(sections, PERSON, TODAY)
+    assert lists is not None
+    assert not lists.problems
+    assert lists.rows["dossier_family_member"][0][0] == "child"
+    assert lists.rows["dossier_health_record"][0][1] == "class_ii"
+    assert {(c.field, c.rule) for c in lists.corrections} == {
+        ("dossier_family_member[1].relation", "invisible_removed"),
+        ("dossier_health_record[1].status", "invisible_removed"),
+    }
+
+
 FAULTS: list[tuple[str, str, Any, int | None, str, str]] = [
     # group 2: family
     ("relation unknown", "dossier_family_member", {"relation": "uncle"}, 0,
