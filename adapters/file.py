@@ -64,7 +64,7 @@ from adapters.base import Source, timed_health
 from adapters.change_stamp import read_change_stamp
 from adapters.encodings import convert, detect_encoding, legacy_looking
 from adapters.errors import FatalSourceError, SourceClosed, SourceUnavailable
-from adapters.mappings import DetailRule, MappingSpec, load_mapping, map_row
+from adapters.mappings import DetailRule, MappingSpec, RecordRule, load_mapping, map_row
 from adapters.text_hygiene import LEGACY_ENCODING_CONVERTED
 from adapters.wiring import NO_WIRING, SourceWiring
 from store.text import fold
@@ -370,20 +370,6 @@ class FileSource(Source):
             return ChangePage((), cursor, False)
         return ChangePage(tuple(records), after.encode(), current is not None or pending_rows)
 
-    def _conversions(self, row: Mapping[str, Any]) -> tuple[Problem, ...]:
-        """The record's fields read from cells the file-wide legacy conversion changed."""
-        converted = getattr(row, "converted", None)
-        if not converted:
-            return ()
-        out = []
-        for field_rule in self._rule.fields:
-            written = [
-                converted[k] for c in field_rule.columns if (k := _folded_heading(c)) in converted
-            ]
-            if written:
-                out.append(Problem(field_rule.target, LEGACY_ENCODING_CONVERTED, " ".join(written)))
-        return tuple(out)
-
     def _records(self, dropped: DroppedFile, start: int, room: int) -> list[SourceRecord]:
         version = dropped.sha256[:16]
         if dropped.problem is not None:
@@ -421,12 +407,13 @@ class FileSource(Source):
             stamp = self._change_stamp(folded)
             if isinstance(stamp, Problem):
                 problems, stamp = (*problems, stamp), None
-            corrections = self._conversions(row)
+            corrections = _conversions(self._rule, row)
             sections = None
             if lists is not None:
                 person_key = _key(row, lists.key_heading)
                 sections, found = lists.of(person_key, date_format)
                 problems = (*problems, *found)
+                corrections = (*corrections, *lists.conversions(person_key))
             out.append(
                 SourceRecord(
                     record_id,
@@ -613,6 +600,20 @@ class _DropLists:
             sections[table] = tuple(entries)
         return sections, tuple(problems)
 
+    def conversions(self, key: str | None) -> tuple[Problem, ...]:
+        """The cells of this person's list entries the file-wide legacy conversion changed,
+        named by entry as the lists' problems are (recorded as corrections, as the person's)."""
+        out: list[Problem] = []
+        for table, (rule, _file) in self.present.items():
+            for number, (_row_number, row) in enumerate(
+                self.by_key[table].get(key, []) if key else [], start=1
+            ):
+                out += [
+                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value)
+                    for p in _conversions(rule, row)
+                ]
+        return tuple(out)
+
     def orphans(self, people: Rows) -> list[tuple[str, str, str | None]]:
         """(file or sheet#row, list table, key) of the entries that name no person of the drop
         (the drop's people are always the same rows: found once)."""
@@ -625,6 +626,21 @@ class _DropLists:
                         out += [(f"{name}#{number}", table, key) for number, _row in rows]
             self._orphans = sorted(out)
         return self._orphans
+
+
+def _conversions(rule: RecordRule, row: Mapping[str, Any]) -> tuple[Problem, ...]:
+    """The rule's fields read from cells of the row the file-wide legacy conversion changed."""
+    converted = getattr(row, "converted", None)
+    if not converted:
+        return ()
+    out = []
+    for field_rule in rule.fields:
+        written = [
+            converted[k] for c in field_rule.columns if (k := _folded_heading(c)) in converted
+        ]
+        if written:
+            out.append(Problem(field_rule.target, LEGACY_ENCODING_CONVERTED, " ".join(written)))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)

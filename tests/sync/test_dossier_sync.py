@@ -284,6 +284,17 @@ async def test_file_drops_carry_the_lists_in_related_files_and_sheets(
              for row, n in counted.items()}
         )  # fmt: skip
     assert ours == held  # all six shapes of drop: BOM, ';', XLSX sheets, NFD, TCVN3, VNI
+    # the lists' cells read from the old font are recorded as the person's are, by entry
+    converted = await fetch_rows(
+        dsn,
+        "SELECT location, field FROM sync_correction WHERE rule = 'legacy_encoding_converted'"
+        " AND field LIKE 'dossier\\_%'",
+    )
+    assert converted
+    assert {r["location"].split("#")[0] for r in converted} <= {
+        "2025-05_nhan_su_abc.csv", "2025-06_nhan_su_vni.csv"
+    }  # fmt: skip
+    assert any(r["field"].startswith("dossier_family_member[1].") for r in converted)
     assert len({r["source_version"] for r in rows}) == 6
     # a related file changed is a new version of its drop: only that drop's people are read
     family = tmp_path / "2025-01_nhan_su.quan_he_gia_dinh.csv"
