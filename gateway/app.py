@@ -113,7 +113,6 @@ def create_app(
             database_url,
             pool_size=settings.pool_size,
             statement_timeout_s=settings.request_deadline,
-            plan_each_execution=True,
         )
     )
 

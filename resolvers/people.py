@@ -31,6 +31,13 @@ class PeopleQuery:
     statuses: tuple[str, ...] | None = None
 
 
+WIDE_SUBTREE_SHARE = 0.2
+"""From this share of the store's organisations on, a subtree's directory page is found by
+walking the national directory order (a fifth of the country's people: about 250 rows walked
+for a page of 50) rather than by sorting all its people; below it, sorting the subtree is the
+cheaper (docs/benchmarks.md, "Generic plans")."""
+
+
 async def _organization(context: Context, code: str) -> Scope | None:
     """The filter's organisation (id and path): from the process's cache when it has it."""
     if context.scopes is not None:
@@ -81,6 +88,7 @@ async def resolve_filter(
 ) -> PeopleFilter:
     organization_ids: tuple[int, ...] | None = None
     organization_path: str | None = None
+    wide_subtree = False
     scope_id = staff_of
     include_subtree = staff_of is None and query.include_subtree
     if query.organization_code is not None:
@@ -93,6 +101,9 @@ async def resolve_filter(
         scope_id = org.organization_id
         if query.include_subtree:
             organization_path = org.path
+            if context.scopes is not None:
+                share = await context.scopes.share_of_store(org)
+                wide_subtree = share >= WIDE_SUBTREE_SHARE
         else:
             organization_ids = (org.organization_id,)
     _check_filter_rights(context, query, _filter_relations(context, scope_id, include_subtree))
@@ -108,6 +119,7 @@ async def resolve_filter(
     return PeopleFilter(
         organization_ids=organization_ids,
         organization_path=organization_path,
+        wide_subtree=wide_subtree,
         name_query=name_query,
         categories=query.categories,
         grade_codes=query.grade_codes,

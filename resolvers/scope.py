@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers.access import Scope
@@ -25,6 +25,7 @@ class ScopeCache:
         self._ttl = ttl_seconds
         self._size = size
         self._entries: OrderedDict[str, tuple[float, Scope | None]] = OrderedDict()
+        self._organizations: tuple[float, int] | None = None
 
     async def get(self, organization_code: str) -> Scope | None:
         """The scope of an organisation by code; None if the store has no such organisation."""
@@ -38,6 +39,15 @@ class ScopeCache:
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
         return scope
+
+    async def share_of_store(self, scope: Scope) -> float:
+        """The share of the store's organisations that `scope`'s subtree holds (itself too)."""
+        now = time.monotonic()
+        if self._organizations is None or now - self._organizations[0] >= self._ttl:
+            async with self._engine.connect() as conn:
+                count = await conn.scalar(select(func.count()).select_from(organization))
+            self._organizations = (now, int(count or 0))
+        return (len(scope.subtree_ids) + 1) / max(self._organizations[1], 1)
 
     async def _load(self, organization_code: str) -> Scope | None:
         async with self._engine.connect() as conn:

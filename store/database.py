@@ -52,27 +52,20 @@ def create_engine(
     *,
     pool_size: int = 10,
     statement_timeout_s: float | None = None,
-    plan_each_execution: bool = False,
 ) -> AsyncEngine:
     """`statement_timeout_s`: the server cancels any statement of this engine after this long.
 
     The gateway passes its request deadline, so no statement of a request (store, audit,
     analytics) keeps a backend busy past the time its request could still be answered.
 
-    `plan_each_execution`: PostgreSQL plans every execution of a prepared statement with its
-    parameter values instead of settling on a generic plan after five. The gateway passes it:
-    its statements are prepared once per connection (asyncpg) but their parameters select very
-    different amounts of data (a subtree of 50 people or of the whole country), and the generic
-    plan, which cannot see the subtree's bounds, suits one and not the other: the directory
-    page's generic plan sorts every person of the subtree, the whole country's for the national
-    root (17 ms at 20,000 people, against a walk of the directory order that stops at 50 when
-    planned with the bounds; docs/benchmarks.md). Planning again costs about 1.2 ms a page.
+    Its statements are prepared once per connection, and PostgreSQL may keep one generic plan
+    for a text after five executions (plan_cache_mode `auto`): the texts whose values change
+    what a good plan is are written per kind of value (the directory page of a wide subtree,
+    resolvers/compiled/planner.people_conditions), so that planning is not paid per request.
     """
     server_settings = {"application_name": "cbccvc-gateway"}
     if statement_timeout_s is not None:
         server_settings["statement_timeout"] = str(max(1, int(statement_timeout_s * 1000)))
-    if plan_each_execution:
-        server_settings["plan_cache_mode"] = "force_custom_plan"
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,

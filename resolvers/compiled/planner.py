@@ -104,15 +104,34 @@ def _within(column: str, prefix: str, name: str, params: Params, values: dict[st
     )
 
 
-def people_conditions(people: PeopleFilter, params: Params, values: dict[str, Any]) -> list[str]:
-    """store/queries/people.conditions, as SQL text over `person p`."""
+# a person's organisation path, read per row: a condition on it that PostgreSQL cannot
+# estimate (it assumes a third of the rows pass each side of the range)
+_PATH_OF_ROW = "(SELECT o.path FROM organization o WHERE o.id = p.organization_id)"
+
+
+def people_conditions(
+    people: PeopleFilter, params: Params, values: dict[str, Any], *, counting: bool = False
+) -> list[str]:
+    """store/queries/people.conditions, as SQL text over `person p`.
+
+    The statements are prepared and PostgreSQL keeps a generic plan for each text, made
+    without the subtree's bounds: for the subtree as a set of organisations it sorts the
+    subtree's people, right for a province's thousands and wrong for the whole country's
+    millions. A wide subtree's page (`PeopleFilter.wide_subtree`) therefore tests each row's
+    path instead, which the generic plan answers by walking the directory order until the
+    page is full; its count (`counting`) keeps the set, which a count reads whole anyway."""
     where: list[str] = []
     if people.organization_ids is not None:
         where.append(f"p.organization_id = ANY({params.ref('org_ids', 'bigint[]')})")
         values["org_ids"] = list(people.organization_ids)
     if people.organization_path is not None:
-        within = _within("path", people.organization_path, "org_path", params, values)
-        where.append(f"p.organization_id IN (SELECT id FROM organization WHERE {within})")
+        if people.wide_subtree and not counting:
+            values["wide_subtree"] = True  # another text, so another plan (the plan's key)
+            where.append(_within(_PATH_OF_ROW, people.organization_path, "org_path", params,
+                                 values))  # fmt: skip
+        else:
+            within = _within("path", people.organization_path, "org_path", params, values)
+            where.append(f"p.organization_id IN (SELECT id FROM organization WHERE {within})")
     if people.name_query is not None:
         where.append(
             "to_tsvector('simple', p.name_search) @@ "
@@ -248,8 +267,10 @@ class Planner:
                     context, _people_query(args.get("filter"))
                 )
 
-                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
-                    return people_conditions(people, params, values)
+                def conditions(
+                    params: Params, values: dict[str, Any], counting: bool = False
+                ) -> list[str]:
+                    return people_conditions(people, params, values, counting=counting)
 
                 connection = Compiler.person_connection
             else:
@@ -257,7 +278,9 @@ class Planner:
                     context, _organizations_query(args.get("filter"))
                 )
 
-                def conditions(params: Params, values: dict[str, Any]) -> list[str]:
+                def conditions(
+                    params: Params, values: dict[str, Any], counting: bool = False
+                ) -> list[str]:
                     return organization_conditions(orgs, params, values)
 
                 connection = Compiler.organization_connection
@@ -287,10 +310,11 @@ class Planner:
             def build_connection() -> Plan:
                 params = Params()
                 where = conditions(params, {})
+                counted = conditions(params, {}, True)
                 build = compiler(params)
                 sql, shape = connection(
-                    build, selections, where, backward=backward, after=after, before=before,
-                    window=window,
+                    build, selections, where, counted, backward=backward, after=after,
+                    before=before, window=window,
                 )  # fmt: skip
                 return Plan(*params.finish(sql), shape, tuple(build.lists))
 

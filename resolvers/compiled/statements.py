@@ -557,6 +557,7 @@ class Compiler:
         self,
         selections: list[SelectionSetNode],
         where: list[str],
+        counted: list[str] | None = None,
         *,
         backward: bool,
         after: bool,
@@ -565,7 +566,7 @@ class Compiler:
     ) -> tuple[str, Shape]:
         """The directory (Query.persons) in directory order: store/queries/people.page."""
         return self._connection(
-            PERSON_LISTING, selections, where,
+            PERSON_LISTING, selections, where, counted,
             backward=backward, after=after, before=before, window=window,
         )  # fmt: skip
 
@@ -573,6 +574,7 @@ class Compiler:
         self,
         selections: list[SelectionSetNode],
         where: list[str],
+        counted: list[str] | None = None,
         *,
         backward: bool,
         after: bool,
@@ -581,7 +583,7 @@ class Compiler:
     ) -> tuple[str, Shape]:
         """Query.organizations by electronic code: store/queries/organizations.page."""
         return self._connection(
-            ORGANIZATION_LISTING, selections, where,
+            ORGANIZATION_LISTING, selections, where, counted,
             backward=backward, after=after, before=before, window=window,
         )  # fmt: skip
 
@@ -590,6 +592,7 @@ class Compiler:
         listing: Listing,
         selections: list[SelectionSetNode],
         where: list[str],
+        counted: list[str] | None,
         *,
         backward: bool,
         after: bool,
@@ -598,9 +601,10 @@ class Compiler:
     ) -> tuple[str, Shape]:
         """One statement: the page (one extra row), its edges, page info and, if asked, the
         count. The page is fetched in the request's direction and shown in the listing's
-        order. `window`: Relay's `first` and `last` together (resolvers/pagination.
-        _first_then_last): of the rows fetched forward, the first `size`, then the last `keep`
-        of those."""
+        order; `totalCount` counts the rows of `counted` (the same set as `where`, written for
+        a count; `where` when None). `window`: Relay's `first` and `last` together
+        (resolvers/pagination._first_then_last): of the rows fetched forward, the first
+        `size`, then the last `keep` of those."""
         params = self.params
         direction = "DESC" if backward else "ASC"
         table = listing.table
@@ -686,7 +690,8 @@ class Compiler:
             return build_object(pairs), None
 
         def total_count(_: Collected) -> tuple[str, Shape | None]:
-            return f"(SELECT count(*) FROM {table} p WHERE {' AND '.join(where) or 'true'})", None
+            counting = " AND ".join(where if counted is None else counted) or "true"
+            return f"(SELECT count(*) FROM {table} p WHERE {counting})", None
 
         pairs, shape = self._object(
             connection_type,

@@ -26,6 +26,10 @@ class PeopleFilter:
     """People employed by one of these organisations (a subtree is expanded by the caller)."""
     organization_path: str | None = None
     """People in the subtree whose materialised path starts with this."""
+    wide_subtree: bool = False
+    """The subtree holds a large share of the store's organisations (the national root, a
+    large ministry): the compiled page walks the directory order for it instead of sorting the
+    subtree's people (resolvers/compiled/planner.people_conditions). Only how, never which."""
     name_query: str | None = None
     """A to_tsquery('simple') text over the diacritic-free name (store.text.prefix_tsquery)."""
     categories: Sequence[str] | None = None
