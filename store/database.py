@@ -53,7 +53,9 @@ def create_engine(
     pool_size: int = 10,
     statement_timeout_s: float | None = None,
 ) -> AsyncEngine:
-    """`statement_timeout_s`: the server cancels any statement of this engine after this long.
+    """`pool_size`: the connections a process normally needs; up to twice this may be open.
+
+    `statement_timeout_s`: the server cancels any statement of this engine after this long.
 
     The gateway passes its request deadline, so no statement of a request (store, audit,
     analytics) keeps a backend busy past the time its request could still be answered.
@@ -68,8 +70,13 @@ def create_engine(
         server_settings["statement_timeout"] = str(max(1, int(statement_timeout_s * 1000)))
     engine = create_async_engine(
         async_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        # Up to twice `pool_size` connections, each kept once opened. An overflow connection
+        # (SQLAlchemy's max_overflow) is closed when it comes back to a full pool, so above
+        # `pool_size` concurrent requests a new backend was started, and every statement
+        # prepared and planned again, for about one request in five (bench/query_vs_raw.py
+        # at concurrency 32: 252 new sessions in 5 s; docs/benchmarks.md, "Connections kept").
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         # asyncpg prepares each statement once per connection and caches it
         connect_args={"server_settings": server_settings},
