@@ -407,13 +407,15 @@ class FileSource(Source):
             stamp = self._change_stamp(folded)
             if isinstance(stamp, Problem):
                 problems, stamp = (*problems, stamp), None
-            corrections = _conversions(self._rule, row)
+            # a file-wide conversion, and the repairs made reading single values (one row per
+            # field and rule is recorded however many say it)
+            corrections = (*_conversions(self._rule, row), *mapped.corrections)
             sections = None
             if lists is not None:
                 person_key = _key(row, lists.key_heading)
-                sections, found = lists.of(person_key, date_format)
+                sections, found, repaired = lists.of(person_key, date_format)
                 problems = (*problems, *found)
-                corrections = (*corrections, *lists.conversions(person_key))
+                corrections = (*corrections, *lists.conversions(person_key), *repaired)
             out.append(
                 SourceRecord(
                     record_id,
@@ -582,10 +584,12 @@ class _DropLists:
 
     def of(
         self, key: str | None, date_format: str | None
-    ) -> tuple[dict[str, tuple[Mapping[str, Any], ...]], tuple[Problem, ...]]:
-        """The lists of the person whose record id is `key`, and their entries' problems."""
+    ) -> tuple[dict[str, tuple[Mapping[str, Any], ...]], tuple[Problem, ...], tuple[Problem, ...]]:
+        """The lists of the person whose record id is `key`, their entries' problems, and the
+        repairs made to read their values (a code read through an invisible character)."""
         sections: dict[str, tuple[Mapping[str, Any], ...]] = {}
         problems: list[Problem] = []
+        repairs: list[Problem] = []
         for table, (rule, _file) in self.present.items():
             entries = []
             for number, (_row_number, row) in enumerate(
@@ -597,8 +601,12 @@ class _DropLists:
                     Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
                     for p in mapped.problems
                 ]
+                repairs += [
+                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value)
+                    for p in mapped.corrections
+                ]
             sections[table] = tuple(entries)
-        return sections, tuple(problems)
+        return sections, tuple(problems), tuple(repairs)
 
     def conversions(self, key: str | None) -> tuple[Problem, ...]:
         """The cells of this person's list entries the file-wide legacy conversion changed,

@@ -30,6 +30,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -307,26 +308,38 @@ def _changed_at(rule: PersonRule, value: Any) -> datetime | None:
 Sections = dict[str, tuple[Mapping[str, Any], ...]]
 
 
+@dataclass(frozen=True)
+class PersonLists:
+    """A person's lists as read, the problems of their entries, and the repairs made to read
+    them, each entry's field named "<table>[<n>].<field>" as the lists' problems are."""
+
+    sections: Sections
+    problems: tuple[Problem, ...] = ()
+    corrections: tuple[Problem, ...] = ()
+
+
 def person_record(
     rule: PersonRule,
     row: Mapping[str, Any],
     date_format: str | None = None,
-    dossier: tuple[Sections, tuple[Problem, ...]] | None = None,
+    lists: PersonLists | None = None,
 ) -> SourceRecord:
-    """The record of a person row; `dossier` is its lists and their problems (None: the
-    mapping declares no lists, or the row is a deletion)."""
+    """The record of a person row; `lists` is what its lists hold (None: the mapping declares
+    no lists, or the row is a deletion)."""
     key, change = keyset(rule)
     mapped = map_row(rule, row, date_format)
     deleted = is_deleted(rule, row)
-    sections, problems = (None, ()) if dossier is None or deleted else dossier
+    if deleted:
+        lists = None
     return SourceRecord(
         source_record_id=str(row[key]),
         version=_version(row[change]),
         fields=mapped.fields,
         deleted=deleted,
-        problems=(*mapped.problems, *problems),
+        problems=(*mapped.problems, *(lists.problems if lists else ())),
         changed_at=_changed_at(rule, row[change]),
-        sections=sections,
+        sections=lists.sections if lists else None,
+        corrections=(*mapped.corrections, *(lists.corrections if lists else ())),
     )
 
 
@@ -335,28 +348,35 @@ def dossier_sections(
     found: Mapping[str, Sequence[Mapping[str, Any]]],
     keys: Sequence[Any],
     date_format: str | None = None,
-) -> dict[Any, tuple[Sections, tuple[Problem, ...]]]:
-    """Person key -> (its lists, the problems of their entries) from each list's rows (with
-    `__person_key`, in the mapping's order). Every declared list is present for every key,
-    empty when the person has no rows: the source states the whole list."""
+) -> dict[Any, PersonLists]:
+    """Person key -> its lists from each list's rows (with `__person_key`, in the mapping's
+    order). Every declared list is present for every key, empty when the person has no rows:
+    the source states the whole list."""
     entries: dict[Any, dict[str, list[Mapping[str, Any]]]] = {
         key: {table: [] for table in rules} for key in keys
     }
     problems: dict[Any, list[Problem]] = {key: [] for key in keys}
+    corrections: dict[Any, list[Problem]] = {key: [] for key in keys}
     for table, rule in rules.items():
         for row in found.get(table, ()):
             key = row["__person_key"]
             mapped = map_row(rule, row, date_format)
             number = len(entries[key][table]) + 1
             entries[key][table].append(mapped.fields)
-            problems[key] += [
-                Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
-                for p in mapped.problems
-            ]
+            problems[key] += _in_entry(table, number, mapped.problems)
+            corrections[key] += _in_entry(table, number, mapped.corrections)
     return {
-        key: ({table: tuple(rows) for table, rows in lists.items()}, tuple(problems[key]))
+        key: PersonLists(
+            {table: tuple(rows) for table, rows in lists.items()},
+            tuple(problems[key]),
+            tuple(corrections[key]),
+        )
         for key, lists in entries.items()
     }
+
+
+def _in_entry(table: str, number: int, found: Sequence[Problem]) -> list[Problem]:
+    return [Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected) for p in found]
 
 
 def organization_record(rule: RecordRule, row: Mapping[str, Any]) -> OrganizationRecord:

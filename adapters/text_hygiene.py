@@ -28,7 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from adapters.encodings import detect_and_convert, legacy_looking, readable
+from adapters.encodings import detect_and_convert, legacy_looking, plausibility, readable
 
 INVISIBLE_REMOVED = "invisible_removed"
 DOUBLE_DECODING_REPAIRED = "double_decoding_repaired"
@@ -176,7 +176,7 @@ def _clean(text: str) -> Cleaned:
         if encoding is not None:
             text = converted
             corrections.append(LEGACY_ENCODING_CONVERTED)
-        elif not readable(" ".join(text.split())):
+        elif not readable(" ".join(text.split())) and not _unicode_behind(text, invisible):
             refused = DOUBLE_DECODED if _MOJIBAKE.search(text) else UNREADABLE
             return Cleaned(None, tuple(corrections), refused)
 
@@ -187,3 +187,11 @@ def _clean(text: str) -> Cleaned:
     if _MOJIBAKE.search(text):
         return Cleaned(None, tuple(corrections), DOUBLE_DECODED)
     return Cleaned(text or None, tuple(corrections))
+
+
+def _unicode_behind(text: str, invisible: re.Pattern[str]) -> bool:
+    """Unicode text with a soft hyphen or C1 control in it ("Tày" and U+00AD), which no legacy
+    font reads: every word a Vietnamese syllable once they are gone. Anything less certain is
+    refused, because the same bytes may be an old font's letters."""
+    visible = " ".join(invisible.sub("", text).split())
+    return visible != " ".join(text.split()) and plausibility(visible) == 1.0

@@ -27,6 +27,10 @@ from vocabulary.problems import Problem
 class Mapped:
     fields: dict[str, Any]
     problems: tuple[Problem, ...]
+    # the repairs made with certainty to read a value (a legacy font converted, a code read
+    # through invisible characters or double decoding), each with the value as written: the
+    # sync records them as the record's corrections, so the agency can fix its own copy
+    corrections: tuple[Problem, ...] = ()
 
 
 class _Unmapped(Exception):
@@ -46,20 +50,24 @@ def map_row(rule: RecordRule, row: Mapping[str, Any], date_format: str | None = 
     """
     fields: dict[str, Any] = {}
     problems: list[Problem] = []
+    corrections: list[Problem] = []
     for field_rule in rule.fields:
         raw = _raw(field_rule, row)
         if raw is None:
             fields[field_rule.target] = None
             continue
         try:
-            fields[field_rule.target] = standard_value(field_rule, raw, date_format)
+            value, repairs = standard_value(field_rule, raw, date_format)
         except _Unmapped as exc:
             fields[field_rule.target] = raw
             problems.append(Problem(field_rule.target, exc.rule, _shown(raw), exc.expected))
+            continue
+        fields[field_rule.target] = value
+        corrections += [Problem(field_rule.target, repair, str(raw)) for repair in repairs]
     for target in sorted(rule.required):
         if fields.get(target) is None:
             problems.append(Problem(target, "mandatory", None, "a value (mandatory field)"))
-    return Mapped(fields, tuple(problems))
+    return Mapped(fields, tuple(problems), tuple(corrections))
 
 
 def _shown(raw: Any) -> str:
@@ -81,44 +89,63 @@ def _present(value: Any) -> Any:
     return value
 
 
-def standard_value(rule: FieldRule, raw: Any, date_format: str | None = None) -> Any:
-    """The standard form of a non-empty raw value; _Unmapped with its rule if there is none."""
+Repairs = tuple[str, ...]
+"""The correction rules of the repairs made to read a value (the reject catalogue's ids)."""
+
+
+def standard_value(
+    rule: FieldRule, raw: Any, date_format: str | None = None
+) -> tuple[Any, Repairs]:
+    """The standard form of a non-empty raw value and the repairs made to read it; _Unmapped
+    with its rule if there is none."""
     if rule.codes is not None:
-        text = _text(raw, rule.type == "name")
-        code = rule.codes.lookup(text)
-        if code is None:
-            raise _Unmapped("code_unknown", f"a value of the code map {rule.codes.name}")
-        return code
+        return _code(rule, raw)
     if rule.type == "date":
         # the source's own declaration is more specific than a mapping many sources share
-        return _date(raw, date_format or rule.format).isoformat()
+        return _date(raw, date_format or rule.format).isoformat(), ()
     if rule.type == "integer":
-        return _integer(raw)
+        return _integer(raw), ()
     if rule.type == "decimal":
-        return _decimal(raw)
+        return _decimal(raw), ()
     return _text(raw, rule.type == "name")
 
 
-def _text(raw: Any, strict: bool) -> str:
+def _code(rule: FieldRule, raw: Any) -> tuple[str, Repairs]:
+    """A code read in the rule's code map from the text as hygiene cleans it: a code written
+    with a zero-width space, twice decoded or in a legacy font is the same code, and the
+    repair is recorded; a text no certain repair reads is an unknown code."""
+    assert rule.codes is not None
+    expected = f"a value of the code map {rule.codes.name}"
+    if isinstance(raw, bytes):
+        raise _Unmapped("text_binary", expected)
+    cleaned = clean_text(str(raw))
+    code = rule.codes.lookup(cleaned.text) if cleaned.text is not None else None
+    if code is None:
+        raise _Unmapped(cleaned.refused or "code_unknown", expected)
+    return code, cleaned.corrections
+
+
+def _text(raw: Any, strict: bool) -> tuple[str, Repairs]:
     if isinstance(raw, bytes):
         raise _Unmapped("text_binary", "text")
     if strict:
-        # a name: refused here only if no certain repair reads it (text hygiene); the repair
-        # itself is the sync's, which records it as a correction of the record
+        # a name: refused here only if no certain repair reads it (text hygiene). Other repairs
+        # are the sync's (it records them as it cleans the name); a legacy font is converted
+        # here, because the sync's hygiene would see Unicode, and recorded from here
         cleaned = clean_text(str(raw))
         if cleaned.refused is not None:
             raise _Unmapped(cleaned.refused, "Vietnamese text in Unicode, TCVN3 or VNI")
         if set(cleaned.corrections) - {LEGACY_ENCODING_CONVERTED}:
-            return str(raw)
-        return cleaned.text or ""
+            return str(raw), ()
+        return cleaned.text or "", cleaned.corrections
     return _plain_text(str(raw))
 
 
-# codes, places, titles: a source's other texts repeat from row to row, each converted once
+# places, titles: a source's other texts repeat from row to row, each converted once
 @functools.lru_cache(maxsize=1 << 15)
-def _plain_text(raw: str) -> str:
-    text, _encoding = detect_and_convert(raw)
-    return nfc(text)
+def _plain_text(raw: str) -> tuple[str, Repairs]:
+    text, encoding = detect_and_convert(raw)
+    return nfc(text), (LEGACY_ENCODING_CONVERTED,) if encoding is not None else ()
 
 
 def _date(raw: Any, fmt: str | None) -> date:

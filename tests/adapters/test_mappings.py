@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from adapters.encodings import to_tcvn3, to_vni
 from adapters.mappings import MappingError, load_mapping, map_row
 from adapters.mappings.spec import FieldRule, RecordRule
 
@@ -57,6 +58,39 @@ def test_vietnamese_schema_values_become_standard(target: str, raw: Any, standar
 )
 def test_english_schema_values_become_standard(target: str, raw: Any, standard: Any) -> None:
     assert one(field(target, EN), raw) == (standard, ())
+
+
+@pytest.mark.parametrize(
+    ("target", "raw", "standard", "repair"),
+    [
+        # a name in a legacy font in a Unicode column: converted here, where the sync's own
+        # hygiene would only see the Unicode
+        ("full_name", to_tcvn3("Nguyễn Văn An"), "Nguyễn Văn An", "legacy_encoding_converted"),
+        ("full_name", to_vni("Trần Thị Bích"), "Trần Thị Bích", "legacy_encoding_converted"),
+        # a coded value read through what hides it: the code is certain, the repair recorded
+        ("religion_code", "Phật\u200b giáo", "01", "invisible_removed"),
+        ("religion_code", "\ufeffPhật giáo", "01", "invisible_removed"),
+        ("religion_code", to_tcvn3("Phật giáo"), "01", "legacy_encoding_converted"),
+        ("religion_code", "Phật giáo".encode().decode("cp1258"), "01", "double_decoding_repaired"),
+        ("category", "Công\u00adchức", "civil_servant", "invisible_removed"),
+        ("birth_place", to_tcvn3("Hải Phòng"), "Hải Phòng", "legacy_encoding_converted"),
+    ],
+)
+def test_a_value_read_only_after_a_repair_records_the_repair_with_the_value_as_written(
+    target: str, raw: str, standard: str, repair: str
+) -> None:
+    rule = field(target)
+    mapped = map_row(RecordRule((rule,)), {column: raw for column in rule.columns})
+    assert (mapped.fields[target], mapped.problems) == (standard, ())
+    assert [(c.field, c.rule, c.value) for c in mapped.corrections] == [(target, repair, raw)]
+
+
+def test_a_value_read_as_written_records_no_repair() -> None:
+    rules = [field(target) for target in ("full_name", "religion_code", "birth_place")]
+    row = {"ho_ten": "Nguyễn Văn An", "ton_giao": "Phật giáo", "noi_sinh": "Hải Phòng"}
+    mapped = map_row(RecordRule(tuple(rules)), row)
+    assert mapped.fields["religion_code"] == "01"
+    assert mapped.corrections == ()
 
 
 @pytest.mark.parametrize(

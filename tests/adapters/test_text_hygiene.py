@@ -56,6 +56,11 @@ def test_legacy_fonts_are_converted(name: str) -> None:
         ("Nguyễn Văn\u00ad An", "Nguyễn Văn An"),  # soft hyphen
         ("Nguyễn\u200d Văn\u2060 An\u200e", "Nguyễn Văn An"),  # joiner, word joiner, LRM
         ("Nguyễn Văn An\u0007", "Nguyễn Văn An"),  # a control character
+        # text all in the Latin-1 range, so it looks like an old font until the soft hyphen
+        # or C1 control is gone: Unicode Vietnamese, not a font
+        ("Tày\u00ad", "Tày"),
+        ("Lò\u00ad Thị\u0085", "Lò Thị"),
+        ("Hà\u0085 Giang", "Hà Giang"),
     ],
 )
 def test_invisible_characters_are_removed_and_recorded(raw: str, expected: str) -> None:

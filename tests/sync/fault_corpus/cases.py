@@ -44,6 +44,9 @@ class Case:
     wire: dict[str, Any] | None = field(default_factory=dict)  # field overrides; None: not carried
     stored: Mapping[str, Any] | None = None  # the values the store must hold
     rejected: frozenset[str] = frozenset()  # the rules the record must be rejected with
+    # the corrections that must be recorded with the stored record (the agency learns what was
+    # repaired in its copy), by every kind of source that carries the case
+    corrected: frozenset[str] = frozenset()
     # where one kind of source names the fault by another rule (its adapter reads the value)
     rejected_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
     wire_declares_alt_ethnic: bool = False  # the connector's source writes ethnic_groups_alt
@@ -117,6 +120,7 @@ def invisible_characters(start: int) -> Iterator[Case]:
             f"invisible-{i}", "invisible characters kept in names", p,
             drop={"full_name": written}, wire={"full_name": written},
             stored={"full_name": p["full_name"], "name_search": _folded(p["full_name"])},
+            corrected=frozenset({"invisible_removed"}),
         )  # fmt: skip
 
 
@@ -132,6 +136,7 @@ def double_decoding(start: int) -> Iterator[Case]:
             f"double-decoding-{i}", "text decoded twice stored as is", p,
             drop={"full_name": written}, wire={"full_name": written},
             stored={"full_name": p["full_name"], "name_search": _folded(p["full_name"])},
+            corrected=frozenset({"double_decoding_repaired"}),
         )  # fmt: skip
     for i in range(6):
         p = person(start + 24 + i)
@@ -155,6 +160,29 @@ def legacy_encodings(start: int) -> Iterator[Case]:
             f"legacy-{i}", "legacy encodings", p,
             drop={"full_name": legacy}, wire={"full_name": legacy},
             stored={"full_name": names[i % 6]},
+            corrected=frozenset({"legacy_encoding_converted"}),
+        )  # fmt: skip
+
+
+def hidden_in_codes(start: int) -> Iterator[Case]:
+    """A code-list name written with what hides it (an invisible character, an old font, text
+    decoded twice): the code is certain, and the repair is recorded as for a name."""
+    faults = (
+        ("religion", "Phật\u200b giáo", "01", "invisible_removed"),
+        ("religion", "\ufeffCông giáo", "02", "invisible_removed"),
+        ("ethnicity", "Tày\u00ad", "02", "invisible_removed"),
+        ("ethnicity", "Mư\u200cờng", "06", "invisible_removed"),
+        ("religion", to_tcvn3("Phật giáo"), "01", "legacy_encoding_converted"),
+        ("ethnicity", to_vni("Mường"), "06", "legacy_encoding_converted"),
+        ("religion", _read_as("Phật giáo", "cp1252"), "01", "double_decoding_repaired"),
+        ("ethnicity", _read_as("Mường", "cp1258"), "06", "double_decoding_repaired"),
+    )
+    for i, (kind, written, code, repair) in enumerate(faults):
+        p = person(start + i)
+        yield Case(
+            f"hidden-in-code-{i}", "invisible characters kept in names", p,
+            drop={f"{kind}_name": written}, wire={f"{kind}_code": written},
+            stored={f"{kind}_code": code}, corrected=frozenset({repair}),
         )  # fmt: skip
 
 
@@ -421,4 +449,5 @@ def corpus() -> list[Case]:
          dropped_flags, source_date_order, grades_and_pay, cross_field)
     ):  # fmt: skip
         cases += family(100_000 * (start + 1))
+    cases += hidden_in_codes(950_000)  # after the cross-field family's people
     return cases

@@ -162,6 +162,27 @@ def silent_outcomes(
     return wrong
 
 
+async def unrecorded_corrections(
+    dsn: str, source_ids: Sequence[str], cases: Sequence[Case], record_id: Any
+) -> list[str]:
+    """Every case stored without a correction it is owed (a repair the agency never hears of)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        recorded: dict[str, set[str]] = {}
+        for row in await conn.fetch(
+            "SELECT source_record_id, rule FROM sync_correction WHERE source_id = ANY($1::text[])",
+            list(source_ids),
+        ):
+            recorded.setdefault(row["source_record_id"], set()).add(row["rule"])
+    finally:
+        await conn.close()
+    return [
+        f"{case.id}: recorded {sorted(found)}, expected {sorted(case.corrected)}"
+        for case in cases
+        if not case.corrected <= (found := recorded.get(record_id(case), set()))
+    ]
+
+
 async def _store(fresh_store_url: str) -> str:
     dsn = sync_free_dsn(fresh_store_url)
     conn = await asyncpg.connect(dsn)
@@ -198,6 +219,10 @@ async def test_file_drops_have_no_silent_outcome(
     people, rejects = await _outcomes(dsn, [source.id])
     wrong = silent_outcomes(carried, "drop", lambda c: personal_ids[c.id], people, rejects)
     assert not wrong, "\n".join(wrong)
+    unrecorded = await unrecorded_corrections(
+        dsn, [source.id], carried, lambda c: personal_ids[c.id]
+    )
+    assert not unrecorded, "\n".join(unrecorded)
     # every reject of a drop says which file and row to open
     for case in carried:
         for reject in rejects.get(personal_ids[case.id], []):
@@ -225,6 +250,8 @@ async def test_the_connector_has_no_silent_outcome(
     people, rejects = await _outcomes(dsn, [s.id for s in sources])
     wrong = silent_outcomes(carried, "wire", lambda c: c.id, people, rejects)
     assert not wrong, "\n".join(wrong)
+    unrecorded = await unrecorded_corrections(dsn, [s.id for s in sources], carried, lambda c: c.id)
+    assert not unrecorded, "\n".join(unrecorded)
     assert await personal_data_leaks(dsn, carried, caplog) == []
 
 

@@ -42,6 +42,7 @@ from tests.sync.fault_corpus.test_fault_corpus import (
     _store,
     drop_cells,
     silent_outcomes,
+    unrecorded_corrections,
 )
 
 DDL = Path(__file__).resolve().parents[3] / "sandbox" / "legacy"
@@ -234,6 +235,8 @@ async def test_legacy_databases_have_no_silent_outcome(
         carrier = "drop" if fmt == "vi" else "wire"
         wrong = silent_outcomes(cases, carrier, lambda c: ids[c.id], people, rejects)
         assert not wrong, "\n".join(wrong)
+        unrecorded = await unrecorded_corrections(dsn, [source.id], cases, lambda c: ids[c.id])
+        assert not unrecorded, "\n".join(unrecorded)
         assert await personal_data_leaks(dsn, cases, caplog) == []
     finally:
         await drop_database(postgres_server, str(legacy_url.database))
