@@ -74,7 +74,8 @@ def create_engine(
         # (SQLAlchemy's max_overflow) is closed when it comes back to a full pool, so above
         # `pool_size` concurrent requests a new backend was started, and every statement
         # prepared and planned again, for about one request in five (bench/query_vs_raw.py
-        # at concurrency 32: 252 new sessions in 5 s; docs/benchmarks.md, "Connections kept").
+        # at concurrency 32: 252 new sessions in 5 s; docs/benchmarks.md, "Generic plans,
+        # uvloop and connections kept").
         pool_size=2 * pool_size,
         max_overflow=0,
         pool_pre_ping=False,
