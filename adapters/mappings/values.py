@@ -113,7 +113,8 @@ def standard_value(
 def _code(rule: FieldRule, raw: Any) -> tuple[str, Repairs]:
     """A code read in the rule's code map from the text as hygiene cleans it: a code written
     with a zero-width space, twice decoded or in a legacy font is the same code, and the
-    repair is recorded; a text no certain repair reads is an unknown code."""
+    repair is recorded; a text no certain repair reads is refused by hygiene's rule, one that
+    reads but names nothing in the map is `code_unknown`."""
     assert rule.codes is not None
     expected = f"a value of the code map {rule.codes.name}"
     if isinstance(raw, bytes):
