@@ -597,14 +597,8 @@ class _DropLists:
             ):
                 mapped = map_row(rule, _FoldedRow(row), date_format)
                 entries.append(mapped.fields)
-                problems += [
-                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected)
-                    for p in mapped.problems
-                ]
-                repairs += [
-                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value)
-                    for p in mapped.corrections
-                ]
+                problems += [p.in_entry(table, number) for p in mapped.problems]
+                repairs += [p.in_entry(table, number) for p in mapped.corrections]
             sections[table] = tuple(entries)
         return sections, tuple(problems), tuple(repairs)
 
@@ -616,10 +610,7 @@ class _DropLists:
             for number, (_row_number, row) in enumerate(
                 self.by_key[table].get(key, []) if key else [], start=1
             ):
-                out += [
-                    Problem(f"{table}[{number}].{p.field}", p.rule, p.value)
-                    for p in _conversions(rule, row)
-                ]
+                out += [p.in_entry(table, number) for p in _conversions(rule, row)]
         return tuple(out)
 
     def orphans(self, people: Rows) -> list[tuple[str, str, str | None]]:

@@ -363,8 +363,8 @@ def dossier_sections(
             mapped = map_row(rule, row, date_format)
             number = len(entries[key][table]) + 1
             entries[key][table].append(mapped.fields)
-            problems[key] += _in_entry(table, number, mapped.problems)
-            corrections[key] += _in_entry(table, number, mapped.corrections)
+            problems[key] += [p.in_entry(table, number) for p in mapped.problems]
+            corrections[key] += [p.in_entry(table, number) for p in mapped.corrections]
     return {
         key: PersonLists(
             {table: tuple(rows) for table, rows in lists.items()},
@@ -373,10 +373,6 @@ def dossier_sections(
         )
         for key, lists in entries.items()
     }
-
-
-def _in_entry(table: str, number: int, found: Sequence[Problem]) -> list[Problem]:
-    return [Problem(f"{table}[{number}].{p.field}", p.rule, p.value, p.expected) for p in found]
 
 
 def organization_record(rule: RecordRule, row: Mapping[str, Any]) -> OrganizationRecord:

@@ -41,10 +41,11 @@ POOL_SIZE = 10
 # organisations whose materialised path lies in [root path, root path with its last character's
 # successor), which PostgreSQL estimates well, the page's 50 ids are chosen from the index
 # (organization_id, name_sort, id) alone, and only those 50 rows are read. Measured against
-# the forms used before (bench/_apps.py until 3 December 2026, docs/benchmarks.md "Connections
-# kept"): a prefix LIKE on the joined organisation's path walks ix_person_order reading ~5,900
-# buffers per page at 200,000 people (2.5x this form's time); `organization_id IN (SELECT ...
-# starts_with(path, ...))` gets a top-N sort of the whole subtree's rows (4x).
+# the forms used before (bench/_apps.py until 3 December 2026, docs/benchmarks.md "Generic
+# plans, uvloop and connections kept"): a prefix LIKE on the joined organisation's path walks
+# ix_person_order reading ~5,900 buffers per page at 200,000 people (2.5x this form's time);
+# `organization_id IN (SELECT ... starts_with(path, ...))` gets a top-N sort of the whole
+# subtree's rows (4x).
 DIRECTORY_PAGE = """
 SELECT p.id, p.full_name, p.family_name, p.middle_name, p.given_name, p.gender, p.birth_date,
        p.category, p.status, p.job_position, p.recruited_on, p.personal_id,

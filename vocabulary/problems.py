@@ -22,6 +22,11 @@ class Problem:
     value: str | None = None  # the offending value as the source wrote it
     expected: str | None = None  # the form the standard expects, in words or a pattern
 
+    def in_entry(self, table: str, number: int) -> Problem:
+        """The same problem named within entry `number` (from 1) of a dossier list:
+        "dossier_family_member[2].full_name"."""
+        return Problem(f"{table}[{number}].{self.field}", self.rule, self.value, self.expected)
+
     def describe(self) -> str:
         """A line for logs and run errors: field and rule only, never the value."""
         return f"{self.field}: {self.rule}" if self.field else self.rule
