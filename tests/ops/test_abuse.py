@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from ops_helpers import not_wired
 
 from gateway.http_negotiation import GRAPHQL_RESPONSE
 from gateway.limits import LIMIT_EXCEEDED
@@ -95,8 +94,6 @@ async def test_circular_introspection_is_refused(client: httpx.AsyncClient) -> N
 async def test_limit_payloads_are_refused_naming_the_limit(
     client: httpx.AsyncClient, query: str, limit: str
 ) -> None:
-    if reason := not_wired("check_limits"):
-        pytest.skip(reason)
     response = await client.post("/graphql", json={"query": query}, headers=HEADERS)
     assert 400 <= response.status_code < 500, response.text
     body = response.json()

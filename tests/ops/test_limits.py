@@ -10,6 +10,7 @@ from graphql import GraphQLSchema, get_introspection_query, parse, print_ast
 
 from gateway.limits import (
     LIMIT_EXCEEDED,
+    LimitChecks,
     Limits,
     check_batch,
     check_limits,
@@ -300,3 +301,30 @@ def test_limits_come_from_settings() -> None:
     limits = Limits.from_settings(Settings(max_depth=4, max_cost=99, default_page_size=7))
     assert (limits.max_depth, limits.max_cost, limits.default_page_size) == (4, 99, 7)
     assert limits.max_aliases == Limits().max_aliases
+
+
+def test_remembered_checks_answer_as_the_walk_for_every_page_size(
+    graphql_schema: GraphQLSchema,
+) -> None:
+    """The endpoint remembers each document's answer per page size: a request that changes only
+    its page-size variable is judged again (refused past the cost), one that changes another
+    variable keeps the answer, and one whose page size is not a number is still judged."""
+    query = """query($n: Int, $name: String) {
+      persons(first: $n, filter: {name: $name}) { edges { node { id fullName } } } }"""
+    document = parse(query)
+    limits = Limits(max_cost=500)
+    checks = LimitChecks(limits, graphql_schema)
+    requests: list[dict[str, Any]] = [
+        {"n": 10, "name": "an"},
+        {"n": 10, "name": "binh"},
+        {"n": 400, "name": "an"},
+        {"n": 10},
+        {"n": [1, 2]},
+        {"n": 400, "name": "binh"},
+    ]
+    for _ in range(2):  # the second round answers from memory
+        for variables in requests:
+            expected = check_limits(document, None, variables, limits, schema=graphql_schema)
+            assert checks.check(query, document, None, variables) == expected
+    assert checks.check(query, document, None, {"n": 400}) is not None
+    assert checks.check(query, document, None, {"n": 10}) is None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ops_helpers import REDIS_URL, not_wired, redis_problem
+from ops_helpers import REDIS_URL, redis_problem
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -42,7 +42,7 @@ def free_port() -> int:
 @pytest.fixture
 def two_replicas(seeded_store_url: URL) -> Iterator[list[str]]:
     """Two gateway processes over one store, sharing rate limits through the real Redis."""
-    if reason := not_wired("RequestRateLimits") or redis_problem():
+    if reason := redis_problem():
         pytest.skip(reason)
     from redis import Redis
 
@@ -106,8 +106,6 @@ async def serving(
 async def test_a_request_past_its_deadline_is_504(
     seeded_store_url: URL, engine: AsyncEngine
 ) -> None:
-    if reason := not_wired("request_deadline"):
-        pytest.skip(reason)
     async with serving(Settings(request_deadline=0.000_001), seeded_store_url, engine) as client:
         response = await client.post(
             "/graphql",
@@ -123,8 +121,6 @@ async def test_a_request_past_its_deadline_is_504(
 async def test_production_mode_refuses_introspection_and_hides_suggestions(
     seeded_store_url: URL, engine: AsyncEngine
 ) -> None:
-    if reason := not_wired("validation_rules", "strip_suggestions"):
-        pytest.skip(reason)
     production = Settings(production=True)  # GraphiQL: off by default in production
     async with serving(production, seeded_store_url, engine) as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
@@ -161,8 +157,6 @@ async def test_production_mode_refuses_introspection_and_hides_suggestions(
 
 
 async def test_automatic_persisted_queries_over_http(fresh_store_url: str) -> None:
-    if reason := not_wired("resolve_query"):
-        pytest.skip(reason)
     query = "query ApqProbe { __typename }"
     persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
     async with serving(Settings(), make_url(fresh_store_url), None) as client:
@@ -190,8 +184,6 @@ async def test_automatic_persisted_queries_over_http(fresh_store_url: str) -> No
 
 
 async def test_the_operations_routes_are_served(client: httpx.AsyncClient) -> None:
-    if reason := not_wired("ops_routes", "ObservabilityMiddleware"):
-        pytest.skip(reason)
     await client.post("/graphql", json={"query": "query Probe { __typename }"}, headers=HEADERS)
     ready = await client.get("/readyz")
     assert ready.status_code == 200
