@@ -35,7 +35,7 @@ from strawberry.schema._graphql_core import execution_context_class_kwargs
 from gateway.authentication import caller_of
 from gateway.documents import DocumentCache
 from gateway.http_negotiation import GRAPHQL_RESPONSE, JSON, choose_media_type
-from gateway.limits import Limits, check_batch, check_limits, strip_suggestions
+from gateway.limits import LimitChecks, Limits, check_batch, strip_suggestions
 from gateway.observability import note_operation, request_id_for
 from gateway.operation_inputs import input_problem
 from gateway.persisted import PersistedQueries, PersistedQueryError
@@ -191,6 +191,7 @@ class GraphQLEndpoint:
         self._compiled = compiled
         self._schema = schema
         self._limits = limits or Limits()
+        self._limit_checks = LimitChecks(self._limits, schema._schema)
         self._persisted = persisted
         self._production = production
         self._documents = documents
@@ -264,12 +265,8 @@ class GraphQLEndpoint:
                 405, "only queries may be sent with GET; use POST", {"Allow": "POST"}
             )
         operation_name = operation.name.value if operation.name else None
-        violation = check_limits(
-            checked.document,
-            params.operation_name,
-            params.variables,
-            self._limits,
-            schema=self._schema._schema,
+        violation = self._limit_checks.check(
+            query, checked.document, params.operation_name, params.variables
         )
         if violation is not None:
             metrics.LIMIT_REJECTIONS.labels(violation.limit).inc()
