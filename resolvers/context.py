@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Row
@@ -32,21 +33,28 @@ class Context:
     sources: Mapping[str, Source] = field(default_factory=dict)
     scopes: ScopeCache | None = None
     """Organisation subtrees by code, shared by the requests of this process."""
-    loaders: Loaders = field(init=False)
     organizations: dict[int, Row[Any]] = field(default_factory=dict)
+    """Organisations of the people on this request's pages, fetched with the page."""
     organization_objects: dict[int, Any] = field(default_factory=dict)
     """Organization objects already built in this request (schema/organization.py)."""
-    """Organisations of the people on this request's pages, fetched with the page."""
-    live: LiveLoaders = field(init=False)
-    dossier: DossierLoaders = field(init=False)
-    """The dossier's lists per person (resolvers/dossier.py)."""
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.engine)
-        self.dossier = DossierLoaders(self.engine)
+    # The loaders are made when a resolver first asks for them: a request answered by the
+    # compiled statements alone (resolvers/compiled) never does, and making their ten
+    # DataLoaders cost it more than the policy's checks.
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.engine)
+
+    @cached_property
+    def dossier(self) -> DossierLoaders:
+        """The dossier's lists per person (resolvers/dossier.py)."""
+        return DossierLoaders(self.engine)
+
+    @cached_property
+    def live(self) -> LiveLoaders:
         requested = self.access.requested.get("Person", frozenset())
         parts = frozenset(part for name, part in DETAIL_FIELDS.items() if name in requested)
-        self.live = LiveLoaders(self.sources, parts)
+        return LiveLoaders(self.sources, parts)
 
     def page_request(
         self,
