@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from weakref import WeakKeyDictionary
 
 from policies.engine import CallerView
 from policies.types import Level, Relation
 from resolvers.access import PERSON_TYPES, Access
 from resolvers.compiled.params import Params
+
+_SIGNATURES: WeakKeyDictionary[CallerView, dict[tuple[object, ...], tuple[object, ...]]] = (
+    WeakKeyDictionary()
+)
+"""PolicySql.signature per caller view (gateway/request_context.py keeps a view per caller)."""
 
 RELATIONS = (Relation.SELF, Relation.SAME_UNIT, Relation.SUBTREE, Relation.OUTSIDE)
 
@@ -99,7 +105,18 @@ class PolicySql:
         )
 
     def signature(self) -> tuple[object, ...]:
-        """What the compiled text depends on: the standings and every mask they can meet."""
+        """What the compiled text depends on: the standings and every mask they can meet.
+
+        Asked for every compiled root field of every request, and the same for every request
+        of one caller: remembered beside the caller's compiled view, for as long as it lives."""
+        known = _SIGNATURES.setdefault(self.view, {})
+        standing = (self.person_standing, self.organization_standing, self.consent)
+        signature = known.get(standing)
+        if signature is None:
+            signature = known[standing] = self._signature()
+        return signature
+
+    def _signature(self) -> tuple[object, ...]:
         types = (*PERSON_TYPES, "Organization")
         masks = tuple(
             (t, key, self.view.masked(t, *_relation(key), consent=key % 2 == 1))
