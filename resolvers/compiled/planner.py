@@ -32,9 +32,9 @@ from resolvers.compiled.catalogue import Catalogue
 from resolvers.compiled.lists import ListArguments, list_values
 from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
-from resolvers.compiled.results import Finished, Pending, Shape, finish
+from resolvers.compiled.results import Finished, Pending, Shape, finish, passed_through
 from resolvers.compiled.selection import Collected, NotCompilable
-from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, literal
+from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, as_utf8, literal
 from resolvers.context import Context
 from resolvers.pagination import Direction
 from store.driver_statement import fetch_autocommit
@@ -44,6 +44,11 @@ from store.text import MARKED, PLAIN, fold
 
 ROOT_FIELDS = frozenset({"persons", "person", "node", "organization", "organizations"})
 """The root fields the planner compiles; every other one resolves as today."""
+
+
+_KNOWN_CURSOR = f', "{UNKNOWN_CURSOR_KEY}" : false}}'.encode()
+_UNKNOWN_CURSOR = f', "{UNKNOWN_CURSOR_KEY}" : true}}'.encode()
+"""How PostgreSQL ends a connection's object, after or before a cursor it knows or not."""
 
 
 class EmptyPageWithCursor(Exception):
@@ -321,10 +326,18 @@ class Planner:
             plan = self._plan((*base_key, name, shape_key, backward, after, before, window),
                               build_connection)  # fmt: skip
             values.update(filter_values)
-            value = await self._run(context, plan, values, variables)
+            text = await self._run(context, plan, values, variables)
+            assert text is not None  # a connection's statement always returns its object
+            # the object's last key (statements.Compiler._connection), whose value is a boolean
+            for unknown, ending in ((False, _KNOWN_CURSOR), (True, _UNKNOWN_CURSOR)):
+                if text.endswith(ending):
+                    if unknown:
+                        raise EmptyPageWithCursor()
+                    return self._finish(text[: -len(ending)] + b"}", plan.shape, response_key)
+            value = orjson.loads(text)
             if value.pop(UNKNOWN_CURSOR_KEY):
                 raise EmptyPageWithCursor()
-            return self._finish(value, plan.shape, response_key)
+            return self._walked(value, plan.shape, response_key)
 
         if name in ("person", "node"):
             if name == "person":
@@ -341,11 +354,11 @@ class Planner:
                 if type_name == "Person":
                     obj, shape = build.person(selections, "n")
                     rows = build.person_rows([f"p.id = {params.ref('key', 'bigint')}"])
-                    sql = f"SELECT ({obj})::text FROM ({rows}) n"
+                    sql = f"SELECT {as_utf8(obj)} FROM ({rows}) n"
                 else:
                     obj, shape = build.organization(selections, "o")
                     key_ref = params.ref("key", "bigint")
-                    sql = f"SELECT ({obj})::text FROM organization o WHERE o.id = {key_ref}"
+                    sql = f"SELECT {as_utf8(obj)} FROM organization o WHERE o.id = {key_ref}"
                 return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name, type_name), build_lookup)
@@ -360,7 +373,7 @@ class Planner:
                 build = compiler(params)
                 obj, shape = build.organization(selections, "o")
                 code = params.ref("code", "text")
-                sql = f"SELECT ({obj})::text FROM organization o WHERE o.code = {code}"
+                sql = f"SELECT {as_utf8(obj)} FROM organization o WHERE o.code = {code}"
                 return Plan(*params.finish(sql), shape, tuple(build.lists))
 
             plan = self._plan((*base_key, name), build_organization)
@@ -383,7 +396,7 @@ class Planner:
 
     async def _run(
         self, context: Context, plan: Plan, values: dict[str, Any], variables: Any
-    ) -> Any:
+    ) -> bytes | None:
         for bound in plan.lists:  # the resolvers' own checks: their GraphQLError falls back
             parent = self._schema.type_map[bound.type_name]
             assert isinstance(parent, GraphQLObjectType)
@@ -398,11 +411,22 @@ class Planner:
             values.update(list_values(bound.prefix, request))
         # a fixed text per plan: straight to asyncpg, prepared once per connection
         rows = await fetch_autocommit(context.engine, plan.sql, arguments(plan.names, values))
-        text = rows[0][0] if rows else None
-        return None if text is None else orjson.loads(text)
+        return rows[0][0] if rows else None
+
+    @classmethod
+    def _finish(cls, text: bytes | None, shape: Shape, response_key: str) -> Answer:
+        """The answer from the statement's text: as it is, where nothing in it needs the walk
+        (results.passed_through: the response then carries PostgreSQL's text), else walked."""
+        if text is None:
+            return Answer(None, [], [])
+        passed = passed_through(text, shape)
+        if passed is not None:
+            stripped, people = passed
+            return Answer(orjson.Fragment(stripped), [], people)
+        return cls._walked(orjson.loads(text), shape, response_key)
 
     @staticmethod
-    def _finish(value: Any, shape: Shape, response_key: str) -> Answer:
+    def _walked(value: Any, shape: Shape, response_key: str) -> Answer:
         finished = Finished()
         finish(value, shape, [response_key], finished)
         return Answer(value, finished.errors, finished.people, finished.pending)

@@ -96,6 +96,13 @@ def _object_type(schema: GraphQLSchema, name: str) -> GraphQLObjectType:
     return found
 
 
+def as_utf8(json_sql: str) -> str:
+    """A statement's result, a JSON value, as its UTF-8 bytes: the gateway passes the text on
+    to the response as PostgreSQL wrote it (results.passed_through), and bytes spare asyncpg
+    decoding it into a str and orjson encoding it back."""
+    return f"convert_to(({json_sql})::text, 'UTF8')"
+
+
 def build_object(pairs: list[tuple[str, str]]) -> str:
     if len(pairs) > MAX_PAIRS:
         raise NotCompilable("too many fields in one object")
@@ -160,6 +167,10 @@ class Compiler:
         shape = Shape()
         pairs: list[tuple[str, str]] = []
         for key, collected in self._collect(type_name, selections).items():
+            if key.startswith("__") and key != "__typename":
+                # an alias such as `__k`: the statement's own keys (results.py) could not be
+                # told apart from it
+                raise NotCompilable("a response key the statement keeps for itself")
             name = collected.field_name
             child: Shape | None = None
             try:
@@ -708,5 +719,5 @@ class Compiler:
         # an empty page after a cursor we never issued is BAD_USER_INPUT on the resolver path
         pairs.append((UNKNOWN_CURSOR_KEY, f"(SELECT count(*) = 0 FROM page) AND ({unknown})"
                       if cursors else "false"))  # fmt: skip
-        sql = f"WITH page AS ({page}), shown AS ({shown}) SELECT {build_object(pairs)}::text"
+        sql = f"WITH page AS ({page}), shown AS ({shown}) SELECT {as_utf8(build_object(pairs))}"
         return sql, shape

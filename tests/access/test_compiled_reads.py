@@ -206,3 +206,18 @@ async def test_with_compiled_reads_off_everything_resolves(
             data = await client.data(DIRECTORY, {"organization": world.province, "first": 5})
     assert len(data["persons"]["edges"]) == 5
     assert change(before) == {}
+
+
+async def test_an_alias_like_the_statements_own_keys_is_answered_by_the_resolvers(
+    as_caller: Callable[[Caller | None], GraphQLClient], world: Any
+) -> None:
+    """The statement marks its rows with keys such as `__k`; a client's alias of that name
+    would be taken for one (and dropped), so such a selection resolves as today."""
+    province = as_caller(Caller(Level.PROVINCE, organization=world.province, client_id="hr"))
+    query = "{ persons(first: 2) { edges { node { __k: fullName __p: id fullName id } } } }"
+    before = outcomes()
+    data = await province.data(query)
+    assert change(before) == {("persons", "not_compilable"): 1}
+    nodes = [edge["node"] for edge in data["persons"]["edges"]]
+    assert len(nodes) == 2
+    assert all(n["__k"] == n["fullName"] and n["__p"] == n["id"] for n in nodes)
