@@ -24,6 +24,7 @@ from graphql import (
     execute,
     get_operation_ast,
 )
+from graphql.execution.values import get_variable_values
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -278,7 +279,14 @@ class GraphQLEndpoint:
             for d in checked.document.definitions
             if isinstance(d, FragmentDefinitionNode)
         }
-        problem = input_problem(self._schema._schema, operation, fragments, params.variables)
+        # coerced once for the input check and the compiled reads (graphql-core's execution
+        # of what they leave coerces them again, as it must)
+        coerced = get_variable_values(
+            self._schema._schema, operation.variable_definitions or (), params.variables or {}
+        )
+        problem = input_problem(
+            self._schema._schema, operation, fragments, params.variables, coerced=coerced
+        )
         if problem is not None:  # a value the store cannot hold never reaches a resolver
             note_operation(request.state, operation_name, "error")
             error = problem.error
@@ -303,7 +311,7 @@ class GraphQLEndpoint:
             result = await resolve(checked.document)
         else:  # store-backed root fields as one statement each (schema/compiled_execution.py)
             result = await self._compiled.execute(
-                checked.document, operation, query, params.variables, context, resolve
+                checked.document, operation, query, params.variables, context, resolve, coerced
             )
         await self._contexts.finish(context)
         payload: dict[str, Any] = {"data": result.data}

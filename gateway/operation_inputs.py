@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -30,7 +32,7 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.input_bounds import value_problem
 
@@ -116,34 +118,67 @@ def _leaves(type_: GraphQLInputType, value: Any, path: str) -> Iterator[tuple[st
         yield path, path.rsplit(".", 1)[-1], value
 
 
+_Sites = tuple[tuple[str, tuple[tuple[ArgumentNode, GraphQLArgument], ...]], ...]
+
+
+def _argument_sites(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> _Sites:
+    """(field name, its arguments with their definitions) of every field of the operation that
+    has any; found once per operation of a cached document (gateway/documents.py keeps one
+    parsed document per text), by the operation's identity: graphql-core's nodes are frozen
+    dataclasses, equal and hashed field by field all the way down."""
+    known = _SITES.get(id(operation))
+    if known is not None and known[0] is operation:
+        return known[1]
+    sites: list[tuple[str, tuple[tuple[ArgumentNode, GraphQLArgument], ...]]] = []
+    for parent, node in _fields(
+        schema, schema.get_root_type(operation.operation), operation.selection_set, fragments, set()
+    ):
+        definition = parent.fields[node.name.value]
+        arguments = tuple(
+            (argument, definition.args[argument.name.value])
+            for argument in node.arguments or ()
+            if argument.name.value in definition.args
+        )
+        if arguments:
+            sites.append((node.name.value, arguments))
+    if len(_SITES) >= 4096:
+        _SITES.clear()
+    _SITES[id(operation)] = (operation, tuple(sites))
+    return tuple(sites)
+
+
+_SITES: dict[int, tuple[OperationDefinitionNode, _Sites]] = {}
+
+
 def input_problem(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any] | None,
+    *,
+    coerced: VariableValues | list[GraphQLError] | None = None,
 ) -> InputProblem | None:
-    """The first input value of `operation` the store cannot take, or None."""
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or (), dict(variables or {})
-    )
+    """The first input value of `operation` the store cannot take, or None. `coerced`: the
+    variables as graphql-core's get_variable_values coerced them, when the caller has them."""
+    if coerced is None:
+        coerced = get_variable_values(
+            schema, operation.variable_definitions or (), dict(variables or {})
+        )
     if isinstance(coerced, list):
         return None  # execution reports the variables that do not coerce, as before
     values = coerced.coerced
-    for parent, node in _fields(
-        schema, schema.get_root_type(operation.operation), operation.selection_set, fragments, set()
-    ):
-        definition = parent.fields[node.name.value]
-        for argument in node.arguments or ():
-            name = argument.name.value
-            argument_def = definition.args.get(name)
-            if argument_def is None:
-                continue
+    for field_name, arguments in _argument_sites(schema, operation, fragments):
+        for argument, argument_def in arguments:
             try:
                 value = value_from_ast(argument.value, argument_def.type, values)
             except GraphQLError:
                 continue
-            for path, leaf, item in _leaves(argument_def.type, value, name):
+            for path, leaf, item in _leaves(argument_def.type, value, argument.name.value):
                 message = value_problem(leaf, item)
                 if message is not None:
-                    return InputProblem(path, node.name.value, message)
+                    return InputProblem(path, field_name, message)
     return None

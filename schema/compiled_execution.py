@@ -38,7 +38,7 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution.collect_fields import FieldDetails
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema import Schema
@@ -87,13 +87,16 @@ class CompiledReads:
         variables: dict[str, Any] | None,
         context: Context,
         execute_rest: ExecuteRest,
+        coerced: VariableValues | list[GraphQLError] | None = None,
     ) -> ExecutionResult:
+        """`coerced`: the variables as get_variable_values coerced them, if the caller has."""
         query_type = self._schema.query_type
         if operation.operation is not OperationType.QUERY or query_type is None:
             return await execute_rest(document)
-        coerced = get_variable_values(
-            self._schema, operation.variable_definitions or (), variables or {}
-        )
+        if coerced is None:
+            coerced = get_variable_values(
+                self._schema, operation.variable_definitions or (), variables or {}
+            )
         if isinstance(coerced, list):  # graphql-core words the variables' errors
             return await execute_rest(document)
         fragments = {
