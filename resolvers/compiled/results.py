@@ -171,7 +171,12 @@ statement's object puts them after the selected keys, and the statement refuses 
 of the client's that starts with `__` (statements.py), so in the text this is only ever them:
 a string value's own quotes are escaped."""
 
-_OWN_KEYS = tuple(f'"{key}" : '.encode() for key in (MASK_KEY, PERSON_KEY, ROW_KEY, BAD_CURSOR_KEY))
+_OWN_KEY = re.compile(
+    b'"(?:'
+    + b"|".join(re.escape(k.encode()) for k in (MASK_KEY, PERSON_KEY, ROW_KEY, BAD_CURSOR_KEY))
+    + b')" : '
+)
+"""Any of the statement's own keys, left where `_HIDDEN` did not take them out."""
 
 
 def passed_through(text: bytes, shape: Shape) -> tuple[bytes, list[tuple[int, int]]] | None:
@@ -195,6 +200,6 @@ def passed_through(text: bytes, shape: Shape) -> tuple[bytes, list[tuple[int, in
         if person is not None:
             people.append((int(person), key))
     stripped = b"".join(parts[::3])
-    if any(own in stripped for own in _OWN_KEYS):  # written otherwise than expected
+    if _OWN_KEY.search(stripped):  # written otherwise than expected
         return None
     return stripped, people
