@@ -28,6 +28,7 @@ from graphql.execution.values import get_argument_values
 from resolvers import global_id
 from resolvers import organizations as org_resolvers
 from resolvers import people as people_resolvers
+from resolvers.access import Scope
 from resolvers.compiled.catalogue import Catalogue
 from resolvers.compiled.lists import ListArguments, list_values
 from resolvers.compiled.params import Params, arguments
@@ -216,6 +217,13 @@ def _people_query(raw: Mapping[str, Any] | None) -> people_resolvers.PeopleQuery
     )
 
 
+def _page_in_scope(people: PeopleFilter, scope: Scope | None) -> bool:
+    """Whether the filter keeps the directory page inside the caller's subtree, so that every
+    row of it is the caller's own unit or below it (policy_sql.person_key_sql `in_page`)."""
+    path = people.organization_path
+    return scope is not None and path is not None and path.startswith(scope.path)
+
+
 class Planner:
     def __init__(self, schema: GraphQLSchema, catalogue: Catalogue, cache_size: int = 1024):
         self._schema = schema
@@ -278,6 +286,7 @@ class Planner:
                     return people_conditions(people, params, values, counting=counting)
 
                 connection = Compiler.person_connection
+                values["page_in_scope"] = _page_in_scope(people, access.scope)
             else:
                 orgs = await org_resolvers.resolve_filter(
                     context, _organizations_query(args.get("filter"))

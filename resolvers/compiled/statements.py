@@ -555,7 +555,7 @@ class Compiler:
         organisation, the order and the id), a small subtree's people are found without
         reading a row; asked for whole rows, PostgreSQL instead walked the directory order
         of the whole country, row by row, to find 50 of a province (docs/benchmarks.md)."""
-        key = self.policy.person_key_sql(self.params, "p")
+        key = self.policy.person_key_sql(self.params, "p", in_page=True)
         chosen = (
             f"SELECT p.id FROM person p WHERE {' AND '.join(where) or 'true'} "
             f"ORDER BY {order} LIMIT {limit}"
