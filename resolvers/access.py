@@ -120,6 +120,12 @@ class Access:
     def note_person(self, person_id: int, relation: Relation, consent: bool) -> PersonMasks:
         """The masks of a person row at `relation`, remembered for the audit (the compiled
         reads, resolvers/compiled/, decide the relation in SQL and report it here)."""
+        return self.note_people((person_id,), relation, consent)
+
+    def note_people(
+        self, person_ids: Iterable[int], relation: Relation, consent: bool
+    ) -> PersonMasks:
+        """`note_person` for several rows at the same relation and consent."""
         key = (relation, consent)
         masks = self._masks.get(key)
         if masks is None:
@@ -130,7 +136,7 @@ class Access:
                 self.view.masked_paths(relation, consent=consent),
             )
             self._masks[key] = masks
-        self._seen[key].add(person_id)
+        self._seen[key].update(person_ids)
         return masks
 
     def note_shown(self, people: Iterable[int], fields: Iterable[str]) -> None:

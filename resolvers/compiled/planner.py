@@ -77,9 +77,12 @@ class Answer:
     before the value is sent (schema/compiled_execution.py)."""
 
     def note_people(self, context: Context) -> None:
+        by_key: dict[int, list[int]] = {}  # a page's rows share a few keys: noted per key
         for person_id, key in self.people:
+            by_key.setdefault(key, []).append(person_id)
+        for key, people in by_key.items():
             relation, consent = relation_of(key)
-            context.access.note_person(person_id, relation, consent)
+            context.access.note_people(people, relation, consent)
 
 
 def _like_prefix(prefix: str) -> str:
