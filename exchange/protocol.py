@@ -42,12 +42,14 @@ organisation by its electronic code; dates are ISO 8601 strings, decimals string
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 
 import orjson
@@ -61,6 +63,8 @@ from vocabulary.sources import (
     DetailPart,
     OrganizationRecord,
     PersonDetail,
+    Sections,
+    SentSections,
     SourceRecord,
 )
 from vocabulary.standard_record import FieldType as StandardType
@@ -362,16 +366,22 @@ def parse_detail_request(payload: object) -> DetailRequest:
     return DetailRequest(tuple(dict.fromkeys(ids)), parts)
 
 
-def parse_changes(payload: object, limit: int) -> ChangePage:
+def parse_changes(payload: object, limit: int, *, defer_sections: bool = False) -> ChangePage:
     """A changes payload as a ChangePage; PayloadError when its shape is wrong.
 
     A field value that does not fit its type does not fail the page: the record keeps the value
-    as sent and names the problem, for the sync to reject with that reason.
+    as sent and names the problem, for the sync to reject with that reason. With
+    `defer_sections`, a record's lists are checked for their shape only and handed on unread
+    (`SourceRecord.sent_sections`): the sync types them only when they are not the lists it
+    last stored (typing them is most of the cost of a record).
     """
     body = Reader(payload)
     major = check_envelope(body)
     items = body.field("records").array(max_items=limit)
-    records = tuple(_parse_record(item, with_sections=major >= 2) for item in items)
+    records = tuple(
+        _parse_record(item, with_sections=major >= 2, defer_sections=defer_sections)
+        for item in items
+    )
     cursor = body.field("next_cursor")
     next_cursor = None if cursor.value is None else cursor.text(max_length=1000)
     has_more = body.field("has_more").flag()
@@ -380,7 +390,7 @@ def parse_changes(payload: object, limit: int) -> ChangePage:
     return ChangePage(records, next_cursor, has_more)
 
 
-def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
+def _parse_record(item: Reader, *, with_sections: bool, defer_sections: bool) -> SourceRecord:
     source_record_id = item.field("source_record_id").text(max_length=200)
     if not source_record_id:
         raise item.field("source_record_id").fail("a non-empty record id")
@@ -418,9 +428,12 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         if not fields.get("full_name"):
             problems.append(Problem("full_name", "mandatory", None, "a value (mandatory field)"))
     sections = None
+    sent = None
     if with_sections and not deleted:
         carried = item.optional("sections")
-        if carried is not None:
+        if carried is not None and defer_sections:
+            sent = _sent_sections(carried)
+        elif carried is not None:
             sections = _parse_sections(carried, problems)
     return SourceRecord(
         source_record_id,
@@ -430,7 +443,49 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         tuple(problems),
         changed_at=_changed_at(item),
         sections=sections,
+        sent_sections=sent,
     )
+
+
+SECTIONS_TYPING = "1"
+"""The version of `_parse_sections`, part of every fingerprint of lists as sent: a change to how
+a list's values are typed raises it (the catalogue's wire types are in the fingerprint
+already), and every record's lists are typed again once."""
+_MAX_TEXT = 10_000  # Reader.text's bound
+_LIST_WIRE_TYPES = sorted(
+    (table, sorted((column, kind.value) for column, kind in columns.items()))
+    for table, columns in SECTION_FIELDS.items()
+)
+_TYPING = repr((SECTIONS_TYPING, _MAX_TEXT, _LIST_WIRE_TYPES)).encode()
+
+
+def _sent_sections(carried: Reader) -> SentSections:
+    """A record's lists unread, their shape checked now: a malformed shape fails the page
+    here, as it does when the lists are typed at once. The fingerprint is of the lists as
+    decoded from the wire, written back the one way orjson writes them."""
+    _check_sections_shape(carried)
+    fingerprint = hashlib.sha256(_TYPING + orjson.dumps(carried.value)).hexdigest()
+    return SentSections(fingerprint, partial(_typed_sections, carried))
+
+
+def _check_sections_shape(carried: Reader) -> None:
+    """What `_parse_sections` refuses outright: lists not an object, a list not an array or
+    too long, an entry not an object. Plain checks first; the parser names the path."""
+    members = carried.mapping()
+    for table, entries in members.items():
+        if table in SECTION_FIELDS and not (
+            isinstance(entries, list)
+            and len(entries) <= MAX_ENTRIES_PER_SECTION
+            and all(isinstance(entry, dict) for entry in entries)
+        ):
+            _parse_sections(carried, [])  # raises the PayloadError that names the path
+            raise AssertionError("the parser refuses what the shape check refuses")
+
+
+def _typed_sections(carried: Reader) -> tuple[Sections, tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    sections = _parse_sections(carried, problems)
+    return sections, tuple(problems)
 
 
 def _parse_sections(
@@ -490,9 +545,6 @@ def _changed_at(item: Reader) -> datetime | None:
     if value.tzinfo is None:
         raise stamp.fail("an ISO 8601 date-time with its UTC offset")
     return value
-
-
-_MAX_TEXT = 10_000  # Reader.text's bound
 
 
 def _field_value(value: Reader, kind: FieldType) -> object:
