@@ -46,7 +46,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import partial
@@ -398,16 +398,18 @@ def _parse_record(item: Reader, *, with_sections: bool, defer_sections: bool) ->
     deleted = item.field("deleted").flag()
     fields: dict[str, Any] = {}
     problems: list[Problem] = []
-    for name, value in item.field("fields").members():
+    sent_fields = item.field("fields")
+    for name, raw_value in sent_fields.mapping().items():
         kind = PERSON_FIELDS.get(name)
         if kind is None:
             continue  # a later minor version may add fields; this client does not know them
-        raw_value = value.value
-        if kind is FieldType.TEXT and type(raw_value) is str and len(raw_value) <= _MAX_TEXT:
-            fields[name] = raw_value  # most of a page: a text that is a text, nothing to check
+        typed = _plain_value(raw_value, kind)
+        if typed is not _NEEDS_READER:
+            fields[name] = typed  # most of a page: nothing to name, so no reader
             continue
+        value = Reader(raw_value, f"{sent_fields.path}.{name}")
         try:
-            fields[name] = None if value.value is None else _field_value(value, kind)
+            fields[name] = _field_value(value, kind)
         except PayloadError:
             raw = value.value if isinstance(value.value, str | int | float) else None
             if raw is not None:
@@ -500,22 +502,18 @@ def _parse_sections(
         if types is None:
             continue
         kept = []
-        for entry in entries.array(max_items=MAX_ENTRIES_PER_SECTION):
+        for index, entry in enumerate(_entries(entries)):
             values: dict[str, Any] = {}
-            for column, raw_value in entry.mapping().items():
+            for column, raw_value in entry.items():
                 kind = types.get(column)
                 if kind is None:
                     continue
-                # most values are short texts, taken as sent: no reader and no JSON path
-                # string for them (a record of 92 list values: 96 -> 68 us to parse)
-                if raw_value is None or (
-                    kind is FieldType.TEXT
-                    and isinstance(raw_value, str)
-                    and len(raw_value) <= _MAX_TEXT
-                ):
-                    values[column] = raw_value
+                # most values fit their type: taken without a reader or a JSON path string
+                typed = _plain_value(raw_value, kind)
+                if typed is not _NEEDS_READER:
+                    values[column] = typed
                     continue
-                value = Reader(raw_value, f"{entry.path}.{column}")
+                value = Reader(raw_value, f"{entries.path}[{index}].{column}")
                 try:
                     values[column] = _field_value(value, kind)
                 except PayloadError:
@@ -530,6 +528,41 @@ def _parse_sections(
             kept.append(values)
         sections[table] = tuple(kept)
     return sections
+
+
+def _entries(entries: Reader) -> list[dict[str, Any]]:
+    """A list's entries, each an object (PayloadError naming the path otherwise)."""
+    value = entries.value
+    if (
+        isinstance(value, list)
+        and len(value) <= MAX_ENTRIES_PER_SECTION
+        and all(isinstance(entry, dict) for entry in value)
+    ):
+        return value
+    for entry in entries.array(max_items=MAX_ENTRIES_PER_SECTION):
+        entry.mapping()  # raises, naming what is wrong
+    raise AssertionError("a list that is not an array of objects was taken")
+
+
+_NEEDS_READER = object()
+
+
+def _plain_value(value: object, kind: FieldType) -> object:
+    """`_field_value` of a value that fits its type, without a reader: null, a text, a whole
+    number, a date written YYYY-MM-DD. `_NEEDS_READER` for anything else (a decimal, a value
+    that may not fit: the reader types it or names what is wrong)."""
+    if value is None:
+        return None
+    if kind is FieldType.TEXT:
+        return value if isinstance(value, str) and len(value) <= _MAX_TEXT else _NEEDS_READER
+    if kind is FieldType.INTEGER:
+        return value if type(value) is int else _NEEDS_READER  # bool is an int, not in JSON
+    if kind is FieldType.DATE and isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            return _NEEDS_READER
+    return _NEEDS_READER
 
 
 def _changed_at(item: Reader) -> datetime | None:
