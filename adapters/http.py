@@ -123,19 +123,27 @@ def check_media_type(content_type: str | None, source_id: str) -> None:
             )
 
 
-def decode_json(body: bytes, source_id: str) -> Any:
-    """The JSON value of a body that must be UTF-8; SourceProtocolError for anything else."""
+_UTF8_BOM = "\ufeff".encode()
+
+
+def _check_utf8(body: bytes, source_id: str) -> None:
     try:
-        text = body.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError as exc:
         # typically Windows-1258 or Latin-1 bytes labelled UTF-8: never guess, never pass on
         raise SourceProtocolError(
             f"{source_id} answered with bytes that are not UTF-8 (at byte {exc.start})",
             source_id=source_id,
         ) from exc
+
+
+def decode_json(body: bytes, source_id: str) -> Any:
+    """The JSON value of a body that must be UTF-8; SourceProtocolError for anything else."""
     try:
-        value = orjson.loads(text.removeprefix("\ufeff"))
+        # orjson reads the bytes, checking their UTF-8 itself: no decoded copy of the body
+        value = orjson.loads(body.removeprefix(_UTF8_BOM))
     except orjson.JSONDecodeError as exc:
+        _check_utf8(body, source_id)  # bytes that are not UTF-8 are named as such first
         raise SourceProtocolError(
             f"{source_id} answered with JSON that does not parse: {exc.msg}", source_id=source_id
         ) from exc
