@@ -110,7 +110,8 @@ class ExchangeSource(Source):
             params["cursor"] = cursor
         payload = await self._get("v1/changes", params)
         try:
-            return protocol.parse_changes(payload, limit)
+            # the lists are typed by the sync, and only when they are not the ones it holds
+            return protocol.parse_changes(payload, limit, defer_sections=True)
         except PayloadError as error:
             raise protocol_error(error, self.id) from error
 

@@ -42,12 +42,14 @@ organisation by its electronic code; dates are ISO 8601 strings, decimals string
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 
 import orjson
@@ -61,6 +63,8 @@ from vocabulary.sources import (
     DetailPart,
     OrganizationRecord,
     PersonDetail,
+    Sections,
+    SentSections,
     SourceRecord,
 )
 from vocabulary.standard_record import FieldType as StandardType
@@ -362,16 +366,22 @@ def parse_detail_request(payload: object) -> DetailRequest:
     return DetailRequest(tuple(dict.fromkeys(ids)), parts)
 
 
-def parse_changes(payload: object, limit: int) -> ChangePage:
+def parse_changes(payload: object, limit: int, *, defer_sections: bool = False) -> ChangePage:
     """A changes payload as a ChangePage; PayloadError when its shape is wrong.
 
     A field value that does not fit its type does not fail the page: the record keeps the value
-    as sent and names the problem, for the sync to reject with that reason.
+    as sent and names the problem, for the sync to reject with that reason. With
+    `defer_sections`, a record's lists are checked for their shape only and handed on unread
+    (`SourceRecord.sent_sections`): the sync types them only when they are not the lists it
+    last stored (typing them is most of the cost of a record).
     """
     body = Reader(payload)
     major = check_envelope(body)
     items = body.field("records").array(max_items=limit)
-    records = tuple(_parse_record(item, with_sections=major >= 2) for item in items)
+    records = tuple(
+        _parse_record(item, with_sections=major >= 2, defer_sections=defer_sections)
+        for item in items
+    )
     cursor = body.field("next_cursor")
     next_cursor = None if cursor.value is None else cursor.text(max_length=1000)
     has_more = body.field("has_more").flag()
@@ -380,7 +390,7 @@ def parse_changes(payload: object, limit: int) -> ChangePage:
     return ChangePage(records, next_cursor, has_more)
 
 
-def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
+def _parse_record(item: Reader, *, with_sections: bool, defer_sections: bool) -> SourceRecord:
     source_record_id = item.field("source_record_id").text(max_length=200)
     if not source_record_id:
         raise item.field("source_record_id").fail("a non-empty record id")
@@ -388,16 +398,18 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
     deleted = item.field("deleted").flag()
     fields: dict[str, Any] = {}
     problems: list[Problem] = []
-    for name, value in item.field("fields").members():
+    sent_fields = item.field("fields")
+    for name, raw_value in sent_fields.mapping().items():
         kind = PERSON_FIELDS.get(name)
         if kind is None:
             continue  # a later minor version may add fields; this client does not know them
-        raw_value = value.value
-        if kind is FieldType.TEXT and type(raw_value) is str and len(raw_value) <= _MAX_TEXT:
-            fields[name] = raw_value  # most of a page: a text that is a text, nothing to check
+        typed = _plain_value(raw_value, kind)
+        if typed is not _NEEDS_READER:
+            fields[name] = typed  # most of a page: nothing to name, so no reader
             continue
+        value = Reader(raw_value, f"{sent_fields.path}.{name}")
         try:
-            fields[name] = None if value.value is None else _field_value(value, kind)
+            fields[name] = _field_value(value, kind)
         except PayloadError:
             raw = value.value if isinstance(value.value, str | int | float) else None
             if raw is not None:
@@ -418,9 +430,12 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         if not fields.get("full_name"):
             problems.append(Problem("full_name", "mandatory", None, "a value (mandatory field)"))
     sections = None
+    sent = None
     if with_sections and not deleted:
         carried = item.optional("sections")
-        if carried is not None:
+        if carried is not None and defer_sections:
+            sent = _sent_sections(carried)
+        elif carried is not None:
             sections = _parse_sections(carried, problems)
     return SourceRecord(
         source_record_id,
@@ -430,7 +445,49 @@ def _parse_record(item: Reader, *, with_sections: bool) -> SourceRecord:
         tuple(problems),
         changed_at=_changed_at(item),
         sections=sections,
+        sent_sections=sent,
     )
+
+
+SECTIONS_TYPING = "1"
+"""The version of `_parse_sections`, part of every fingerprint of lists as sent: a change to how
+a list's values are typed raises it (the catalogue's wire types are in the fingerprint
+already), and every record's lists are typed again once."""
+_MAX_TEXT = 10_000  # Reader.text's bound
+_LIST_WIRE_TYPES = sorted(
+    (table, sorted((column, kind.value) for column, kind in columns.items()))
+    for table, columns in SECTION_FIELDS.items()
+)
+_TYPING = repr((SECTIONS_TYPING, _MAX_TEXT, _LIST_WIRE_TYPES)).encode()
+
+
+def _sent_sections(carried: Reader) -> SentSections:
+    """A record's lists unread, their shape checked now: a malformed shape fails the page
+    here, as it does when the lists are typed at once. The fingerprint is of the lists as
+    decoded from the wire, written back the one way orjson writes them."""
+    _check_sections_shape(carried)
+    fingerprint = hashlib.sha256(_TYPING + orjson.dumps(carried.value)).hexdigest()
+    return SentSections(fingerprint, partial(_typed_sections, carried))
+
+
+def _check_sections_shape(carried: Reader) -> None:
+    """What `_parse_sections` refuses outright: lists not an object, a list not an array or
+    too long, an entry not an object. Plain checks first; the parser names the path."""
+    members = carried.mapping()
+    for table, entries in members.items():
+        if table in SECTION_FIELDS and not (
+            isinstance(entries, list)
+            and len(entries) <= MAX_ENTRIES_PER_SECTION
+            and all(isinstance(entry, dict) for entry in entries)
+        ):
+            _parse_sections(carried, [])  # raises the PayloadError that names the path
+            raise AssertionError("the parser refuses what the shape check refuses")
+
+
+def _typed_sections(carried: Reader) -> tuple[Sections, tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    sections = _parse_sections(carried, problems)
+    return sections, tuple(problems)
 
 
 def _parse_sections(
@@ -445,22 +502,18 @@ def _parse_sections(
         if types is None:
             continue
         kept = []
-        for entry in entries.array(max_items=MAX_ENTRIES_PER_SECTION):
+        for index, entry in enumerate(_entries(entries)):
             values: dict[str, Any] = {}
-            for column, raw_value in entry.mapping().items():
+            for column, raw_value in entry.items():
                 kind = types.get(column)
                 if kind is None:
                     continue
-                # most values are short texts, taken as sent: no reader and no JSON path
-                # string for them (a record of 92 list values: 96 -> 68 us to parse)
-                if raw_value is None or (
-                    kind is FieldType.TEXT
-                    and isinstance(raw_value, str)
-                    and len(raw_value) <= _MAX_TEXT
-                ):
-                    values[column] = raw_value
+                # most values fit their type: taken without a reader or a JSON path string
+                typed = _plain_value(raw_value, kind)
+                if typed is not _NEEDS_READER:
+                    values[column] = typed
                     continue
-                value = Reader(raw_value, f"{entry.path}.{column}")
+                value = Reader(raw_value, f"{entries.path}[{index}].{column}")
                 try:
                     values[column] = _field_value(value, kind)
                 except PayloadError:
@@ -477,6 +530,41 @@ def _parse_sections(
     return sections
 
 
+def _entries(entries: Reader) -> list[dict[str, Any]]:
+    """A list's entries, each an object (PayloadError naming the path otherwise)."""
+    value = entries.value
+    if (
+        isinstance(value, list)
+        and len(value) <= MAX_ENTRIES_PER_SECTION
+        and all(isinstance(entry, dict) for entry in value)
+    ):
+        return value
+    for entry in entries.array(max_items=MAX_ENTRIES_PER_SECTION):
+        entry.mapping()  # raises, naming what is wrong
+    raise AssertionError("a list that is not an array of objects was taken")
+
+
+_NEEDS_READER = object()
+
+
+def _plain_value(value: object, kind: FieldType) -> object:
+    """`_field_value` of a value that fits its type, without a reader: null, a text, a whole
+    number, a date written YYYY-MM-DD. `_NEEDS_READER` for anything else (a decimal, a value
+    that may not fit: the reader types it or names what is wrong)."""
+    if value is None:
+        return None
+    if kind is FieldType.TEXT:
+        return value if isinstance(value, str) and len(value) <= _MAX_TEXT else _NEEDS_READER
+    if kind is FieldType.INTEGER:
+        return value if type(value) is int else _NEEDS_READER  # bool is an int, not in JSON
+    if kind is FieldType.DATE and isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            return _NEEDS_READER
+    return _NEEDS_READER
+
+
 def _changed_at(item: Reader) -> datetime | None:
     """The record's optional change time (1.1). A malformed one is the connector's fault, not
     the person's data: it fails the page like a malformed version, naming the path."""
@@ -490,9 +578,6 @@ def _changed_at(item: Reader) -> datetime | None:
     if value.tzinfo is None:
         raise stamp.fail("an ISO 8601 date-time with its UTC offset")
     return value
-
-
-_MAX_TEXT = 10_000  # Reader.text's bound
 
 
 def _field_value(value: Reader, kind: FieldType) -> object:

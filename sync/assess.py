@@ -72,16 +72,16 @@ def assess(
                      personal_id=pid)
         )  # fmt: skip
     norm = normalise(record.fields, standard, declarations)
-    received = (
-        received_digest(record.sections, norm.values, declarations)
-        if record.sections is not None and isinstance(record.sections, Mapping)
-        else None
-    )
-    # the same lists as last stored cleanly: not read again (kept is None: read them)
+    received = _received(record, norm.values, declarations)
+    # the same lists as last stored cleanly: not typed nor read again (kept is None: read them)
     kept = kept if kept is not None and received == kept.received else None
-    lists = None if kept else read_lists(record.sections, norm.values, today, declarations)
+    typing_problems: tuple[Problem, ...] = ()
+    lists = None
+    if not kept:
+        sections, typing_problems = record.typed_sections()
+        lists = read_lists(sections, norm.values, today, declarations)
     problems = one_per_field(
-        record.problems,
+        record.problems + typing_problems,
         norm.failures,
         validate(norm.values, today, norm.organization_code),
         lists.problems if lists is not None else (),
@@ -124,6 +124,17 @@ def assess(
     return Assessed(
         incoming, digest, corrections, record.location, lists, received if clean else None
     )
+
+
+def _received(
+    record: SourceRecord, person: Mapping[str, object], declarations: SourceDeclarations
+) -> str | None:
+    """The received digest of the lists the record carries (None: it carries none)."""
+    if record.sent_sections is not None:
+        return received_digest(record.sent_sections, person, declarations)
+    if record.sections is not None and isinstance(record.sections, Mapping):
+        return received_digest(record.sections, person, declarations)
+    return None
 
 
 def normalise_personal_id(value: object) -> str | None:

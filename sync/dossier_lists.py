@@ -37,6 +37,7 @@ from sync.normalise import NormaliseError, name_case, name_key, parse_date
 from vocabulary.declarations import NATIONAL, SourceDeclarations
 from vocabulary.dossier_catalogue import CatalogueField, CatalogueSection, dossier_catalogue
 from vocabulary.problems import Problem
+from vocabulary.sources import SentSections
 
 # the reject catalogue's rules of the dossier's lists (vocabulary/data/reject_rules.yaml)
 LIST_UNKNOWN = "dossier_list_unknown"
@@ -115,15 +116,18 @@ refuse or repair lists stored before raises it, and every record's lists are rea
 
 
 def received_digest(
-    sections: Mapping[str, Sequence[Mapping[str, Any]]],
+    sections: Mapping[str, Sequence[Mapping[str, Any]]] | SentSections,
     person: Mapping[str, Any],
     declarations: SourceDeclarations = NATIONAL,
 ) -> str:
     """The lists as the source sent them, with what their reading depends on besides `today`
     (the person's birth date, the source's declarations), as one hash. Equal digests read the
     same; `today` only moves on, and a list read clean stays clean as it does (no date or year
-    it allowed becomes a future one). The values' repr keeps their types: 5 is not "5"."""
-    text = repr((LISTS_READING, person.get("birth_date"), declarations, sections))
+    it allowed becomes a future one). The values' repr keeps their types: 5 is not "5". Lists
+    sent unread are named by their fingerprint (equal ones type alike), so that lists that
+    come again as they were stored are not even typed."""
+    sent = sections.fingerprint if isinstance(sections, SentSections) else sections
+    text = repr((LISTS_READING, person.get("birth_date"), declarations, sent))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -110,7 +110,7 @@ async def _kept_lists(
     ids = [
         r.source_record_id
         for r in records
-        if r.sections is not None and not r.deleted and seen[r.source_record_id] == 1
+        if r.carries_lists and not r.deleted and seen[r.source_record_id] == 1
     ]
     if not ids:
         return {}

@@ -8,7 +8,7 @@ It sits on the ground floor because exchange/, below adapters/, speaks it too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -69,6 +69,31 @@ def parse_source_id(value: str) -> tuple[str, str]:
     return match["agency"], match["subsystem"]
 
 
+Sections = Mapping[str, tuple[Mapping[str, Any], ...]]
+"""A record's dossier lists: store table of the catalogue's list -> its entries, each keyed by
+the catalogue's column names (SourceRecord.sections)."""
+
+
+@dataclass(frozen=True)
+class SentSections:
+    """A record's dossier lists as the source sent them, typed only when someone reads them.
+
+    Typing a person's lists value by value costs more than the rest of the record, and most
+    records of an incremental run carry the very lists the store already holds. So a source may
+    hand them on unread: `fingerprint` names the lists as sent (their wire form and the typing's
+    own version), and equal fingerprints type alike, to the same lists and the same problems;
+    `read()` types them. Whatever is wrong with the lists' shape (not an object, too many
+    entries) has been refused already, as it is for lists typed at once."""
+
+    fingerprint: str
+    typing: Callable[[], tuple[Sections, tuple[Problem, ...]]] = field(compare=False)
+
+    def read(self) -> tuple[Sections, tuple[Problem, ...]]:
+        """The lists typed, and the problems of the values that do not fit their type (named
+        `<table>.<column>`, the value as sent), as an adapter typing them at once names them."""
+        return self.typing()
+
+
 @dataclass(frozen=True)
 class SourceRecord:
     """One person's record as a source states it, mapped to the standard's field names.
@@ -89,7 +114,7 @@ class SourceRecord:
     changed_at: datetime | None = None
     """When the source says the record changed (its own stamp), if it keeps one: the start of
     Decree 27/2026's 3 working days, which the scorecard measures the arrival against."""
-    sections: Mapping[str, tuple[Mapping[str, Any], ...]] | None = None
+    sections: Sections | None = None
     """The dossier's lists the source carries for this person (issue 17, item 3): keyed by the
     store table of the catalogue's list (vocabulary/dossier_catalogue.py `lists`, e.g.
     "dossier_family_member"), each entry keyed by the catalogue's column names. None: the source
@@ -98,6 +123,21 @@ class SourceRecord:
     corrections: tuple[Problem, ...] = ()
     """Repairs the adapter made with certainty (a drop converted from TCVN3 or VNI): recorded
     with the record when it is stored, like the sync's own (sync_correction)."""
+    sent_sections: SentSections | None = None
+    """The lists, when the source leaves their typing to whoever reads them (the connector's
+    client): `sections` is then None, and the problems of their values are not yet in
+    `problems`. Read both through `carries_lists` and `typed_sections()`."""
+
+    @property
+    def carries_lists(self) -> bool:
+        return self.sections is not None or self.sent_sections is not None
+
+    def typed_sections(self) -> tuple[Sections | None, tuple[Problem, ...]]:
+        """The lists typed, with the problems typing them found now (none for lists the source
+        typed at once: theirs are in `problems` already)."""
+        if self.sent_sections is not None:
+            return self.sent_sections.read()
+        return self.sections, ()
 
 
 @dataclass(frozen=True)

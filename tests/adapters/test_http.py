@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import httpx
@@ -19,6 +20,8 @@ from adapters.errors import (
     SourceUnavailable,
 )
 from adapters.http import (
+    _CP1252_LETTERS,
+    _MAYBE_DOUBLE_ENCODED_UTF8,
     JsonClient,
     check_media_type,
     decode_json,
@@ -215,6 +218,19 @@ async def test_a_closed_client_refuses_to_call() -> None:
 )
 def test_text_encoded_twice_is_recognised(text: str, double: bool) -> None:
     assert is_double_encoded(text) is double
+
+
+def test_the_bodys_scan_over_bytes_finds_exactly_the_pairs_of_the_text() -> None:
+    # the pattern over the text, as defined: a Latin-1 lead letter, then what Latin-1 or
+    # cp1252 print for a continuation byte; or a \u escape
+    continuation = "\u0080-\u00bf" + "".join(_CP1252_LETTERS)
+    over_text = re.compile(f"[\u00c2-\u00f4][{continuation}]|\\\\u")
+    letters = [chr(c) for c in range(0x20, 0x250)] + list(_CP1252_LETTERS) + ["ễ", "ự", "\\"]
+    for first in letters:
+        for second in [*letters, "u"]:
+            text = f"a{first}{second}b"
+            found = _MAYBE_DOUBLE_ENCODED_UTF8.search(text.encode()) is not None
+            assert found is (over_text.search(text) is not None), repr(text)
 
 
 @pytest.mark.parametrize("escaped", [False, True])

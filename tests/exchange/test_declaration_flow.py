@@ -282,10 +282,11 @@ async def test_a_new_child_is_applied_to_the_agencys_own_list_and_carried_by_its
     finally:
         await registry.aclose()
     record = next(r for r in page.records if r.source_record_id == flow.staff_no)
-    assert record.sections is not None
+    sections, _ = record.typed_sections()
+    assert sections is not None
     assert {"relation": "child", "full_name": "Nguyễn Bảo Ngọc", "birth_year": 2025} in [
         {k: e[k] for k in ("relation", "full_name", "birth_year")}
-        for e in record.sections["dossier_family_member"]
+        for e in sections["dossier_family_member"]
     ]
     follow_up(flow)
     conn = await asyncpg.connect(sync_free_dsn(make_url(flow.store)))

@@ -195,6 +195,63 @@ def test_a_list_value_that_does_not_fit_stays_as_sent_and_names_its_problem() ->
     assert (problem.field, problem.rule) == ("dossier_family_member.birth_year", "not_integer")
 
 
+def _with_lists(sections: Any) -> dict[str, Any]:
+    return changes(
+        [protocol.change_record("NV-1", "2", False, protocol.person_fields(PERSON),
+                                sections=sections)]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"dossier_family_member": FAMILY, "dossier_training_course": [COURSE],
+         "dossier_reward": [], "dossier_made_up": [{"x": 1}]},
+        {"dossier_family_member": [{**FAMILY[0], "birth_year": "two thousand"}]},
+    ],
+    ids=["clean", "a value that does not fit"],
+)  # fmt: skip
+def test_lists_handed_on_unread_type_as_the_lists_typed_at_once(sections: Any) -> None:
+    eager = protocol.parse_changes(_with_lists(sections), 100).records[0]
+    deferred = protocol.parse_changes(_with_lists(sections), 100, defer_sections=True).records[0]
+    assert deferred.sections is None
+    assert deferred.sent_sections is not None
+    assert deferred.carries_lists
+    typed, problems = deferred.typed_sections()
+    assert (typed, deferred.problems + problems) == (eager.sections, eager.problems)
+
+
+def test_the_fingerprint_of_lists_sent_unread_changes_with_any_value() -> None:
+    def fingerprint(sections: Any) -> str:
+        record = protocol.parse_changes(_with_lists(sections), 100, defer_sections=True)
+        sent = record.records[0].sent_sections
+        assert sent is not None
+        return sent.fingerprint
+
+    same = fingerprint({"dossier_family_member": FAMILY})
+    assert fingerprint({"dossier_family_member": FAMILY}) == same
+    older = [{**FAMILY[0], "birth_year": 2018}]
+    assert fingerprint({"dossier_family_member": older}) != same
+    assert fingerprint({"dossier_family_member": FAMILY, "dossier_reward": []}) != same
+
+
+@pytest.mark.parametrize(
+    ("sections", "path"),
+    [
+        ([], "sections: expected an object"),
+        ({"dossier_reward": {}}, "sections.dossier_reward: expected an array"),
+        ({"dossier_reward": [1]}, r"sections.dossier_reward\[0\]: expected an object"),
+        ({"dossier_reward": [{}] * 501}, "at most 500 items"),
+    ],
+)
+def test_lists_of_the_wrong_shape_fail_the_page_unread_or_not(sections: Any, path: str) -> None:
+    payload = _with_lists({})
+    payload["records"][0]["sections"] = sections  # what a faulty connector sends
+    for defer in (False, True):
+        with pytest.raises(PayloadError, match=path):
+            protocol.parse_changes(payload, 100, defer_sections=defer)
+
+
 def test_a_page_longer_than_asked_for_is_refused() -> None:
     record = protocol.change_record("NV-1", "1", False, protocol.person_fields(PERSON))
     with pytest.raises(PayloadError, match="at most 1 items"):

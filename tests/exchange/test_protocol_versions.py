@@ -91,16 +91,20 @@ async def test_a_version_2_connector_carries_each_persons_lists_as_the_store_hol
 ) -> None:
     records = await all_records(connector, agencies.small.code)
     assert records
-    assert all(r.sections is not None for r in records)
-    for record in records[:3]:
+    assert all(r.carries_lists for r in records)
+    # the client hands the lists on unread (the sync types them when it needs them)
+    typed = [r.typed_sections() for r in records]
+    assert all(problems == () for _, problems in typed)
+    for record, (sections, _) in zip(records[:3], typed, strict=False):
         expected = await store_lists(seeded_store_url, record.fields["personal_id"])
-        assert set(record.sections) == set(COLUMNS)
+        assert sections is not None
+        assert set(sections) == set(COLUMNS)
         for table, rows in expected.items():
-            got = [dict(entry) for entry in record.sections[table]]
+            got = [dict(entry) for entry in sections[table]]
             want = [{c: as_wire(v) for c, v in row.items()} for row in rows]
             assert got == want, table
     # the families the sandbox draws: every person has parents
-    assert all(r.sections["dossier_family_member"] for r in records)
+    assert all(sections and sections["dossier_family_member"] for sections, _ in typed)
 
 
 async def test_a_version_1_connector_keeps_working_and_carries_no_lists(
@@ -109,7 +113,7 @@ async def test_a_version_1_connector_keeps_working_and_carries_no_lists(
     old = await all_records(version_1_connector, agencies.small.code)
     new = await all_records(connector, agencies.small.code)
     assert [r.source_record_id for r in old] == [r.source_record_id for r in new]
-    assert all(r.sections is None for r in old)  # the store keeps the lists it holds
+    assert not any(r.carries_lists for r in old)  # the store keeps the lists it holds
     assert [r.fields for r in old] == [r.fields for r in new]
     assert all(r.problems == () for r in old)
 

@@ -9,6 +9,7 @@ rejected are rejected again the same way. The run says how many records kept the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -22,7 +23,7 @@ from tests.sync.fault_corpus.dossier_cases import Raw
 from tests.sync.fault_corpus.test_dossier_corpus import CASES
 from tests.sync.fault_corpus.test_fault_corpus import TODAY, _store
 from tests.sync.sync_helpers import fetch_rows
-from vocabulary.sources import SourceRecord
+from vocabulary.sources import SentSections, SourceRecord
 
 SOURCE = f"VN:GOV:{ORG}:HRM"
 CASE = next(case for case in CASES if case.stored is not None)
@@ -35,11 +36,25 @@ SECTIONS = {
 
 
 def _sent(version: str, sections: Any = SECTIONS, **changed: Any) -> SourceRecord:
-    """The case's person as the connector sends it, with `changed` fields and `sections`."""
+    """The case's person as the connector sends it, with `changed` fields and `sections`,
+    read as its client reads it (the lists handed on unread)."""
     fields = protocol.person_fields({**CASE.person, **changed})
     record = protocol.change_record(CASE.id, version, False, fields, sections=sections)
     payload = protocol.changes_payload(SOURCE, [record], None, False)
-    return protocol.parse_changes(orjson.loads(protocol.dumps(payload)), 1).records[0]
+    wire = orjson.loads(protocol.dumps(payload))
+    return protocol.parse_changes(wire, 1, defer_sections=True).records[0]
+
+
+def _counting(record: SourceRecord, typed: list[int]) -> SourceRecord:
+    """The record, its lists' typing counted in `typed` (the real typing still runs)."""
+    sent = record.sent_sections
+    assert sent is not None
+
+    def typing() -> Any:
+        typed.append(1)
+        return sent.read()
+
+    return replace(record, sent_sections=SentSections(sent.fingerprint, typing))
 
 
 async def _sync(dsn: str, record: SourceRecord) -> Any:
@@ -89,6 +104,21 @@ async def test_a_changed_field_with_the_same_lists_keeps_the_lists_as_stored(
     # the same record again is unchanged, as it was before lists were kept
     third = await _sync(dsn, _sent("2", job_position="Trưởng phòng"))
     assert (third.counts.unchanged, third.lists_kept) == (1, 0)
+
+
+async def test_lists_sent_again_as_stored_are_not_even_typed(fresh_store_url: str) -> None:
+    dsn = await _store(fresh_store_url)
+    typed: list[int] = []
+    await _sync(dsn, _counting(_sent("1", job_position="Chuyên viên"), typed))
+    assert len(typed) == 1  # new lists: typed, read, stored
+    second = await _sync(dsn, _counting(_sent("2", job_position="Trưởng phòng"), typed))
+    assert (second.counts.updated, second.lists_kept, len(typed)) == (1, 1, 1)
+    assert await _position(dsn) == "Trưởng phòng"
+    # a changed list is typed again
+    rewarded = {**SECTIONS, "dossier_reward": ()}
+    third = await _sync(dsn, _counting(_sent("3", rewarded), typed))
+    assert (third.counts.updated, third.lists_kept, len(typed)) == (1, 0, 2)
+    assert await fetch_rows(dsn, "SELECT 1 FROM dossier_reward") == []
 
 
 async def test_a_changed_list_with_the_same_person_is_stored(fresh_store_url: str) -> None:

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from tests.sync.fault_corpus.test_fault_corpus import (
     wire_records,
 )
 from tests.sync.fault_corpus.test_legacy_sql import _row, write_legacy_agency
+from vocabulary.sources import SentSections
 
 CASES = dossier_corpus()
 
@@ -240,9 +242,18 @@ async def test_drops_carry_the_dossier_faults_without_a_silent_outcome(
             assert reject["location"] == f"{case.id}.{kind}#1"
 
 
+def _typed_already(sections: Any) -> tuple[Any, tuple[()]]:
+    """Lists the test built as the adapter's typing hands them on (the faults are in the
+    lists' values themselves, not in their wire types)."""
+    return sections, ()
+
+
+@pytest.mark.parametrize("unread", [False, True], ids=["typed", "sent unread"])
 async def test_sections_carry_the_dossier_faults_without_a_silent_outcome(
-    fresh_store_url: str,
+    fresh_store_url: str, unread: bool
 ) -> None:
+    """Lists typed by the adapter, or handed on unread for the sync to type (the connector's
+    client, SourceRecord.sent_sections): the same outcomes."""
     dsn = await _store(fresh_store_url)
     carried = [case for case in CASES if "sections" not in case.not_in]
     records = []
@@ -256,7 +267,11 @@ async def test_sections_carry_the_dossier_faults_without_a_silent_outcome(
             )
             for table, entries in case.lists.items()
         }
-        records.append(replace(record, sections=sections))
+        if unread:
+            sent = SentSections(case.id, partial(_typed_already, sections))
+            records.append(replace(record, sent_sections=sent))
+        else:
+            records.append(replace(record, sections=sections))
     source = MockSource(f"VN:GOV:{ORG}:HRM", ORG, records)
     result = await sync_source(dsn, source, today=TODAY, batch_size=10)
     assert result.status == "ok", result.error
