@@ -4,7 +4,8 @@ Each cube counts people per combination of some dimensions. A query is answered 
 smallest cube holding every dimension it groups or filters by; `person_summary_full` holds
 them all, so every query has a cube. Statement-level triggers with transition tables fold each
 INSERT, UPDATE, DELETE or COPY into one grouped upsert per cube (any writer: the sync, the seed's
-COPY, a hand-written UPDATE); TRUNCATE empties the cubes; `refresh_summaries()` rebuilds them
+COPY, a hand-written UPDATE; an UPDATE counts only the rows whose counted columns changed);
+TRUNCATE empties the cubes; `refresh_summaries()` rebuilds them
 from `person` (after a bulk load with triggers disabled, or to drop zero rows).
 
 The definitions live in the store because its tables (store/models_analytics.py) and triggers
@@ -32,6 +33,20 @@ DIMENSION_SQL: dict[str, str] = {
 }
 """Stored dimensions, each with its SQL expression over a person row; a NULL grade or scale is
 stored as '' (cube keys are NOT NULL)."""
+
+DIMENSION_COLUMNS: dict[str, str] = {
+    "organization_id": "organization_id",
+    "category": "category",
+    "gender": "gender",
+    "birth_year": "birth_date",
+    "ethnicity": "ethnicity_code",
+    "education": "professional_level",
+    "political_theory": "political_theory",
+    "grade": "grade_code",
+    "salary_scale": "salary_scale_code",
+    "status": "status",
+}
+"""The person column each dimension is computed from."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,22 @@ def _fold(cube: Cube, source: str, sign: str) -> str:
     )
 
 
+def _moved(cube: Cube, side: str) -> str:
+    """The rows of one side of an UPDATE (`old_rows` or `new_rows`) that count in another group
+    of `cube` than their row on the other side, as a subquery. A row whose columns behind the
+    cube's dimensions did not change would be taken out of its group and put back (-1 and +1):
+    leaving it out of both sides gives the same counts without the upsert, and a sync's update
+    mostly changes columns no cube counts by (a job position, an address)."""
+    other = "new_rows" if side == "old_rows" else "old_rows"
+    columns = sorted({DIMENSION_COLUMNS[d] for d in cube.dimensions})
+    mine = ", ".join(f"s.{column}" for column in columns)
+    theirs = ", ".join(f"t.{column}" for column in columns)
+    return (
+        f"(SELECT * FROM {side} s WHERE NOT EXISTS (SELECT 1 FROM {other} t"
+        f" WHERE t.id = s.id AND ({theirs}) IS NOT DISTINCT FROM ({mine}))) AS moved"
+    )
+
+
 def trigger_statements() -> list[str]:
     """CREATE statements of the trigger functions, triggers and `refresh_summaries()`."""
     statements = []
@@ -83,7 +114,11 @@ def trigger_statements() -> list[str]:
         ("delete", [("old_rows", "-")]),
         ("update", [("old_rows", "-"), ("new_rows", "")]),
     ):
-        body = "\n".join(_fold(cube, src, sign) for cube in CUBES for src, sign in parts)
+        body = "\n".join(
+            _fold(cube, _moved(cube, src) if event == "update" else src, sign)
+            for cube in CUBES
+            for src, sign in parts
+        )
         statements.append(
             f"CREATE FUNCTION person_summary_{event}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n{body}\nRETURN NULL;\nEND $$"

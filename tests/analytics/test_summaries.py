@@ -156,3 +156,41 @@ async def test_triggers_follow_inserts_updates_deletes_and_truncate(
         await conn.execute(text("TRUNCATE person CASCADE"))
         left = (await conn.execute(text("SELECT count(*) FROM person_summary_full"))).scalar()
     assert left == 0
+
+
+async def test_an_update_of_uncounted_columns_leaves_the_summaries_untouched(
+    own_store: AsyncEngine,
+) -> None:
+    """A sync's update mostly changes what no summary counts by: the trigger then writes
+    nothing (no row of any summary table is touched), and a counted change still moves the
+    person between groups."""
+    engine = own_store
+    tables = ("person_summary_org", "person_summary_org_age", "person_summary_nation",
+              "person_summary_full")  # fmt: skip
+
+    async def row_versions() -> list[tuple[str, str]]:
+        async with engine.connect() as conn:
+            return [
+                (table, str(version))
+                for table in tables
+                for version in (
+                    await conn.execute(text(f"SELECT xmin::text FROM {table} ORDER BY ctid"))
+                ).scalars()
+            ]
+
+    before = await row_versions()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE person SET job_position = 'Chuyên viên (sửa)', birth_date = birth_date")
+        )
+    assert await row_versions() == before  # not one summary row rewritten
+    await _all_cubes_match(engine)
+    async with engine.begin() as conn:  # the same statement, a counted column among them
+        await conn.execute(
+            text(
+                "UPDATE person SET job_position = 'Chuyên viên', status = CASE WHEN id % 3 = 0"
+                " THEN 'retired' ELSE status END"
+            )
+        )
+    assert await row_versions() != before
+    await _all_cubes_match(engine)
