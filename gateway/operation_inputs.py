@@ -35,6 +35,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 
 from gateway.input_bounds import value_problem
+from resolvers.document_memo import DocumentMemo
 
 
 @dataclass(frozen=True)
@@ -127,31 +128,31 @@ def _argument_sites(
     fragments: Mapping[str, FragmentDefinitionNode],
 ) -> _Sites:
     """(field name, its arguments with their definitions) of every field of the operation that
-    has any; found once per operation of a cached document (gateway/documents.py keeps one
-    parsed document per text), by the operation's identity: graphql-core's nodes are frozen
-    dataclasses, equal and hashed field by field all the way down."""
-    known = _SITES.get(id(operation))
-    if known is not None and known[0] is operation:
-        return known[1]
-    sites: list[tuple[str, tuple[tuple[ArgumentNode, GraphQLArgument], ...]]] = []
-    for parent, node in _fields(
-        schema, schema.get_root_type(operation.operation), operation.selection_set, fragments, set()
-    ):
-        definition = parent.fields[node.name.value]
-        arguments = tuple(
-            (argument, definition.args[argument.name.value])
-            for argument in node.arguments or ()
-            if argument.name.value in definition.args
-        )
-        if arguments:
-            sites.append((node.name.value, arguments))
-    if len(_SITES) >= 4096:
-        _SITES.clear()
-    _SITES[id(operation)] = (operation, tuple(sites))
-    return tuple(sites)
+    has any; found once per operation of a cached document (resolvers/document_memo.py)."""
+
+    def found() -> _Sites:
+        sites: list[tuple[str, tuple[tuple[ArgumentNode, GraphQLArgument], ...]]] = []
+        for parent, node in _fields(
+            schema,
+            schema.get_root_type(operation.operation),
+            operation.selection_set,
+            fragments,
+            set(),
+        ):
+            definition = parent.fields[node.name.value]
+            arguments = tuple(
+                (argument, definition.args[argument.name.value])
+                for argument in node.arguments or ()
+                if argument.name.value in definition.args
+            )
+            if arguments:
+                sites.append((node.name.value, arguments))
+        return tuple(sites)
+
+    return _SITES.get((operation,), found)
 
 
-_SITES: dict[int, tuple[OperationDefinitionNode, _Sites]] = {}
+_SITES: DocumentMemo[_Sites] = DocumentMemo()
 
 
 def input_problem(

@@ -35,6 +35,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
+from resolvers.document_memo import DocumentMemo
+
 Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
 DECIDED = frozenset({GraphQLSkipDirective.name, GraphQLIncludeDirective.name})
 """The directives the planner decides; any other one refuses the selection."""
@@ -94,25 +96,19 @@ def conditions(
     """The decision of every @skip/@include in the operation and the document's fragments, in
     document order: with these (and the document) equal, every selection collects equally.
     Raises graphql-core's GraphQLError for a condition it cannot coerce."""
-    known = _CONDITIONAL.get(id(document))
-    if known is not None and known[0] is document and known[1] is operation:
-        nodes = known[2]
-    else:
+
+    def found() -> tuple[Selection, ...]:
         sets = [operation.selection_set] + [
             d.selection_set for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         ]
-        nodes = tuple(node for s in sets for node in _conditional(s))
-        if len(_CONDITIONAL) >= 4096:
-            _CONDITIONAL.clear()
-        _CONDITIONAL[id(document)] = (document, operation, nodes)
+        return tuple(node for s in sets for node in _conditional(s))
+
+    nodes = _CONDITIONAL.get((document, operation), found)
     return tuple(decide(node, variables) for node in nodes)
 
 
-_CONDITIONAL: dict[int, tuple[DocumentNode, OperationDefinitionNode, tuple[Selection, ...]]] = {}
-"""The conditional nodes of the last operation asked of each document, by the document's
-identity: gateway/documents.py keeps one parsed document per text, so the walk that finds them
-runs once per document rather than per request. Not by value: graphql-core's nodes are frozen
-dataclasses, equal (and hashed) field by field, all the way down."""
+_CONDITIONAL: DocumentMemo[tuple[Selection, ...]] = DocumentMemo()
+"""The conditional nodes of each operation of the cached documents."""
 
 
 def _applies(schema: GraphQLSchema, type_name: str | None, object_type: GraphQLObjectType) -> bool:
