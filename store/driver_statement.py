@@ -82,6 +82,13 @@ def _lane_of(engine: AsyncEngine) -> _Lane:
     return lane
 
 
+def _ends_the_session(error: PostgresError) -> bool:
+    """A FATAL or PANIC error means the backend ended the session, whether or not asyncpg has
+    seen its socket close yet: such a connection is not lent again."""
+    severity = getattr(error, "severity_en", None) or getattr(error, "severity", None)
+    return severity in ("FATAL", "PANIC")
+
+
 async def _discard(conn: AsyncConnection) -> None:
     try:
         await conn.invalidate()
@@ -109,8 +116,11 @@ async def fetch_autocommit(engine: AsyncEngine, sql: str, arguments: Sequence[An
         await _cancel_request_sent(driver)
         await _discard(conn)
         raise
-    except PostgresError:  # the server refused the statement; the connection is as it was
-        await lane.give_back(conn, driver, generation)
+    except PostgresError as refused:
+        if _ends_the_session(refused):  # the server ended it (a restart, an administrator)
+            await _discard(conn)
+        else:  # the server refused the statement; the connection is as it was
+            await lane.give_back(conn, driver, generation)
         raise
     except BaseException:  # the connection itself failed: no one gets it again
         await _discard(conn)
