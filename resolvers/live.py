@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -144,6 +144,37 @@ class LiveLoaders:
         return await _per_source(
             keys, self._sources, Capability.INSURANCE, lambda s, ids: s.insurance(ids)
         )
+
+
+async def start_details(
+    loader: DataLoader[tuple[str, str], Any], rows: Iterable[tuple[Any, frozenset[str]]]
+) -> None:
+    """Start the agencies' calls for these person rows' live details now, before the objects
+    their fields resolve over are built, and return once the calls have left: each row comes
+    with the names of the fields selected on it that its masks leave shown (a masked field's
+    source is never called). The fields' resolvers later `load` the same keys and are
+    answered by the same calls (the DataLoader's cache); a call nobody awaits after all keeps
+    its error to itself."""
+    started = False
+    for row, fields in rows:
+        if row.source_id is None or not fields & DETAIL_FIELDS.keys():
+            continue
+        loader.load((row.source_id, row.personal_id)).add_done_callback(_retrieved)
+        started = True
+    if started:
+        # aiodataloader schedules its batch with call_soon, which starts a task, which starts
+        # the batch's task, which starts one task per source: each step waits for the loop's
+        # next turn, and the calls leave on the last
+        for _ in range(_TURNS_TO_LEAVE):
+            await asyncio.sleep(0)
+
+
+_TURNS_TO_LEAVE = 4
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: the resolver that awaits it reports it
 
 
 async def load(

@@ -47,6 +47,7 @@ from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor,
 from resolvers.compiled.results import Pending
 from resolvers.compiled.selection import Collected, NotCompilable, collect, conditions
 from resolvers.context import Context
+from resolvers.live import DETAIL_FIELDS, start_details
 from schema.compiled_catalogue import catalogue_of
 from schema.execution import FastExecutionContext
 from schema.organization import Organization
@@ -260,9 +261,9 @@ async def _sources(context: Context, pending: list[Pending]) -> dict[tuple[str, 
                 access.consented_people.add(item.row_id)
     organizations = sorted({p.row_id for p in pending if p.type_name == "Organization"})
     sources: dict[tuple[str, int], Any] = {}
-    for person_id, row in zip(
-        people, await context.loaders.person_by_id.load_many(people), strict=True
-    ):
+    rows = dict(zip(people, await context.loaders.person_by_id.load_many(people), strict=True))
+    await _start_live(context, pending, rows)
+    for person_id, row in rows.items():
         sources[("Person", person_id)] = None if row is None else Person.from_row(row, context)
     for organization_id, row in zip(
         organizations,
@@ -273,3 +274,21 @@ async def _sources(context: Context, pending: list[Pending]) -> dict[tuple[str, 
             None if row is None else Organization.from_row(row, context)
         )
     return sources
+
+
+async def _start_live(context: Context, pending: list[Pending], rows: dict[int, Any]) -> None:
+    """The agencies' calls for the merged live fields leave as soon as the rows are read, not
+    after the objects are built and every merged resolver has run up to its load: the answer
+    waits for the slowest agency, so its call should leave first and early."""
+    access = context.access
+    wanted = []
+    for item in pending:
+        row = rows.get(item.row_id) if item.type_name == "Person" else None
+        if row is None:
+            continue
+        names = frozenset(merged.nodes[0].name.value for merged in item.merged)
+        if names & DETAIL_FIELDS.keys():
+            masks = access.person_masks(row.id, row.personal_id, row.organization_id)
+            wanted.append((row, names - masks.of("Person")))
+    if wanted:
+        await start_details(context.live.details, wanted)

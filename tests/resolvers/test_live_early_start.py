@@ -1,0 +1,107 @@
+"""The compiled reads start the agencies' calls for merged live fields as soon as the person rows
+are read (resolvers/live.py `start_details`): the calls have left when it returns, a field the
+caller may not see calls no agency, and the fields' resolvers are answered by the same calls."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from adapters.base import Source
+from adapters.errors import SourceUnavailable
+from resolvers.live import LiveLoaders, load, start_details
+from vocabulary.sources import Capability, DetailPart, Health, PersonDetail, SourceKind
+
+WORK = frozenset({DetailPart.WORK_HISTORY})
+
+
+@dataclass(frozen=True)
+class Row:
+    source_id: str | None
+    personal_id: str
+
+
+class Agency(Source):
+    """An agency that writes down each call as it starts, and answers when told to."""
+
+    kind: ClassVar[SourceKind] = SourceKind.MOCK
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PERSON_DETAIL})
+
+    def __init__(self, code: str, *, fails: bool = False) -> None:
+        super().__init__(f"VN:GOV:{code}:HRM", code)
+        self.calls: list[list[str]] = []
+        self.answer = asyncio.Event()
+        self.fails = fails
+
+    async def person_details(
+        self, personal_ids: Sequence[str], parts: frozenset[DetailPart]
+    ) -> Mapping[str, PersonDetail]:
+        self.calls.append(list(personal_ids))
+        await self.answer.wait()
+        if self.fails:
+            raise SourceUnavailable("down for the test", source_id=self.id)
+        return {
+            pid: PersonDetail(pid, {DetailPart.WORK_HISTORY: ({"start": "2020-01-01"},)})
+            for pid in personal_ids
+        }
+
+    async def health(self) -> Health:
+        return Health(True, datetime.now(UTC), 0.0)
+
+
+def loaders(*agencies: Agency) -> LiveLoaders:
+    return LiveLoaders({a.id: a for a in agencies}, WORK)
+
+
+async def test_the_calls_have_left_when_it_returns_one_per_agency() -> None:
+    a, b = Agency("A"), Agency("B")
+    live = loaders(a, b)
+    rows = [
+        (Row(a.id, "001"), frozenset({"workHistory"})),
+        (Row(b.id, "002"), frozenset({"workHistory", "fullName"})),
+        (Row(a.id, "003"), frozenset({"workHistory"})),
+        (Row(a.id, "001"), frozenset({"workHistory"})),  # the same person at a second path
+    ]
+    await start_details(live.details, rows)
+    assert a.calls == [["001", "003"]]  # left already, nobody has awaited anything
+    assert b.calls == [["002"]]
+    a.answer.set()
+    b.answer.set()
+    # the resolvers' own loads are answered by those calls: no second call
+    found = await load(live.details, a.id, "003")
+    assert found is not None and found.parts[DetailPart.WORK_HISTORY]
+    assert a.calls == [["001", "003"]]
+
+
+async def test_a_masked_or_unselected_live_field_calls_no_agency() -> None:
+    a = Agency("A")
+    live = loaders(a)
+    rows = [
+        (Row(a.id, "001"), frozenset()),  # workHistory selected but masked: taken out
+        (Row(a.id, "002"), frozenset({"fullName", "personalId"})),  # no live field
+        (Row(None, "003"), frozenset({"workHistory"})),  # a person no source holds
+    ]
+    await start_details(live.details, rows)
+    await asyncio.sleep(0.01)
+    assert a.calls == []
+
+
+async def test_a_failing_call_nobody_awaits_reports_nothing_to_the_loop() -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        a = Agency("A", fails=True)
+        a.answer.set()
+        await start_details(loaders(a).details, [(Row(a.id, "001"), frozenset({"workHistory"}))])
+        await asyncio.sleep(0.01)
+        assert a.calls == [["001"]]
+        gc.collect()  # an unretrieved exception is reported when its future is collected
+        await asyncio.sleep(0)
+        assert reported == []
+    finally:
+        loop.set_exception_handler(None)
