@@ -73,7 +73,8 @@ async def test_the_calls_have_left_when_it_returns_one_per_agency() -> None:
     b.answer.set()
     # the resolvers' own loads are answered by those calls: no second call
     found = await load(live.details, a.id, "003")
-    assert found is not None and found.parts[DetailPart.WORK_HISTORY]
+    assert found is not None
+    assert found.parts[DetailPart.WORK_HISTORY]
     assert a.calls == [["001", "003"]]
 
 
