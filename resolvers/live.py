@@ -147,19 +147,17 @@ class LiveLoaders:
 
 
 async def start_details(
-    loader: DataLoader[tuple[str, str], Any], rows: Iterable[tuple[Any, frozenset[str]]]
+    loader: DataLoader[tuple[str, str], Any], keys: Iterable[tuple[str, str]]
 ) -> None:
-    """Start the agencies' calls for these person rows' live details now, before the objects
-    their fields resolve over are built, and return once the calls have left: each row comes
-    with the names of the fields selected on it that its masks leave shown (a masked field's
-    source is never called). The fields' resolvers later `load` the same keys and are
-    answered by the same calls (the DataLoader's cache); a call nobody awaits after all keeps
-    its error to itself."""
+    """Start the agencies' calls for these (source id, personal ID) keys now, before the
+    objects their live fields resolve over are read and built, and return once the calls have
+    left (the compiled statement gives the keys, and none for a person whose selected live
+    fields are all masked: resolvers/compiled/results.LIVE_KEY). The fields' resolvers later
+    `load` the same keys and are answered by the same calls (the DataLoader's cache); a call
+    nobody awaits after all keeps its error to itself."""
     started = False
-    for row, fields in rows:
-        if row.source_id is None or not fields & DETAIL_FIELDS.keys():
-            continue
-        loader.load((row.source_id, row.personal_id)).add_done_callback(_retrieved)
+    for key in keys:
+        loader.load(key).add_done_callback(_retrieved)
         started = True
     if started:
         # aiodataloader schedules its batch with call_soon, which starts a task, which starts

@@ -47,7 +47,7 @@ from resolvers.compiled.planner import ROOT_FIELDS, Answer, EmptyPageWithCursor,
 from resolvers.compiled.results import Pending
 from resolvers.compiled.selection import Collected, NotCompilable, collect, conditions
 from resolvers.context import Context
-from resolvers.live import DETAIL_FIELDS, start_details
+from resolvers.live import start_details
 from schema.compiled_catalogue import catalogue_of
 from schema.execution import FastExecutionContext
 from schema.organization import Organization
@@ -154,6 +154,11 @@ class CompiledReads:
         )
         assert not isinstance(executor, list)  # the variables were coerced before
         pending = [p for answer in answers.values() for p in answer.pending]
+        # the answer waits for the slowest agency: its call leaves first and before anything
+        # else here, not after the rows are read again and every merged resolver has run
+        live = [p.live for p in pending if p.live is not None]
+        if live:
+            await start_details(context.live.details, live)
         sources = await _sources(context, pending)
         failed: dict[str, str] = {}
 
@@ -261,9 +266,9 @@ async def _sources(context: Context, pending: list[Pending]) -> dict[tuple[str, 
                 access.consented_people.add(item.row_id)
     organizations = sorted({p.row_id for p in pending if p.type_name == "Organization"})
     sources: dict[tuple[str, int], Any] = {}
-    rows = dict(zip(people, await context.loaders.person_by_id.load_many(people), strict=True))
-    await _start_live(context, pending, rows)
-    for person_id, row in rows.items():
+    for person_id, row in zip(
+        people, await context.loaders.person_by_id.load_many(people), strict=True
+    ):
         sources[("Person", person_id)] = None if row is None else Person.from_row(row, context)
     for organization_id, row in zip(
         organizations,
@@ -274,21 +279,3 @@ async def _sources(context: Context, pending: list[Pending]) -> dict[tuple[str, 
             None if row is None else Organization.from_row(row, context)
         )
     return sources
-
-
-async def _start_live(context: Context, pending: list[Pending], rows: dict[int, Any]) -> None:
-    """The agencies' calls for the merged live fields leave as soon as the rows are read, not
-    after the objects are built and every merged resolver has run up to its load: the answer
-    waits for the slowest agency, so its call should leave first and early."""
-    access = context.access
-    wanted = []
-    for item in pending:
-        row = rows.get(item.row_id) if item.type_name == "Person" else None
-        if row is None:
-            continue
-        names = frozenset(merged.nodes[0].name.value for merged in item.merged)
-        if names & DETAIL_FIELDS.keys():
-            masks = access.person_masks(row.id, row.personal_id, row.organization_id)
-            wanted.append((row, names - masks.of("Person")))
-    if wanted:
-        await start_details(context.live.details, wanted)

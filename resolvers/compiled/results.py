@@ -22,6 +22,10 @@ MASK_KEY = "__k"
 PERSON_KEY = "__p"
 ROW_KEY = "__r"
 """The row's id on objects with merged fields (people carry theirs as PERSON_KEY)."""
+LIVE_KEY = "__l"
+"""On a person with merged live fields: [source id, personal ID], the key of the agency call
+they resolve from, so that the call can leave before anything else is done; null where every
+selected live field is masked (no agency is called for what the caller may not see)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Pending:
     target: dict[str, Any]
     path: tuple[str | int, ...]
     merged: tuple[Merged, ...]
+    live: tuple[str, str] | None = None
+    """(source id, personal ID) of the agency call of the row's live fields (LIVE_KEY)."""
 
 
 @dataclass
@@ -130,13 +136,22 @@ def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> No
     key = value.pop(MASK_KEY, None)
     person = value.pop(PERSON_KEY, None)
     row_id = value.pop(ROW_KEY, None)
+    live = value.pop(LIVE_KEY, None)
     if person is not None:
         out.people.append((person, key))
     if shape.merged:
         assert shape.type_name is not None
         found = person if row_id is None else row_id
         out.pending.append(
-            Pending(shape.type_name, found, key, value, tuple(path), tuple(shape.merged))
+            Pending(
+                shape.type_name,
+                found,
+                key,
+                value,
+                tuple(path),
+                tuple(shape.merged),
+                None if live is None else (live[0], live[1]),
+            )
         )
     for guarded in shape.guarded:
         if key in guarded.masked_keys:
@@ -173,7 +188,9 @@ a string value's own quotes are escaped."""
 
 _OWN_KEY = re.compile(
     b'"(?:'
-    + b"|".join(re.escape(k.encode()) for k in (MASK_KEY, PERSON_KEY, ROW_KEY, BAD_CURSOR_KEY))
+    + b"|".join(
+        re.escape(k.encode()) for k in (MASK_KEY, PERSON_KEY, ROW_KEY, LIVE_KEY, BAD_CURSOR_KEY)
+    )
     + b')" : '
 )
 """Any of the statement's own keys, left where `_HIDDEN` did not take them out."""

@@ -26,8 +26,17 @@ from resolvers.compiled.catalogue import Catalogue, Leaf
 from resolvers.compiled.lists import BAD_CURSOR_KEY, ListArguments, ListSql
 from resolvers.compiled.params import Params
 from resolvers.compiled.policy_sql import PolicySql
-from resolvers.compiled.results import MASK_KEY, PERSON_KEY, ROW_KEY, Guarded, Merged, Shape
+from resolvers.compiled.results import (
+    LIVE_KEY,
+    MASK_KEY,
+    PERSON_KEY,
+    ROW_KEY,
+    Guarded,
+    Merged,
+    Shape,
+)
 from resolvers.compiled.selection import Collected, NotCompilable, collect
+from resolvers.live import DETAIL_FIELDS
 from store.models_dossier import LIST_ORDER
 
 UNKNOWN_CURSOR_KEY = "__u"
@@ -309,7 +318,24 @@ class Compiler:
         pairs, shape = self._object("Person", selections, row, mask_key, special)
         shape.person = True
         pairs += [(MASK_KEY, mask_key), (PERSON_KEY, f"{row}.id")]
+        if (call := self._live_call(shape, row, mask_key)) is not None:
+            pairs.append((LIVE_KEY, call))
         return build_object(pairs), shape
+
+    def _live_call(self, shape: Shape, row: str, mask_key: str) -> str | None:
+        """The key of the agency call the person's merged live fields resolve from (LIVE_KEY):
+        null at the mask keys that hide every one of them."""
+        names = {merged.nodes[0].name.value for merged in shape.merged} & DETAIL_FIELDS.keys()
+        if not names:
+            return None
+        call = f"json_build_array({row}.source_id, {row}.personal_id)"
+        hidden = frozenset.intersection(
+            *(self.policy.masked_keys("Person", name) for name in names)
+        )
+        if hidden:
+            keys = ", ".join(str(k) for k in sorted(hidden))
+            call = f"CASE WHEN {mask_key} IN ({keys}) THEN NULL ELSE {call} END"
+        return f"CASE WHEN {row}.source_id IS NULL THEN NULL ELSE {call} END"
 
     def dossier_list(
         self, collected: Collected, row: str, table: str, record_type: str

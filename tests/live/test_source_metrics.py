@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 from live_helpers import CENTRAL, agencies
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from policies.types import Caller, Level
 from sandbox.agencies import AgencyKind, SandboxAgencies
 
 HISTORIES = """
@@ -86,3 +88,56 @@ async def test_a_failing_source_shows_its_failures_refusals_and_open_circuit_on_
     assert grew("cbccvc_source_calls_total", outcome="refused") >= 1
     assert grew("cbccvc_source_failures_total", kind="retriable") >= 4
     assert value(after, "cbccvc_circuit_state", source=source) == OPEN
+
+
+async def test_one_request_calls_each_agency_once_though_its_call_leaves_early(
+    live: Callable[[Any], Any], live_app: Starlette, sandbox: SandboxAgencies, engine: AsyncEngine
+) -> None:
+    # the compiled reads start the agency's call from the statement's answer; the fields'
+    # resolvers then load the same key and must not call the agency a second time
+    code = (await agencies(sandbox, engine, AgencyKind.EXCHANGE))[0]
+    source = f"VN:GOV:{code}:HRM"
+    before = await scrape(live_app)
+    body = (await live(CENTRAL).post(HISTORIES, {"org": code})).json()
+    assert "errors" not in body, body.get("errors")
+    assert all(edge["node"]["workHistory"] for edge in body["data"]["persons"]["edges"])
+    after = await scrape(live_app)
+    calls = "cbccvc_source_calls_total"
+    grown = value(after, calls, source=source, outcome="ok") - value(
+        before, calls, source=source, outcome="ok"
+    )
+    assert grown == 1
+
+
+async def test_a_live_field_the_caller_may_not_see_calls_no_agency(
+    live: Callable[[Any], Any], live_app: Starlette, sandbox: SandboxAgencies, engine: AsyncEngine
+) -> None:
+    # a province sees only public fields of another province's people: their work history is
+    # internal, so it is FORBIDDEN, and the agency that holds it is never asked for it
+    code = (await agencies(sandbox, engine, AgencyKind.EXCHANGE))[0]
+    async with engine.connect() as conn:
+        other = (
+            await conn.execute(
+                text(
+                    "SELECT code FROM organization WHERE level = 'province' AND depth = 1 "
+                    "AND status = 'active' "
+                    "AND code <> :code ORDER BY code LIMIT 1"
+                ),
+                {"code": code},
+            )
+        ).scalar_one()
+    source = f"VN:GOV:{code}:HRM"
+    before = await scrape(live_app)
+    caller = Caller(Level.PROVINCE, organization=other, client_id="live-tests")
+    body = (await live(caller).post(HISTORIES, {"org": code})).json()
+    assert "data" in body, body
+    edges = body["data"]["persons"]["edges"]
+    assert edges
+    assert all(edge["node"]["workHistory"] is None for edge in edges)
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+    after = await scrape(live_app)
+    for outcome in ("ok", "error", "refused"):
+        calls = "cbccvc_source_calls_total"
+        assert value(after, calls, source=source, outcome=outcome) == value(
+            before, calls, source=source, outcome=outcome
+        )
