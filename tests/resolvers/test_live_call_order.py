@@ -93,3 +93,37 @@ async def test_the_second_pages_calls_leave_slowest_first() -> None:
     answers = await LiveLoaders(sources, frozenset()).details.load_many(keys)
     assert called == [source_id for source_id, _ in reversed(keys)]
     assert answers == [None] * len(keys)  # each person's answer still at its own key
+
+
+class PausingAgency(Source):
+    """An agency whose client pauses once before its request is written, as an HTTP client's
+    does (aiohttp's connection checks): what it wrote, and how many calls had begun by then."""
+
+    kind: ClassVar[SourceKind] = SourceKind.MOCK
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PERSON_DETAIL})
+
+    def __init__(self, code: str, begun: list[str], wrote: list[tuple[str, int]]) -> None:
+        super().__init__(f"VN:GOV:{code}:HRM", code)
+        self.begun, self.wrote = begun, wrote
+
+    async def person_details(
+        self, personal_ids: Sequence[str], parts: frozenset[DetailPart]
+    ) -> Mapping[str, PersonDetail]:
+        self.begun.append(self.id)
+        await asyncio.sleep(0)
+        self.wrote.append((self.id, len(self.begun)))
+        return {}
+
+    async def health(self) -> Health:
+        return Health(True, datetime.now(UTC), 0.0)
+
+
+async def test_each_call_reaches_the_wire_before_the_next_begins() -> None:
+    # begun all at once, the first call's request would leave only after all 64 had begun
+    begun: list[str] = []
+    wrote: list[tuple[str, int]] = []
+    sources = [PausingAgency(f"A{n:02d}", begun, wrote) for n in range(64)]
+    keys = [(source.id, f"0012000000{n:02d}") for n, source in enumerate(sources)]
+    await LiveLoaders({s.id: s for s in sources}, frozenset()).details.load_many(keys)
+    assert [source_id for source_id, _ in wrote] == [s.id for s in sources]
+    assert all(begun_then <= position + 1 for position, (_, begun_then) in enumerate(wrote))
