@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from graphql import GraphQLError
@@ -71,12 +72,29 @@ def slowest_first(source_ids: Sequence[str], sources: Mapping[str, Source]) -> l
     return sorted(source_ids, key=expected, reverse=True)  # stable: ties keep the page's order
 
 
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """What one person's live lookup gets from the loader: their source's call, which may
+    still be on its way, and their key in its answer. The loader's batch ends as soon as the
+    calls have left, so each field waits only for its own source: the fields of the 63 faster
+    agencies are resolved while the slowest is still answering, not all after it."""
+
+    call: asyncio.Task[Mapping[str, T] | SourceError]
+    personal_id: str
+
+    async def value(self) -> T | None:
+        found = await self.call
+        if isinstance(found, SourceError):
+            raise found
+        return found.get(self.personal_id)
+
+
 async def _per_source(
     keys: Sequence[tuple[str, str]],
     sources: Mapping[str, Source],
     capability: Capability,
     call: Callable[[Source, list[str]], Awaitable[Mapping[str, T]]],
-) -> list[T | SourceError | None]:
+) -> list[Answer[T]]:
     """One call per source for its people, all sources at once; errors stay per source."""
     by_source: dict[str, dict[str, None]] = defaultdict(dict)  # ordered, without repeats
     for source_id, personal_id in keys:
@@ -95,13 +113,11 @@ async def _per_source(
             return error
 
     order = slowest_first(list(by_source), sources)
-    answers = await asyncio.gather(*await _one_by_one(one(s, list(by_source[s])) for s in order))
-    found = dict(zip(order, answers, strict=True))
-    results: list[T | SourceError | None] = []
-    for source_id, personal_id in keys:
-        answer = found[source_id]
-        results.append(answer if isinstance(answer, SourceError) else answer.get(personal_id))
-    return results
+    calls = await _one_by_one(one(s, list(by_source[s])) for s in order)
+    for task in calls:
+        task.add_done_callback(_retrieved)  # a call whose fields were all dropped after all
+    found = dict(zip(order, calls, strict=True))
+    return [Answer(found[source_id], personal_id) for source_id, personal_id in keys]
 
 
 async def _one_by_one(calls: Iterable[Coroutine[Any, Any, T]]) -> list[asyncio.Task[T]]:
@@ -129,11 +145,11 @@ class LiveLoaders:
     def __init__(self, sources: Mapping[str, Source], parts: frozenset[DetailPart]) -> None:
         self._sources = sources
         self._parts = parts or frozenset(DetailPart)
-        self.details: DataLoader[tuple[str, str], PersonDetail | None] = DataLoader(self._details)
-        self.identities: DataLoader[tuple[str, str], IdentityRecord | None] = DataLoader(
+        self.details: DataLoader[tuple[str, str], Answer[PersonDetail]] = DataLoader(self._details)
+        self.identities: DataLoader[tuple[str, str], Answer[IdentityRecord]] = DataLoader(
             self._identities
         )
-        self.insurance: DataLoader[tuple[str, str], InsuranceRecord | None] = DataLoader(
+        self.insurance: DataLoader[tuple[str, str], Answer[InsuranceRecord]] = DataLoader(
             self._insurance
         )
 
@@ -192,18 +208,19 @@ _TURNS_TO_LEAVE = 4
 
 def _retrieved(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
-        future.exception()  # retrieved: the resolver that awaits it reports it
+        future.exception()  # retrieved: the resolver that awaits it reports it, if any
 
 
 async def load(
-    loader: DataLoader[tuple[str, str], T], source_id: str | None, personal_id: str
-) -> T:
+    loader: DataLoader[tuple[str, str], Answer[T]], source_id: str | None, personal_id: str
+) -> T | None:
     """Load one key; a source's failure becomes the field's error (null with code and source)."""
     if source_id is None:
         raise SourceFieldError(
             SourceUnavailable("no source of this kind is configured"), "unconfigured"
         )
+    answer = await loader.load((source_id, personal_id))
     try:
-        return await loader.load((source_id, personal_id))
+        return await answer.value()
     except SourceError as error:
         raise SourceFieldError(error, source_id) from error

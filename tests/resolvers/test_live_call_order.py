@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from adapters.base import Source
 from adapters.resilience import GuardedSource, GuardPolicy
-from resolvers.live import LiveLoaders, slowest_first
+from resolvers.live import LiveLoaders, load, slowest_first
 from vocabulary.sources import Capability, DetailPart, Health, PersonDetail, SourceKind
 
 
@@ -87,10 +87,12 @@ async def test_the_second_pages_calls_leave_slowest_first() -> None:
     takes = {f"A{n:02d}": n / 100 for n in range(1, 9)}  # listed fastest first, as a page may be
     sources = agencies(takes, called)
     keys = [(f"VN:GOV:{code}:HRM", f"00120000000{n}") for n, code in enumerate(takes)]
-    await LiveLoaders(sources, frozenset()).details.load_many(keys)
+    first = LiveLoaders(sources, frozenset())
+    await asyncio.gather(*(load(first.details, *key) for key in keys))
     assert called == [source_id for source_id, _ in keys]  # first page: nothing known yet
     called.clear()
-    answers = await LiveLoaders(sources, frozenset()).details.load_many(keys)
+    live = LiveLoaders(sources, frozenset())
+    answers = await asyncio.gather(*(load(live.details, *key) for key in keys))
     assert called == [source_id for source_id, _ in reversed(keys)]
     assert answers == [None] * len(keys)  # each person's answer still at its own key
 
@@ -124,6 +126,7 @@ async def test_each_call_reaches_the_wire_before_the_next_begins() -> None:
     wrote: list[tuple[str, int]] = []
     sources = [PausingAgency(f"A{n:02d}", begun, wrote) for n in range(64)]
     keys = [(source.id, f"0012000000{n:02d}") for n, source in enumerate(sources)]
-    await LiveLoaders({s.id: s for s in sources}, frozenset()).details.load_many(keys)
+    live = LiveLoaders({s.id: s for s in sources}, frozenset())
+    await asyncio.gather(*(load(live.details, *key) for key in keys))
     assert [source_id for source_id, _ in wrote] == [s.id for s in sources]
     assert all(begun_then <= position + 1 for position, (_, begun_then) in enumerate(wrote))

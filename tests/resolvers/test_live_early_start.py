@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from adapters.base import Source
 from adapters.errors import SourceUnavailable
-from resolvers.live import LiveLoaders, load, start_details
+from resolvers.live import LiveLoaders, SourceFieldError, load, start_details
 from vocabulary.sources import Capability, DetailPart, Health, PersonDetail, SourceKind
 
 WORK = frozenset({DetailPart.WORK_HISTORY})
@@ -93,3 +93,29 @@ async def test_a_failing_call_nobody_awaits_reports_nothing_to_the_loop() -> Non
         assert reported == []
     finally:
         loop.set_exception_handler(None)
+
+
+async def test_a_field_waits_for_its_own_agency_not_for_the_slowest() -> None:
+    slow, fast = Agency("SLOW"), Agency("FAST")
+    live = loaders(slow, fast)
+    fast.answer.set()  # the slow agency has not answered, and will not until told
+    waiting_for_slow = asyncio.ensure_future(load(live.details, slow.id, "001"))
+    found = await asyncio.wait_for(load(live.details, fast.id, "002"), timeout=1)
+    assert found is not None
+    assert found.parts[DetailPart.WORK_HISTORY]
+    assert not waiting_for_slow.done()
+    slow.answer.set()
+    assert await waiting_for_slow is not None
+
+
+async def test_an_agencys_failure_is_its_own_peoples_error_only() -> None:
+    down, up = Agency("DOWN", fails=True), Agency("UP")
+    down.answer.set()
+    up.answer.set()
+    live = loaders(down, up)
+    failed, found = await asyncio.gather(
+        load(live.details, down.id, "001"), load(live.details, up.id, "002"), return_exceptions=True
+    )
+    assert isinstance(failed, SourceFieldError)
+    assert failed.extensions == {"code": "SOURCE_UNAVAILABLE", "source": down.id}
+    assert isinstance(found, PersonDetail)
