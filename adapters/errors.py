@@ -12,7 +12,7 @@
     │   ├── ReadOnlyViolation     something tried to write to an agency's database
     │   └── SourceClosed          the source was closed (aclose) and cannot be used again
 
-Adapters translate foreign exceptions (asyncpg, httpx, openpyxl, ...) into these at their
+Adapters translate foreign exceptions (asyncpg, aiohttp, openpyxl, ...) into these at their
 boundary with `raise ... from exc`, so callers never see a driver's exception.
 """
 

@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
 import orjson
 
 from adapters.base import Source, timed_health
@@ -36,6 +35,7 @@ from adapters.errors import FatalSourceError, SourceSecurityError
 from adapters.http import (
     DEFAULT_TIMEOUT,
     JsonClient,
+    OutgoingCall,
     check_settings,
     decode_json,
     error_for_status,
@@ -93,7 +93,6 @@ class ExchangeSource(Source):
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_batch: int = protocol.MAX_DETAIL_BATCH,
-        transport: httpx.AsyncBaseTransport | None = None,
         envelope: EnvelopeCaller | None = None,
     ) -> None:
         super().__init__(source_id, owner)
@@ -101,7 +100,7 @@ class ExchangeSource(Source):
         if not 1 <= max_batch <= protocol.MAX_DETAIL_BATCH:
             raise ValueError(f"max_batch must be from 1 to {protocol.MAX_DETAIL_BATCH}")
         self.max_batch = max_batch
-        self.http = JsonClient(source_id, base_url, timeout=timeout, transport=transport)
+        self.http = JsonClient(source_id, base_url, timeout=timeout)
 
     async def changes(self, cursor: str | None, limit: int) -> ChangePage:
         limit = max(1, min(limit, protocol.MAX_PAGE_SIZE))
@@ -174,15 +173,14 @@ class ExchangeSource(Source):
         assert envelope is not None
         assertions: list[str] = []
 
-        def sign(request: httpx.Request) -> None:
-            base = self.http.base_path
-            path_below = request.url.path.removeprefix(base.rstrip("/"))
-            query = request.url.query.decode("ascii")
-            target = f"{path_below}?{query}" if query else path_below
+        def sign(call: OutgoingCall) -> None:
+            # the target as it goes on the wire, below the base URL's path
+            path_below = call.path.removeprefix(self.http.base_path.rstrip("/"))
+            target = f"{path_below}?{call.query}" if call.query else path_below
             assertion = envelope.sign(method, target, content or b"")
             assertions.append(assertion)
-            request.headers["Authorization"] = f"Bearer {assertion}"
-            request.headers["Accept"] = f"{MEDIA_TYPE}, application/json;q=0.5"
+            call.headers["Authorization"] = f"Bearer {assertion}"
+            call.headers["Accept"] = f"{MEDIA_TYPE}, application/json;q=0.5"
 
         response, body = await self.http.send(
             method, path, params=params, content=content, prepare=sign

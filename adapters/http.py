@@ -1,4 +1,4 @@
-"""What the HTTP kinds of source share: one httpx client per source, a deadline per call, and
+"""What the HTTP kinds of source share: one aiohttp session per source, a deadline per call, and
 the translation of everything the network or the far end can do wrong into source errors.
 
     connect refused, reset, closed early        -> SourceUnavailable
@@ -10,10 +10,12 @@ the translation of everything the network or the far end can do wrong into sourc
     3xx (we never follow redirects)             -> SourceProtocolError
     not JSON, not UTF-8, a charset other than UTF-8, text encoded twice
     (mojibake), a body too large                -> SourceProtocolError
+    a body that does not decode (a broken gzip),
+    an answer that is not HTTP                  -> SourceProtocolError
     a misconfigured URL                         -> FatalSourceError
 
 Reads are GET; POST only carries batch lookups whose body holds personal IDs (never put into
-URLs). No httpx exception and no undecoded byte ever reaches a caller.
+URLs). No aiohttp exception and no undecoded byte ever reaches a caller.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ import email.utils
 import functools
 import re
 import ssl
+import urllib.parse
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import aiohttp
+import certifi
 import orjson
+import yarl
 
 from adapters.errors import (
     FatalSourceError,
@@ -216,41 +222,84 @@ def find_double_encoded(value: object, path: str = "$") -> str | None:
     return None
 
 
-def translate(exc: httpx.HTTPError, source_id: str) -> SourceError:
-    """Our error for an httpx one (the caller raises it `from` the original)."""
-    if isinstance(exc, httpx.TimeoutException):
+def translate(exc: aiohttp.ClientError | OSError, source_id: str) -> SourceError:
+    """Our error for one of aiohttp's, or an OSError of the socket (the caller raises it `from`
+    the original). aiohttp's own texts name the host and the reason, never a request's body."""
+    if isinstance(exc, TimeoutError):  # aiohttp's ServerTimeoutError and kin are TimeoutErrors
         return SourceTimeout(f"{source_id} did not answer in time", source_id=source_id)
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, no route, TLS handshake
         return SourceUnavailable(f"cannot connect to {source_id}: {exc}", source_id=source_id)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        if str(exc).startswith(_CUT_SHORT):
+            return SourceUnavailable(
+                f"{source_id} dropped the connection: {exc}", source_id=source_id
+            )
+        return SourceProtocolError(  # a broken gzip, a malformed chunk
+            f"{source_id} sent an unreadable answer: {exc}", source_id=source_id
+        )
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
         return SourceUnavailable(f"{source_id} dropped the connection: {exc}", source_id=source_id)
-    if isinstance(exc, httpx.DecodingError | httpx.TooManyRedirects):
+    if isinstance(exc, aiohttp.ClientResponseError):  # a head that is not HTTP, a redirect loop
         return SourceProtocolError(
             f"{source_id} sent an unreadable answer: {exc}", source_id=source_id
         )
-    if isinstance(exc, httpx.NetworkError):
+    if isinstance(exc, aiohttp.ClientConnectionError | OSError):
         return SourceUnavailable(f"{source_id} is unreachable: {exc}", source_id=source_id)
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         return FatalSourceError(f"{source_id} is misconfigured: {exc}", source_id=source_id)
     return SourceError(f"calling {source_id} failed: {exc}", source_id=source_id)
 
 
+# aiohttp's ClientPayloadError when the connection ended before the body did (fewer bytes than
+# Content-Length, a chunked body without its last chunk): the far end dropped the connection,
+# as with a reset, not an answer we cannot read
+_CUT_SHORT = "Response payload is not completed"
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """httpx's default verification context, made once: loading the CA bundle takes ~50 ms,
-    which every one of a registry's dozens of sources paid at start."""
-    return httpx.create_ssl_context(trust_env=False)
+    """The verification context, made once: loading the CA bundle takes ~50 ms, which every one
+    of a registry's dozens of sources paid at start. Mozilla's roots from certifi, whatever the
+    environment says (SSL_CERT_FILE is not read), as httpx did for these calls before."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingCall:
+    """A call about to leave, as `prepare` sees it: the method, the target exactly as it goes
+    on the wire (path and query, both percent-encoded), and the headers `prepare` may change.
+    The target is frozen: what a prepare signs is what is sent."""
+
+    method: str
+    path: str  # the absolute path, encoded (the base URL's path, then the call's)
+    query: str  # the encoded query string, without "?" ("" for none)
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What came back, its body aside: the status and the headers (case-insensitive)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+
+
+# the characters a path keeps as they are (RFC 3986 pchar and "/", and "%" of what is encoded)
+_PATH_SAFE = "/!$&'()*+,;=:@-._~%"
 
 
 class JsonClient:
     """One source's HTTP client: its base URL, a deadline per call, errors translated.
+
+    The aiohttp session behind it is made on the first call, inside the loop that runs it (a
+    JsonClient is built at start-up, outside any loop), and closed by `aclose`.
 
     Args:
         source_id: named in every error.
         base_url: the source's address; paths are relative to it.
         timeout: seconds a whole call may take (connect, send, wait, read), after which it
             fails with SourceTimeout: a source that hangs costs no more than this.
-        transport: for tests (httpx.MockTransport); real calls by default.
+        max_connections: connections open to the source at most.
     """
 
     def __init__(
@@ -260,27 +309,51 @@ class JsonClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_connections: int = 10,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.source_id = source_id
         self.timeout = timeout
         self.closed = False
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/",
-            verify=_tls_context(),
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections),
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            follow_redirects=False,
-            transport=transport,
-            # the environment's proxies must not see personal data bound for a source
-            trust_env=False,
-        )
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._origin = ""
+        self._base_path = "/"
+        self._misconfigured: str | None = None
+        try:
+            base = yarl.URL(base_url.rstrip("/") + "/")
+        except (TypeError, ValueError) as error:
+            # refused at the first call, as a URL aiohttp refuses would be, not at start-up
+            self._misconfigured = f"{base_url!r}: {error}"
+        else:
+            # scheme and authority ("" for a relative URL, which aiohttp then refuses)
+            self._origin = str(
+                yarl.URL.build(scheme=base.scheme, authority=base.raw_authority, encoded=True)
+            )
+            self._base_path = base.raw_path
 
     @property
     def base_path(self) -> str:
-        """The path of the base URL (what a signed call's target is relative to)."""
-        return self._client.base_url.path
+        """The encoded path of the base URL (what a signed call's target is relative to)."""
+        return self._base_path
+
+    def _open(self) -> aiohttp.ClientSession:
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._max_connections,
+                ssl=_tls_context(),
+                keepalive_timeout=5.0,  # as httpx's pool kept them (uvicorn closes after 5 s)
+            ),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            # the deadline is asyncio.timeout's around the whole call: no timers of aiohttp's
+            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None),
+            # a source's cookies are not kept nor sent back (and cost a jar's work per call)
+            cookie_jar=aiohttp.DummyCookieJar(),
+            # the environment's proxies must not see personal data bound for a source (False
+            # is aiohttp's default; said here so that nobody turns it on)
+            trust_env=False,
+            raise_for_status=False,
+        )
+        self._session = session
+        return session
 
     async def get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return await self._call("GET", path, params=params)
@@ -304,47 +377,68 @@ class JsonClient:
 
     async def send(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-        content: bytes | None = None, prepare: Callable[[httpx.Request], None] | None = None,
-    ) -> tuple[httpx.Response, bytes]:  # fmt: skip
-        """One call, its status unchecked: the response and its (capped) body. `prepare` may
-        add headers to the built request (the exchange envelope's signed assertion)."""
+        content: bytes | None = None, prepare: Callable[[OutgoingCall], None] | None = None,
+    ) -> tuple[Answer, bytes]:  # fmt: skip
+        """One call, its status unchecked: the answer and its (capped) body. `prepare` may
+        add headers to the call before it leaves (the exchange envelope's signed assertion)."""
         if self.closed:
             raise SourceClosed(f"{self.source_id} was closed", source_id=self.source_id)
-        headers = {"Content-Type": "application/json"} if content is not None else None
+        if self._misconfigured is not None:
+            raise FatalSourceError(
+                f"{self.source_id} is misconfigured: {self._misconfigured}",
+                source_id=self.source_id,
+            )
+        call = OutgoingCall(
+            method,
+            self._base_path + urllib.parse.quote(path.lstrip("/"), safe=_PATH_SAFE),
+            urllib.parse.urlencode(params) if params else "",
+            {"Content-Type": "application/json"} if content is not None else {},
+        )
+        if prepare is not None:
+            prepare(call)
+        target = (
+            f"{self._origin}{call.path}?{call.query}" if call.query else self._origin + call.path
+        )
+        session = self._session or self._open()
         try:
             async with asyncio.timeout(self.timeout):
-                request = self._client.build_request(
-                    method, path.lstrip("/"), params=params, content=content, headers=headers
+                response = await session.request(
+                    call.method,
+                    yarl.URL(target, encoded=True),  # sent as built: what was signed
+                    data=content,
+                    headers=call.headers,
+                    allow_redirects=False,
                 )
-                if prepare is not None:
-                    prepare(request)
-                response = await self._client.send(request, stream=True)
                 try:
                     body = await _read_capped(response, self.source_id)
-                finally:
-                    await response.aclose()
+                except BaseException:
+                    response.close()  # the rest is never read: the connection is not reused
+                    raise
+                response.release()
         except TimeoutError as exc:
             raise SourceTimeout(
                 f"{self.source_id} did not answer within {self.timeout} s", source_id=self.source_id
             ) from exc
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             raise translate(exc, self.source_id) from exc
-        return response, body
+        return Answer(response.status, response.headers), body
 
     async def aclose(self) -> None:
         if not self.closed:
             self.closed = True
-            await self._client.aclose()
+            if self._session is not None:
+                await self._session.close()
 
 
-async def _read_capped(response: httpx.Response, source_id: str) -> bytes:
+async def _read_capped(response: aiohttp.ClientResponse, source_id: str) -> bytes:
+    """The body, decompressed, refused once it passes MAX_RESPONSE_BYTES (or says it will)."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
         raise SourceProtocolError(
             f"{source_id} answered with {declared} bytes", source_id=source_id
         )
     body = bytearray()
-    async for chunk in response.aiter_bytes():
+    async for chunk in response.content.iter_any():
         body.extend(chunk)
         if len(body) > MAX_RESPONSE_BYTES:
             raise SourceProtocolError(

@@ -13,8 +13,6 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-import httpx
-
 from adapters.base import Source, timed_health
 from adapters.errors import FatalSourceError
 from adapters.http import (
@@ -58,13 +56,12 @@ class LookupSource(Source, Generic[R]):
         owner: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_batch: int = MAX_BATCH,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(source_id, owner)
         if not 1 <= max_batch <= MAX_BATCH:
             raise ValueError(f"max_batch must be from 1 to {MAX_BATCH}")
         self.max_batch = max_batch
-        self.http = JsonClient(source_id, base_url, timeout=timeout, transport=transport)
+        self.http = JsonClient(source_id, base_url, timeout=timeout)
 
     def parse(self, payload: object, asked: Sequence[str]) -> dict[str, R]:
         raise NotImplementedError

@@ -23,7 +23,7 @@ Every entry has `id`, `kind` and `owner` (null for national databases), and may 
 keys and `values` (what lists and forms its values are written in; nothing declared: national
 code lists and ISO dates); the rest belongs to the kind. Each kind's factory lives in
 `adapters.<kind>` and is imported only when a config names that kind, so a gateway without HTTP
-sources never imports httpx. A module either registers its factory in KIND_FACTORIES when
+sources never imports aiohttp. A module either registers its factory in KIND_FACTORIES when
 imported, or defines `from_settings(settings, wiring) -> Source`.
 The factory receives the entry without the guard's keys and what the gateway hands every source
 (adapters/wiring.py: the `${NAME}` values, the key-encryption key); it raises (FatalSourceError,

@@ -25,8 +25,9 @@ log = logging.getLogger("cbccvc")
 EMBEDDED_DATABASE = "cbccvc"
 
 # Libraries that narrate routine work at INFO: alembic each plugin and each migration, pgserver
-# each start and stop, httpx every request to a source, uvicorn its start-up. A newcomer reads
-# the command's own lines; --verbose shows theirs too.
+# each start and stop, httpx every request it makes (JWKS, the exchange check; the sources call
+# through aiohttp, which says nothing), uvicorn its start-up. A newcomer reads the command's own
+# lines; --verbose shows theirs too.
 CHATTY_LIBRARIES = ("alembic", "httpcore", "httpx", "pgserver", "uvicorn")
 
 T = TypeVar("T")

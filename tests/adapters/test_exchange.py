@@ -155,7 +155,7 @@ async def test_a_connector_that_is_down_is_unavailable(agency: Subtree) -> None:
         with pytest.raises(SourceUnavailable) as caught:
             await down.changes(None, 10)
     assert caught.value.source_id == down.id
-    assert isinstance(caught.value.__cause__, Exception)  # the httpx error, kept as the cause
+    assert isinstance(caught.value.__cause__, Exception)  # aiohttp's error, kept as the cause
 
 
 async def test_latency_slows_answers_that_still_arrive(

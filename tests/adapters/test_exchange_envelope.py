@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
+from agency_server import agency as agency_server
+from aiohttp import web
 from sandbox_http import medium_agency, people_of
 from sqlalchemy.engine import URL
 
@@ -154,42 +156,45 @@ async def test_an_answer_signed_with_a_key_revoked_at_moha_is_refused_at_once(
     assert any("revoked_kid" in r.getMessage() for r in caplog.records)
 
 
-def mock_source(
-    connector: RunningService, agency: Subtree, answer: httpx.Response
-) -> ExchangeSource:
-    return ExchangeSource(
-        make_source_id(agency.code, "HRM"),
-        agency.code,
-        "http://agency.test/agencies/x",
-        envelope=caller(connector, agency),
-        transport=httpx.MockTransport(lambda request: answer),
-    )
+@asynccontextmanager
+async def answering(
+    connector: RunningService, agency_: Subtree, answer: web.Response
+) -> AsyncIterator[ExchangeSource]:
+    """A source with the envelope on, whose far end (real HTTP on loopback) answers `answer`
+    to every call."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return answer
+
+    async with agency_server(handler) as url:
+        exchange = ExchangeSource(
+            make_source_id(agency_.code, "HRM"),
+            agency_.code,
+            f"{url}/agencies/x",
+            envelope=caller(connector, agency_),
+        )
+        try:
+            yield exchange
+        finally:
+            await exchange.aclose()
 
 
 async def test_a_plain_json_answer_to_a_signed_call_is_refused_as_a_downgrade(
     connector: RunningService, agency: Subtree
 ) -> None:
     payload = protocol.changes_payload("x", [], None, False)
-    exchange = mock_source(connector, agency, httpx.Response(200, json=payload))
-    try:
+    async with answering(connector, agency, web.json_response(payload)) as exchange:
         with pytest.raises(SourceSecurityError, match="unsealed"):
             await exchange.changes(None, 5)
-    finally:
-        await exchange.aclose()
 
 
 async def test_garbage_in_place_of_an_envelope_is_refused(
     connector: RunningService, agency: Subtree
 ) -> None:
-    answer = httpx.Response(
-        200, content=b"e30.e30.e30.e30.e30", headers={"content-type": "application/jose"}
-    )
-    exchange = mock_source(connector, agency, answer)
-    try:
+    answer = web.Response(body=b"e30.e30.e30.e30.e30", content_type="application/jose")
+    async with answering(connector, agency, answer) as exchange:
         with pytest.raises(SourceSecurityError) as refused:
             await exchange.changes(None, 5)
-    finally:
-        await exchange.aclose()
     assert refused.value.reason in {"algorithm", "malformed"}
 
 

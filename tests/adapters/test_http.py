@@ -1,14 +1,30 @@
-"""What the HTTP kinds share: every way a call can go wrong becomes one of our source errors."""
+"""What the HTTP kinds share: every way a call can go wrong becomes one of our source errors.
+
+The calls go to a real HTTP server on loopback (agency_server.py); what a server never does
+(a reset, half a body, bytes that are not HTTP) is written on a raw socket."""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import re
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 import pytest
+import yarl
+from agency_server import RawAnswer, agency, raw_agency, read_head, reset
+from aiohttp import web
+from aiohttp.client_reqrep import ConnectionKey, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
+from sandbox_http import nowhere
 
 from adapters.errors import (
     FatalSourceError,
@@ -22,7 +38,9 @@ from adapters.errors import (
 from adapters.http import (
     _CP1252_LETTERS,
     _MAYBE_DOUBLE_ENCODED_UTF8,
+    MAX_RESPONSE_BYTES,
     JsonClient,
+    OutgoingCall,
     check_media_type,
     decode_json,
     error_for_status,
@@ -140,68 +158,354 @@ def test_a_byte_order_mark_is_tolerated() -> None:
     assert decode_json('\ufeff{"a": "ễ"}'.encode(), SOURCE) == {"a": "ễ"}
 
 
-REQUEST = httpx.Request("GET", "http://127.0.0.1/")
+def _connection_key() -> ConnectionKey:
+    return ConnectionKey("127.0.0.1", 9, False, True, None, None, None, None)
+
+
+_REQUEST_INFO = RequestInfo(yarl.URL("http://127.0.0.1/"), "GET", CIMultiDictProxy(CIMultiDict()))
 
 
 @pytest.mark.parametrize(
     ("exc", "error"),
     [
-        (httpx.ConnectTimeout("t", request=REQUEST), SourceTimeout),
-        (httpx.ReadTimeout("t", request=REQUEST), SourceTimeout),
-        (httpx.PoolTimeout("t", request=REQUEST), SourceTimeout),
-        (httpx.ConnectError("refused", request=REQUEST), SourceUnavailable),
-        (httpx.RemoteProtocolError("closed", request=REQUEST), SourceUnavailable),
-        (httpx.ReadError("reset", request=REQUEST), SourceUnavailable),
-        (httpx.DecodingError("gzip", request=REQUEST), SourceProtocolError),
-        (httpx.TooManyRedirects("loop", request=REQUEST), SourceProtocolError),
-        (httpx.UnsupportedProtocol("ftp", request=REQUEST), FatalSourceError),
-        (httpx.InvalidURL("bad"), FatalSourceError),
+        (aiohttp.ConnectionTimeoutError("t"), SourceTimeout),
+        (aiohttp.SocketTimeoutError("t"), SourceTimeout),
+        (aiohttp.ServerTimeoutError("t"), SourceTimeout),
+        (
+            aiohttp.ClientConnectorError(_connection_key(), ConnectionRefusedError(111, "refused")),
+            SourceUnavailable,
+        ),
+        (aiohttp.ServerDisconnectedError(), SourceUnavailable),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), SourceUnavailable),
+        (aiohttp.ClientConnectionResetError("reset"), SourceUnavailable),
+        (aiohttp.ClientConnectionError("Connection closed"), SourceUnavailable),
+        (ConnectionResetError(104, "reset"), SourceUnavailable),
+        (
+            aiohttp.ClientPayloadError("Response payload is not completed: <ContentLengthError>"),
+            SourceUnavailable,
+        ),
+        (
+            aiohttp.ClientPayloadError("400, message: Can not decode content-encoding: gzip"),
+            SourceProtocolError,
+        ),
+        (
+            aiohttp.ClientResponseError(_REQUEST_INFO, (), status=400, message="Bad status line"),
+            SourceProtocolError,
+        ),
+        (aiohttp.TooManyRedirects(_REQUEST_INFO, ()), SourceProtocolError),
+        (aiohttp.NonHttpUrlClientError("ftp://x/"), FatalSourceError),
+        (aiohttp.InvalidUrlClientError("agency/v1"), FatalSourceError),
+        (aiohttp.InvalidURL("bad"), FatalSourceError),
+        (aiohttp.UploadAbortedError("not sent"), SourceError),
+        (aiohttp.ClientError("other"), SourceError),
     ],
 )
-def test_every_httpx_error_becomes_a_source_error(
-    exc: httpx.HTTPError, error: type[SourceError]
+def test_every_aiohttp_error_becomes_a_source_error(
+    exc: aiohttp.ClientError | OSError, error: type[SourceError]
 ) -> None:
     found = translate(exc, SOURCE)
     assert type(found) is error
     assert found.source_id == SOURCE
 
 
-def client(handler: object) -> JsonClient:
-    return JsonClient(SOURCE, "http://agency.test/", transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+@asynccontextmanager
+async def client(base_url: str, **options: Any) -> AsyncIterator[JsonClient]:
+    http = JsonClient(SOURCE, base_url, **options)
+    try:
+        yield http
+    finally:
+        await http.aclose()
+
+
+async def json_handler(request: web.Request) -> web.StreamResponse:
+    return web.json_response({})
 
 
 async def test_a_redirect_is_never_followed() -> None:
-    http = client(lambda request: httpx.Response(302, headers={"Location": "http://elsewhere/"}))
-    with pytest.raises(SourceProtocolError, match="redirected"):
-        await http.get("v1/health")
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        seen.append(request.path)
+        if request.path == "/v1/health":
+            return web.Response(status=302, headers={"Location": "/elsewhere"})
+        return web.json_response({})
+
+    async with agency(handler) as url, client(url) as http:
+        with pytest.raises(SourceProtocolError, match="redirected"):
+            await http.get("v1/health")
+    assert seen == ["/v1/health"]  # the Location was never asked for
 
 
 async def test_an_answer_too_large_is_refused_before_it_is_read() -> None:
-    http = client(lambda request: httpx.Response(200, headers={"Content-Length": str(64 * 2**20)}))
-    with pytest.raises(SourceProtocolError, match="bytes"):
-        await http.get("v1/health")
+    async def declares_64_mib(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n{" % (64 * 2**20)
+        )
+        await writer.drain()
+        await reader.read()  # and sends nothing more: a client that read on would time out
+
+    async with raw_agency(declares_64_mib) as url, client(url, timeout=5) as http:
+        with pytest.raises(SourceProtocolError, match="answered with 67108864 bytes"):
+            await http.get("v1/health")
+
+
+async def test_an_answer_that_grows_too_large_while_read_is_refused() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)  # chunked: no Content-Length to refuse it by
+        chunk = b" " * 2**20
+        for _ in range(MAX_RESPONSE_BYTES // len(chunk) + 2):
+            await response.write(chunk)
+        return response
+
+    async with agency(handler) as url, client(url) as http:
+        with pytest.raises(SourceProtocolError, match="more than"):
+            await http.get("v1/health")
+
+
+async def test_the_cap_counts_the_bytes_decompressed_not_the_bytes_sent() -> None:
+    bomb = gzip.compress(b" " * (MAX_RESPONSE_BYTES + 2**20), compresslevel=9)
+    assert len(bomb) < MAX_RESPONSE_BYTES // 100
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=bomb,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+
+    async with agency(handler) as url, client(url) as http:
+        with pytest.raises(SourceProtocolError, match="more than"):
+            await http.get("v1/health")
+
+
+async def test_a_gzipped_answer_is_read_decompressed() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=gzip.compress('{"name": "Nguyễn"}'.encode()),
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+
+    async with agency(handler) as url, client(url) as http:
+        assert await http.get("v1/health") == {"name": "Nguyễn"}
+
+
+async def test_a_broken_gzip_body_is_a_protocol_error() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=b"\x1f\x8b\x08\x00 these bytes are no deflate stream",
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+
+    async with agency(handler) as url, client(url) as http:
+        with pytest.raises(SourceProtocolError, match="unreadable"):
+            await http.get("v1/health")
 
 
 async def test_reads_are_get_and_lookups_carry_ids_in_the_body_not_the_url() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[tuple[str, str, bytes]] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={})
+    async def handler(request: web.Request) -> web.StreamResponse:
+        seen.append((request.method, str(request.url), await request.read()))
+        return web.json_response({})
 
-    http = client(handler)
-    await http.get("v1/changes", {"limit": "5"})
-    await http.post("v1/persons/detail", {"personal_ids": ["001090012345"]})
-    assert [r.method for r in seen] == ["GET", "POST"]
-    assert "001090012345" not in str(seen[1].url)
-    assert b"001090012345" in seen[1].content
+    async with agency(handler) as url, client(url) as http:
+        await http.get("v1/changes", {"limit": "5"})
+        await http.post("v1/persons/detail", {"personal_ids": ["001090012345"]})
+    assert [method for method, _, _ in seen] == ["GET", "POST"]
+    assert "001090012345" not in seen[1][1]
+    assert b"001090012345" in seen[1][2]
+
+
+async def test_calls_say_who_calls_and_what_they_accept_and_send() -> None:
+    seen: list[Mapping[str, str]] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        seen.append(request.headers)
+        return web.json_response({})
+
+    async with agency(handler) as url, client(url) as http:
+        await http.get("v1/health")
+        await http.post("v1/persons/detail", {"personal_ids": []})
+    assert [h["Accept"] for h in seen] == ["application/json"] * 2
+    assert [h["User-Agent"] for h in seen] == ["cbccvc-gateway"] * 2
+    assert [h.get("Content-Type") for h in seen] == [None, "application/json"]
+    assert all("Cookie" not in h for h in seen)
+
+
+async def test_paths_are_relative_to_the_base_url_and_the_target_sent_is_the_one_prepared() -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        seen.append((request.raw_path, request.headers["Authorization"]))
+        return web.json_response({})
+
+    prepared: list[OutgoingCall] = []
+
+    def prepare(call: OutgoingCall) -> None:
+        prepared.append(call)
+        call.headers["Authorization"] = f"Bearer {call.method} {call.path}?{call.query}"
+
+    cursor = "a+b/c=d é~*!'()&x"
+    async with agency(handler) as url, client(f"{url}/agencies/G18") as http:
+        assert http.base_path == "/agencies/G18/"
+        answer, body = await http.send(
+            "GET", "/v1/changes", params={"limit": "5", "cursor": cursor}, prepare=prepare
+        )
+    assert (answer.status_code, answer.headers.get("content-type")) == (
+        200,
+        "application/json; charset=utf-8",
+    )
+    assert orjson.loads(body) == {}
+    call = prepared[0]
+    assert call.path == "/agencies/G18/v1/changes"
+    assert call.query == urllib.parse.urlencode({"limit": "5", "cursor": cursor})
+    # byte for byte what was prepared (and signed) is what arrived
+    assert seen == [(f"{call.path}?{call.query}", f"Bearer GET {call.path}?{call.query}")]
+    assert urllib.parse.parse_qs(call.query)["cursor"] == [cursor]
 
 
 async def test_a_closed_client_refuses_to_call() -> None:
-    http = client(lambda request: httpx.Response(200, json={}))
-    await http.aclose()
-    with pytest.raises(SourceClosed):
+    seen: list[web.Request] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        seen.append(request)
+        return web.json_response({})
+
+    async with agency(handler) as url:
+        http = JsonClient(SOURCE, url)
         await http.get("v1/health")
+        await http.aclose()
+        with pytest.raises(SourceClosed):
+            await http.get("v1/health")
+    assert len(seen) == 1
+
+
+def test_a_client_made_outside_any_loop_calls_from_the_loop_that_uses_it() -> None:
+    address = nowhere()  # a free port, for the server started below
+    http = JsonClient(SOURCE, address)  # as at start-up: no loop runs yet
+
+    async def use() -> object:
+        async with agency(json_handler, port=int(address.rsplit(":", 1)[1])):
+            try:
+                return await http.get("v1/health")
+            finally:
+                await http.aclose()
+
+    assert asyncio.run(use()) == {}
+
+
+async def test_a_port_where_nothing_listens_is_unavailable() -> None:
+    async with client(nowhere()) as http:
+        with pytest.raises(SourceUnavailable, match="cannot connect") as caught:
+            await http.get("v1/health")
+    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorError)
+
+
+async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_head(reader)
+
+
+async def reset_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_head(reader)
+    reset(writer)
+
+
+async def half_a_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_head(reader)
+    writer.write(
+        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":'
+    )
+    await writer.drain()
+
+
+async def half_a_body_then_reset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    await half_a_body(reader, writer)
+    await asyncio.sleep(0.05)
+    reset(writer)
+
+
+async def half_the_chunks(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_head(reader)
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\n"
+        b'{"a":'
+    )
+    await writer.drain()
+
+
+async def not_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await read_head(reader)
+    writer.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+    await writer.drain()
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "said"),
+    [
+        (close_at_once, SourceUnavailable, "dropped the connection"),
+        (reset_at_once, SourceUnavailable, "dropped the connection"),
+        (half_a_body, SourceUnavailable, "dropped the connection"),
+        (half_a_body_then_reset, SourceUnavailable, "dropped the connection"),
+        (half_the_chunks, SourceUnavailable, "dropped the connection"),
+        (not_http, SourceProtocolError, "unreadable"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_what_the_far_ends_connection_does_wrong_becomes_a_source_error(
+    answer: RawAnswer, error: type[SourceError], said: str, method: str
+) -> None:
+    async with raw_agency(answer) as url, client(url) as http:
+        call = (
+            http.get("v1/health")
+            if method == "GET"
+            else http.post("v1/persons/detail", {"personal_ids": ["001090012345"]})
+        )
+        with pytest.raises(error, match=said) as caught:
+            await call
+    assert type(caught.value) is error
+    assert caught.value.source_id == SOURCE
+    # error texts never carry what was sent (a lookup's body holds personal IDs)
+    assert "001090012345" not in str(caught.value)
+    assert "001090012345" not in repr(caught.value.__cause__)
+
+
+async def test_a_far_end_that_hangs_costs_the_deadline_and_no_more() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(10)
+        return web.json_response({})
+
+    async with agency(handler) as url, client(url, timeout=0.3) as http:
+        started = time.perf_counter()
+        with pytest.raises(SourceTimeout, match=r"within 0\.3 s"):
+            await http.get("v1/health")
+        assert time.perf_counter() - started < 2.0
+
+
+async def test_a_body_that_stalls_midway_costs_the_deadline_too() -> None:
+    async def stalls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await half_a_body(reader, writer)
+        await reader.read()  # the rest never comes
+
+    async with raw_agency(stalls) as url, client(url, timeout=0.3) as http:
+        with pytest.raises(SourceTimeout):
+            await http.get("v1/health")
+
+
+@pytest.mark.parametrize(
+    "base_url", ["ftp://agency.example/", "agency.example/v1", "http:///v1", "http://[bad/"]
+)
+async def test_a_misconfigured_address_is_fatal_at_the_first_call(base_url: str) -> None:
+    http = JsonClient(SOURCE, base_url)  # not at start-up: the registry builds it fine
+    try:
+        with pytest.raises(FatalSourceError, match="misconfigured"):
+            await http.get("v1/health")
+    finally:
+        await http.aclose()
 
 
 @pytest.mark.parametrize(
