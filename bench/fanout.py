@@ -157,9 +157,10 @@ FANOUT_QUERY = orjson.dumps({"query": f"{{ {_PAGE} }}"})
 
 async def raw_fanout(sim_port: int, runs: int) -> list[float]:
     """The same 64 calls made directly and concurrently, slowest first and one loop turn apart
-    as the gateway starts them (resolvers/live.py), each through its own source's client (the
-    gateway's JsonClient): what HTTP and this machine cost, the floor."""
+    as the gateway starts them (resolvers/live.one_by_one), each through its own source's
+    client (the gateway's JsonClient): what HTTP and this machine cost, the floor."""
     from bench._fanout_sim import SimSource
+    from resolvers.live import one_by_one
     from vocabulary.sources import DetailPart
 
     sources = [
@@ -171,11 +172,9 @@ async def raw_fanout(sim_port: int, runs: int) -> list[float]:
     try:
         for _ in range(runs + 3):
             started = time.perf_counter()
-            calls = []
-            for source in sources:
-                calls.append(asyncio.ensure_future(source.person_details(["x"], parts)))
-                await asyncio.sleep(0)
-            await asyncio.gather(*calls)
+            await asyncio.gather(
+                *await one_by_one(source.person_details(["x"], parts) for source in sources)
+            )
             timings.append((time.perf_counter() - started) * 1000)
     finally:
         for source in sources:

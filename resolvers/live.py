@@ -95,7 +95,8 @@ async def _per_source(
     capability: Capability,
     call: Callable[[Source, list[str]], Awaitable[Mapping[str, T]]],
 ) -> list[Answer[T]]:
-    """One call per source for its people, all sources at once; errors stay per source."""
+    """One call per source for its people, all sources concurrently (started one by one,
+    slowest first); errors stay per source."""
     by_source: dict[str, dict[str, None]] = defaultdict(dict)  # ordered, without repeats
     for source_id, personal_id in keys:
         by_source[source_id][personal_id] = None
@@ -113,15 +114,16 @@ async def _per_source(
             return error
 
     order = slowest_first(list(by_source), sources)
-    calls = await _one_by_one(one(s, list(by_source[s])) for s in order)
+    calls = await one_by_one(one(s, list(by_source[s])) for s in order)
     for task in calls:
         task.add_done_callback(_retrieved)  # a call whose fields were all dropped after all
     found = dict(zip(order, calls, strict=True))
     return [Answer(found[source_id], personal_id) for source_id, personal_id in keys]
 
 
-async def _one_by_one(calls: Iterable[Coroutine[Any, Any, T]]) -> list[asyncio.Task[T]]:
-    """The calls started in order, each given a turn of the loop before the next starts.
+async def one_by_one(calls: Iterable[Coroutine[Any, Any, T]]) -> list[asyncio.Task[T]]:
+    """The calls started in order, each given a turn of the loop before the next starts
+    (bench/fanout.py's direct floor starts its calls with it too).
 
     Started all at once (gather), every call runs to its first pause before any runs on, and
     an HTTP client pauses before it writes: the first call's request then left only after the
@@ -191,11 +193,10 @@ async def start_details(
     (resolvers/compiled/results.LIVE_KEY). The fields' resolvers later `load` the same keys and
     are answered by the same calls (the DataLoader's cache); a call nobody awaits after all
     keeps its error to itself."""
-    started = False
+    keys = list(keys)
     for key in keys:
         loader.load(key).add_done_callback(_retrieved)
-        started = True
-    if started:
+    if keys:
         # aiodataloader schedules its batch with call_soon, which starts a task, which starts
         # the batch's task, which starts the first source's task: each step waits for the
         # loop's next turn, and the first call leaves on the last

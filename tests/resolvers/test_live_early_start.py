@@ -60,7 +60,7 @@ async def test_the_first_call_has_left_when_it_returns_then_one_per_agency() -> 
     # awaited anything
     assert a.calls == [["001", "003"]]
     await asyncio.sleep(0)
-    assert b.calls == [["002"]]  # the next one a turn later (resolvers/live._one_by_one)
+    assert b.calls == [["002"]]  # the next one a turn later (resolvers/live.one_by_one)
     a.answer.set()
     b.answer.set()
     # the resolvers' own loads are answered by those calls: no second call
