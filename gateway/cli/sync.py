@@ -9,7 +9,8 @@ the reject catalogue), and open conflicts; `--rejects-csv` writes the open rejec
 explanation and the form expected, without the rejected values (personal data, which the
 gateway's /export/rejects.csv shows only to callers whose policy allows it). Both speak
 `--lang` (Vietnamese by default). Neither syncs anything unless `--source` or `--full` is
-given too.
+given too. `--processes N` syncs the sources over N worker processes (sync/processes.py): a
+national run on a machine of N cores.
 """
 
 from __future__ import annotations
@@ -175,13 +176,13 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
     from adapters.registry import SourceRegistry
     from gateway.sources import source_wiring
     from sync.organizations import sync_organizations
-    from sync.pipeline import change_feed_sources, sync_source
+    from sync.pipeline import RunResult, change_feed_sources, sync_source
+    from sync.processes import sync_in_processes
 
     if settings.sources_config is None:
         print("cbccvc sync: set CBCCVC_SOURCES to the sources YAML", file=sys.stderr)
         return 2
     registry = SourceRegistry.from_yaml(settings.sources_config, source_wiring(settings))
-    failed = 0
     try:
         sources = change_feed_sources(registry, args.source)
         if not sources:
@@ -211,19 +212,37 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
                 speed = task.speed
                 progress.update(records, rate=f"{speed:,.0f} records/s" if speed else "")
 
-            for source in sources:
-                progress.update(overall, description=f"{source.id}")
-                result = await sync_source(
-                    dsn, source, full=args.full, batch_size=args.batch_size, progress=advance
-                )
+            def show(result: RunResult) -> None:
                 c = result.counts
                 progress.console.print(
-                    f"{source.id}: {result.status} +{c.inserted} ~{c.updated} ={c.unchanged}"
-                    f" rejected {c.rejected} deleted {c.deleted} conflicts {c.conflicts}"
-                    f" ({result.seconds:.1f} s)" + (f" {result.error}" if result.error else "")
+                    f"{result.source_id}: {result.status} +{c.inserted} ~{c.updated}"
+                    f" ={c.unchanged} rejected {c.rejected} deleted {c.deleted}"
+                    f" conflicts {c.conflicts} ({result.seconds:.1f} s)"
+                    + (f" {result.error}" if result.error else "")
                 )
-                failed += result.status == "failed"
                 progress.advance(overall)
+
+            if args.processes > 1:
+                # the sources over worker processes, each building its own from the file
+                progress.update(overall, description=f"{args.processes} processes")
+                results = await sync_in_processes(
+                    dsn, settings.sources_config, args.processes,
+                    wiring=source_wiring(settings), only=args.source, full=args.full,
+                    batch_size=args.batch_size, progress=advance, organizations=False,
+                )  # fmt: skip
+            else:
+                results = []
+                for source in sources:
+                    progress.update(overall, description=f"{source.id}")
+                    result = await sync_source(
+                        dsn, source, full=args.full, batch_size=args.batch_size, progress=advance
+                    )
+                    results.append(result)
+                    show(result)
+            if args.processes > 1:
+                for result in results:
+                    show(result)
+            failed = sum(result.status == "failed" for result in results)
         await _scorecard(dsn)
         if args.reconcile:
             from sync.reconcile import reconcile
@@ -263,6 +282,9 @@ def command_sync(args: argparse.Namespace, settings: Settings) -> int:
         code = 0
         only_reading = args.report or args.rejects_csv
         if not only_reading or args.full or args.reconcile or (args.source and args.report):
+            from sync.collector import bulk_collector
+
+            bulk_collector()  # a process that syncs in bulk (sync/collector.py says why)
             code = asyncio.run(_sync(dsn, settings, args))
         if args.report:
             print("\n".join(asyncio.run(_report(dsn, args.lang))))
@@ -271,6 +293,13 @@ def command_sync(args: argparse.Namespace, settings: Settings) -> int:
             write_rejects_csv(rows, args.rejects_csv, args.lang)
             print(f"{args.rejects_csv}: {len(rows)} open rejects")
     return code
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least 1")
+    return value
 
 
 def add_command(commands: Subcommands) -> None:
@@ -282,6 +311,12 @@ def add_command(commands: Subcommands) -> None:
         "--reconcile", action="store_true", help="then check everyone with the population database"
     )
     sync.add_argument("--batch-size", type=int, default=1000, help="records per transaction")
+    sync.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        help="worker processes syncing sources side by side (a national run: one per core)",
+    )
     sync.add_argument(
         "--lang", choices=("vi", "en"), default="vi", help="language of --report and the CSV"
     )

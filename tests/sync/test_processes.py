@@ -1,0 +1,91 @@
+"""The sync over worker processes (sync/processes.py, `cbccvc sync --processes N`) stores what
+the sync in one process stores, and tells the same per source."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import URL
+from sync_helpers import store_checksum
+
+from adapters.registry import SourceRegistry
+from gateway.cli.sync import add_command as add_sync_command
+from gateway.settings import Settings
+from sandbox.agencies import SandboxAgencies
+from store.database import drop_database, ensure_database, sync_free_dsn
+from store.prepare import prepare_store
+from sync.pipeline import change_feed_sources, sync_all
+from sync.processes import sync_in_processes
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """`cbccvc sync` sets the collector for a bulk process (sync/collector.py): put back."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+async def test_two_worker_processes_store_what_one_process_stores(
+    fresh_store_url: str, sync_sandbox: SandboxAgencies, postgres_server: URL
+) -> None:
+    one = sync_free_dsn(fresh_store_url)
+    registry = SourceRegistry.from_yaml(sync_sandbox.sources_config_path)
+    try:
+        in_one = await sync_all(one, registry)
+        expected = {source.id for source in change_feed_sources(registry)}
+    finally:
+        await registry.aclose()
+    name = f"cbccvc_test_{uuid.uuid4().hex[:12]}"
+    url = await ensure_database(postgres_server, name)
+    try:
+        await prepare_store(url)
+        two = sync_free_dsn(url)
+        pages: list[tuple[str, int]] = []
+        in_two = await sync_in_processes(
+            two,
+            sync_sandbox.sources_config_path,
+            2,
+            progress=lambda source_id, count: pages.append((source_id, count)),
+        )
+        assert [r.source_id for r in in_two] == sorted(expected)  # every source, in id order
+        assert all(r.status == "ok" for r in in_two), [r.error for r in in_two if r.error]
+        assert {r.source_id: r.counts for r in in_two} == {r.source_id: r.counts for r in in_one}
+        # the workers' progress reached the caller: every record of every source, counted
+        assert sum(count for _, count in pages) == sum(r.counts.total for r in in_one)
+        assert {source_id for source_id, _ in pages} <= expected
+        assert await store_checksum(two) == await store_checksum(one)
+    finally:
+        await drop_database(postgres_server, name)
+
+
+def test_cbccvc_sync_with_processes_reports_each_source(
+    fresh_store_url: str,
+    sync_sandbox: SandboxAgencies,
+    capsys: pytest.CaptureFixture[str],
+    collector_restored: None,
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_sync_command(parser.add_subparsers(dest="command"))
+    settings = Settings(
+        database_url=fresh_store_url, sources_config=sync_sandbox.sources_config_path
+    )
+    args = parser.parse_args(["sync", "--processes", "2"])
+    assert args.run(args, settings) == 0
+    out = capsys.readouterr().out
+    registry = SourceRegistry.from_yaml(sync_sandbox.sources_config_path)
+    try:
+        ids = [source.id for source in change_feed_sources(registry)]
+    finally:
+        asyncio.run(registry.aclose())
+    for source_id in ids:
+        assert f"{source_id}: ok +" in out
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sync", "--processes", "0"])
+    assert "argument --processes: 0: at least 1" in capsys.readouterr().err
