@@ -5,6 +5,7 @@ incremental sync of K changes.
     .venv/bin/python -m bench.sync_bench --quick                 # 20,000 people, 1,000 changes
     .venv/bin/python -m bench.sync_bench                         # 200,000 people, 10,000 changes
     .venv/bin/python -m bench.sync_bench --people 2500000        # the national scale
+    .venv/bin/python -m bench.sync_bench --quick --processes 2   # the full sync on two cores
 
 What is measured:
 - full: sync_all (the same code as `cbccvc sync`) in a subprocess, from empty
@@ -71,16 +72,25 @@ async def _empty_store(server: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-# Runs the sync (sync_all, what `cbccvc sync` runs, without its progress bar and settings), then
-# reports the process's own peak RSS (VmHWM: the child's ru_maxrss as the parent sees it still
-# counts the parent's pages it was forked with).
+# Runs the sync (sync_all, or with --processes N sync_in_processes: what `cbccvc sync` runs,
+# without its progress bar and settings), then reports the process's own peak RSS (VmHWM: the
+# child's ru_maxrss as the parent sees it still counts the parent's pages it was forked with),
+# its workers' largest peak RSS, and the CPU seconds of both.
 _CHILD = """
 import asyncio, cProfile, resource, sys
 from adapters.registry import SourceRegistry
 from store.database import sync_free_dsn
+from sync.collector import bulk_collector
 from sync.pipeline import sync_all
+from sync.processes import sync_in_processes
 
-async def main(store_url, sources, batch_size, concurrency):
+async def main(store_url, sources, batch_size, concurrency, processes):
+    if processes > 1:
+        results = await sync_in_processes(
+            sync_free_dsn(store_url), sources, processes, batch_size=batch_size,
+            concurrency=concurrency,
+        )
+        return 1 if any(r.status == "failed" for r in results) else 0
     registry = SourceRegistry.from_yaml(sources)
     try:
         results = await sync_all(
@@ -90,29 +100,41 @@ async def main(store_url, sources, batch_size, concurrency):
         await registry.aclose()
     return 1 if any(r.status == "failed" for r in results) else 0
 
-profiler = cProfile.Profile() if len(sys.argv) > 5 else None
+bulk_collector()  # as `cbccvc sync` and each sync worker do
+profiler = cProfile.Profile() if len(sys.argv) > 6 else None
 if profiler is not None:
     profiler.enable()
-code = asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+code = asyncio.run(
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+)
 if profiler is not None:
     profiler.disable()
-    profiler.dump_stats(sys.argv[5])
+    profiler.dump_stats(sys.argv[6])
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print(hwm[0].split()[1] if hwm else "0", usage.ru_utime + usage.ru_stime)
+own = resource.getrusage(resource.RUSAGE_SELF)
+workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # spawned, not forked: their own pages
+cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+print(hwm[0].split()[1] if hwm else "0", workers.ru_maxrss, cpu)
 sys.exit(code)
 """
 
 
 def _full_sync_subprocess(
-    store_url: str, sources: Path, batch: int, concurrency: int, profile: Path | None = None
-) -> tuple[float, float, float]:
-    """(seconds, peak RSS in MB, CPU seconds) of the sync in a child process (under cProfile,
-    its stats written to `profile`, when given: the times are then the profiler's). The CPU
-    seconds are the sync's own work, which the machine's load changes far less than the wall
-    time: on a shared machine, the figure to compare."""
+    store_url: str,
+    sources: Path,
+    batch: int,
+    concurrency: int,
+    processes: int,
+    profile: Path | None = None,
+) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS in MB, the largest worker's peak RSS in MB, CPU seconds) of the sync
+    in a child process (under cProfile, its stats written to `profile`, when given: the times
+    are then the profiler's; with workers, only the child's own is profiled). The CPU seconds
+    are the sync's own work, which the machine's load changes far less than the wall time: on
+    a shared machine, the figure to compare."""
     started = time.perf_counter()
-    command = [sys.executable, "-c", _CHILD, store_url, str(sources), str(batch), str(concurrency)]
+    command = [sys.executable, "-c", _CHILD, store_url, str(sources), str(batch), str(concurrency),
+               str(processes)]  # fmt: skip
     if profile is not None:
         command.append(str(profile))
     completed = subprocess.run(
@@ -126,8 +148,8 @@ def _full_sync_subprocess(
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"the sync failed: {completed.stderr[-3000:]}")
-    peak_kb, cpu = completed.stdout.strip().splitlines()[-1].split()
-    return seconds, int(peak_kb) / 1024, float(cpu)
+    peak_kb, worker_kb, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return seconds, int(peak_kb) / 1024, int(worker_kb) / 1024, float(cpu)
 
 
 def _with_deadline(config: Path, deadline_s: float) -> Path:
@@ -233,11 +255,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
                 print("full sync ...", flush=True)
                 services_cpu = time.process_time()  # this process: the sandbox's services
-                seconds, rss, cpu = _full_sync_subprocess(
+                seconds, rss, worker_rss, cpu = _full_sync_subprocess(
                     store_url,
                     sources_path,
                     args.batch,
                     args.concurrency,
+                    args.processes,
                     args.profile / "full.prof" if args.profile else None,
                 )
                 services_cpu = time.process_time() - services_cpu
@@ -285,9 +308,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rejected": rejected,
         "batch": args.batch,
         "concurrency": args.concurrency,
+        "processes": args.processes,
         "full_sync_s": round(seconds, 2),
         "people_per_s": round((synced + rejected) / seconds),
         "sync_peak_rss_mb": round(rss, 1),
+        "sync_worker_peak_rss_mb": round(worker_rss, 1),
+        "sync_rss_mb_all_processes_at_most": round(rss + args.processes * worker_rss, 1)
+        if args.processes > 1
+        else round(rss, 1),
         "sync_cpu_s": round(cpu, 2),
         "sync_cpu_us_per_person": round(cpu * 1e6 / max(1, synced + rejected)),
         "services_cpu_s_during_full_sync": round(services_cpu, 2),
@@ -311,7 +339,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=None, help="default 200,000")
     parser.add_argument("--changes", type=int, default=None, help="default 10,000")
     parser.add_argument("--batch", type=int, default=BATCH_SIZE)
-    parser.add_argument("--concurrency", type=int, default=4, help="sources synced at a time")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="sources synced at a time (per process)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes of the full sync (sync/processes.py; 1: sync_all in one)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER),
