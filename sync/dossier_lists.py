@@ -22,12 +22,13 @@ from 1 in the source's order) so the clerk finds it. Any problem keeps the whole
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
+from operator import itemgetter
 from typing import Any
 
 from adapters.text_hygiene import clean_text
@@ -102,8 +103,17 @@ class Lists:
 
     def digest(self) -> str:
         """What the lists are, as one hash (folded into the record's content hash)."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        # asked for twice per record stored (its content hash, the lists' own row): built once
         text = "\x1e".join(
-            table + "\x1d" + "\x1d".join("\x1f".join(_text(v) for v in row) for row in rows)
+            table
+            + "\x1d"
+            + "\x1d".join(
+                "\x1f".join(["\x00" if v is None else str(v) for v in row]) for row in rows
+            )
             for table, rows in sorted(self.rows.items())
         )
         return hashlib.sha256(text.encode()).hexdigest()
@@ -131,10 +141,6 @@ def received_digest(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _text(value: object) -> str:
-    return "\x00" if value is None else str(value)
-
-
 def entry_field(table: str, number: int, column: str | None = None) -> str:
     """How a problem names an entry's field: "dossier_family_member[2].birth_year"."""
     return f"{table}[{number}]" + (f".{column}" if column else "")
@@ -144,6 +150,15 @@ def entry_field(table: str, number: int, column: str | None = None) -> str:
 def list_columns() -> Mapping[str, tuple[str, ...]]:
     """Store table -> the catalogue's columns of that list, in catalogue order."""
     return {s.table: tuple(f.column for f in s.fields) for s in dossier_catalogue().lists}
+
+
+@cache
+def _row_of(table: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """An entry's values -> its row, in the catalogue's column order."""
+    columns = list_columns()[table]
+    if len(columns) == 1:
+        return lambda values: (values[columns[0]],)
+    return itemgetter(*columns)
 
 
 @cache
@@ -230,8 +245,7 @@ class _ListReader:
         if self.problems:
             return ()
         self.list_rules(read)
-        columns = [f.column for f in self.section.fields]
-        return tuple(tuple(values[c] for c in columns) for values in read)
+        return tuple(map(_row_of(self.table), read))
 
     def entry(self, number: int, entry: object) -> dict[str, Any]:
         out: dict[str, Any] = {}
