@@ -153,6 +153,17 @@ def list_columns() -> Mapping[str, tuple[str, ...]]:
 
 
 @cache
+def _sections() -> Mapping[str, CatalogueSection]:
+    """Store table -> the catalogue's list of that table."""
+    return {s.table: s for s in dossier_catalogue().lists}
+
+
+@cache
+def _known(table: str) -> frozenset[str]:
+    return frozenset(list_columns()[table])
+
+
+@cache
 def _row_of(table: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """An entry's values -> its row, in the catalogue's column order."""
     columns = list_columns()[table]
@@ -180,7 +191,7 @@ def read_lists(
     """The store's rows of every list the record carries (None: it carries none)."""
     if sections is None:
         return None
-    catalogue = {s.table: s for s in dossier_catalogue().lists}
+    catalogue = _sections()
     rows: dict[str, tuple[tuple[Any, ...], ...]] = {}
     problems: list[Problem] = []
     corrections: list[Problem] = []
@@ -219,7 +230,7 @@ class _ListReader:
         self.declarations = declarations
         self.problems: list[Problem] = []
         self.corrections: list[Problem] = []
-        self.known = frozenset(f.column for f in section.fields)
+        self.known = _known(section.table)
 
     def fail(
         self, number: int, column: str | None, rule: str, value: object, expected: str | None
@@ -230,7 +241,9 @@ class _ListReader:
         )
 
     def read(self, entries: object) -> tuple[tuple[Any, ...], ...]:
-        if isinstance(entries, str | bytes | Mapping) or not isinstance(entries, Sequence):
+        if type(entries) is not list and (  # (a list, nearly always: no ABC check for it)
+            isinstance(entries, str | bytes | Mapping) or not isinstance(entries, Sequence)
+        ):
             self.problems.append(Problem(self.table, ENTRY_UNREADABLE, None, "a list of entries"))
             return ()
         if len(entries) > MAX_ENTRIES:
@@ -249,14 +262,15 @@ class _ListReader:
 
     def entry(self, number: int, entry: object) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if not isinstance(entry, Mapping):
+        if type(entry) is not dict and not isinstance(entry, Mapping):
             self.fail(number, None, ENTRY_UNREADABLE, None, "an entry of named fields")
             return out
         known = self.known
-        for key in entry:
-            if key not in known:
-                self.fail(number, str(key), FIELD_UNKNOWN, None,
-                          f"one of {', '.join(sorted(known))}")  # fmt: skip
+        if not known.issuperset(entry):
+            for key in entry:
+                if key not in known:
+                    self.fail(number, str(key), FIELD_UNKNOWN, None,
+                              f"one of {', '.join(sorted(known))}")  # fmt: skip
         for spec in self.section.fields:
             raw = entry.get(spec.column)
             value = None if raw is None else self.value(number, spec, raw)
@@ -302,7 +316,7 @@ class _ListReader:
         if text is not None and len(text) > MAX_TEXT:
             raise NormaliseError(TEXT_TOO_LONG, f"at most {MAX_TEXT} characters")
         if text is not None and spec.column == "full_name":
-            text = name_case(text)
+            text = name_case(text, cleaned=True)
         return text
 
     def date(self, number: int, spec: CatalogueField, raw: object) -> date | None:

@@ -68,10 +68,11 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-def name_case(value: str) -> str:
-    """'NGUYỄN  văn an' -> 'Nguyễn Văn An' (each word's first letter upper, the rest lower)."""
-    words = nfc(value).split(" ")
-    return " ".join(_cap(word) for word in words if word)
+def name_case(value: str, *, cleaned: bool = False) -> str:
+    """'NGUYỄN  văn an' -> 'Nguyễn Văn An' (each word's first letter upper, the rest lower).
+    `cleaned`: the text is NFC with single spaces already (adapters/text_hygiene.clean_text's)."""
+    words = (value if cleaned else nfc(value)).split(" ")
+    return " ".join([_cap(word) for word in words if word])
 
 
 @functools.lru_cache(maxsize=1 << 15)  # a country's names are a few thousand words
@@ -111,6 +112,8 @@ def parse_date(value: object, date_format: str | None = None) -> date | None:
     """
     if value is None:
         return None
+    if type(value) is str:  # most dates come as text: read once per distinct text
+        return _date_of_text(value, date_format)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
