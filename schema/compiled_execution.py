@@ -144,6 +144,13 @@ class CompiledReads:
         """Resolve the merged fields of every answer and put them at their paths; the root
         fields whose merged fields would null a parent or failed (they resolve as a whole
         instead), with that outcome."""
+        pending = [p for answer in answers.values() for p in answer.pending]
+        # the answer waits for the slowest agency: its call leaves first and before anything
+        # else here (the executor's build included), not after the rows are read again and
+        # every merged resolver has run
+        live = [p.live for p in pending if p.live is not None]
+        if live:
+            await start_details(context.live.details, live)
         executor = FastExecutionContext.build(
             self._schema,
             document,
@@ -153,12 +160,6 @@ class CompiledReads:
             is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
         )
         assert not isinstance(executor, list)  # the variables were coerced before
-        pending = [p for answer in answers.values() for p in answer.pending]
-        # the answer waits for the slowest agency: its call leaves first and before anything
-        # else here, not after the rows are read again and every merged resolver has run
-        live = [p.live for p in pending if p.live is not None]
-        if live:
-            await start_details(context.live.details, live)
         sources = await _sources(context, pending)
         failed: dict[str, str] = {}
 
