@@ -11,8 +11,11 @@ large source does not hold back the sources behind it. Each source is synced by 
 exactly as `sync_all` does in one process: its advisory lock, its pages, its bookmark. The
 organisations are synced once, first, by the calling process.
 
-Workers are spawned, not forked: the caller has an event loop and open connections, which a
-forked child would share.
+A worker reports each source's result as it finishes it. A worker that stops (killed, out of
+memory, or unable to reach the store) costs only the source it had in hand, whose result says
+so: the other workers take the sources left, and the next run resumes that source from its
+bookmark, as after any crash. Workers are spawned, not forked: the caller has an event loop and
+open connections, which a forked child would share.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import queue
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,8 +33,12 @@ import asyncpg
 from adapters.registry import SourceRegistry
 from adapters.wiring import NO_WIRING, SourceWiring
 from sync.collector import bulk_collector
+from sync.refusals import safe_error
 from sync.run import BATCH_SIZE, Progress, RunResult, change_feed_sources, load_standard
 from sync.run import sync_source as _sync_source
+
+POLL_S = 0.2
+"""How often the caller looks at its workers' reports (progress is shown at this pace)."""
 
 
 @dataclass(frozen=True)
@@ -49,57 +55,52 @@ class Work:
     concurrency: int
 
 
-# set in each worker by _join: the next index into Work.source_ids, shared by all workers, and
-# where each page's progress goes
-_next: Any = None
-_events: Any = None
-
-
-def _join(next_index: Any, events: Any) -> None:
-    global _next, _events
-    _next, _events = next_index, events
-
-
-def _take(count: int) -> int | None:
+def _take(next_index: Any, count: int) -> int | None:
     """The index of the next source no worker has taken, or None when all are taken."""
-    with _next.get_lock():
-        index = int(_next.value)
+    with next_index.get_lock():
+        index = int(next_index.value)
         if index >= count:
             return None
-        _next.value = index + 1
+        next_index.value = index + 1
         return index
 
 
-def _worker(work: Work) -> list[RunResult]:
+def _worker(work: Work, next_index: Any, reports: Any) -> None:
+    """A worker process: sources from the counter until none is left; each page's count and
+    each source's result into `reports`; what stopped it, when something did, last."""
     bulk_collector()
-    return asyncio.run(_work(work))
-
-
-async def _work(work: Work) -> list[RunResult]:
-    registry = SourceRegistry.from_yaml(work.sources_file, work.wiring)
-    results: list[RunResult] = []
-    pool = await asyncpg.create_pool(work.dsn, min_size=1, max_size=work.concurrency)
     try:
-        standard = await load_standard(pool)
+        asyncio.run(_work(work, next_index, reports))
+    except Exception as exc:
+        reports.put(("stopped", safe_error(exc)))
+        raise SystemExit(1) from None
 
-        def progress(source_id: str, count: int) -> None:
-            _events.put((source_id, count))
 
-        async def lane() -> None:
-            async with pool.acquire() as conn:
-                while (index := _take(len(work.source_ids))) is not None:
-                    result = await _sync_source(
-                        work.dsn, registry[work.source_ids[index]], full=work.full,
-                        batch_size=work.batch_size, today=work.today, progress=progress,
-                        conn=conn, standard=standard,
-                    )  # fmt: skip
-                    results.append(result)
+async def _work(work: Work, next_index: Any, reports: Any) -> None:
+    registry = SourceRegistry.from_yaml(work.sources_file, work.wiring)
+    try:
+        pool = await asyncpg.create_pool(work.dsn, min_size=1, max_size=work.concurrency)
+        try:
+            standard = await load_standard(pool)
 
-        await asyncio.gather(*(lane() for _ in range(work.concurrency)))
+            def progress(source_id: str, count: int) -> None:
+                reports.put(("page", source_id, count))
+
+            async def lane() -> None:
+                async with pool.acquire() as conn:
+                    while (index := _take(next_index, len(work.source_ids))) is not None:
+                        result = await _sync_source(
+                            work.dsn, registry[work.source_ids[index]], full=work.full,
+                            batch_size=work.batch_size, today=work.today, progress=progress,
+                            conn=conn, standard=standard,
+                        )  # fmt: skip
+                        reports.put(("done", result))
+
+            await asyncio.gather(*(lane() for _ in range(work.concurrency)))
+        finally:
+            await pool.close()
     finally:
-        await pool.close()
         await registry.aclose()
-    return results
 
 
 async def sync_in_processes(
@@ -117,8 +118,9 @@ async def sync_in_processes(
     concurrency: int = 1,
 ) -> list[RunResult]:
     """Organisations first (in this process), then every change feed of the sources file,
-    over `processes` workers of `concurrency` sources each. The results come in source id
-    order, as `sync_all`'s do."""
+    over `processes` workers of `concurrency` sources each. One result per source, in source
+    id order as `sync_all`'s; a source whose worker stopped before it finished is "failed",
+    with what stopped the worker when the worker could tell."""
     from sync.organizations import sync_organizations
 
     registry = SourceRegistry.from_yaml(sources_file, wiring)
@@ -130,30 +132,51 @@ async def sync_in_processes(
         await registry.aclose()
     if not ids:
         return []
-    workers = max(1, min(processes, len(ids)))
     work = Work(dsn, str(sources_file), wiring, ids, full, batch_size, today, max(1, concurrency))
     context = multiprocessing.get_context("spawn")
-    next_index, events = context.Value("l", 0), context.Queue()
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_join, initargs=(next_index, events)
-    ) as executor:
-        running = [loop.run_in_executor(executor, _worker, work) for _ in range(workers)]
-        done = asyncio.gather(*running)
-        while not done.done():
-            await asyncio.wait([done], timeout=0.2)
-            _report(events, progress)
-        results = [r for worker in await done for r in worker]
-    _report(events, progress)  # the last pages' counts: the workers have flushed them and gone
-    return sorted(results, key=lambda r: ids.index(r.source_id))
+    next_index, reports = context.Value("l", 0), context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(work, next_index, reports), daemon=True)
+        for _ in range(max(1, min(processes, len(ids))))
+    ]
+    results: dict[str, RunResult] = {}
+    stopped: list[str] = []
+    try:
+        for worker in workers:
+            worker.start()
+        while any(worker.is_alive() for worker in workers):
+            await asyncio.sleep(POLL_S)
+            _read(reports, results, stopped, progress)
+        for worker in workers:
+            worker.join()
+        _read(reports, results, stopped, progress)  # what the workers sent before they went
+    finally:
+        for worker in workers:
+            if worker.is_alive():  # the caller was cancelled: its workers go with it
+                worker.terminate()
+                worker.join()
+    why = "; ".join(sorted(set(stopped))) or "the worker process stopped"
+    return [results.get(source_id) or _unfinished(source_id, why) for source_id in ids]
 
 
-def _report(events: Any, progress: Progress | None) -> None:
-    """Hands the workers' page counts to `progress`, as many as have arrived."""
+def _read(
+    reports: Any, results: dict[str, RunResult], stopped: list[str], progress: Progress | None
+) -> None:
+    """The workers' reports that have arrived: page counts to `progress`, results kept."""
     while True:
         try:
-            source_id, count = events.get_nowait()
+            report = reports.get_nowait()
         except queue.Empty:
             return
-        if progress is not None:
-            progress(source_id, count)
+        if report[0] == "page" and progress is not None:
+            progress(report[1], report[2])
+        elif report[0] == "done":
+            results[report[1].source_id] = report[1]
+        elif report[0] == "stopped":
+            stopped.append(report[1])
+
+
+def _unfinished(source_id: str, why: str) -> RunResult:
+    """The result of a source no worker finished (its run row, left "running", is marked
+    interrupted by the next run, which resumes from its bookmark)."""
+    return RunResult(source_id, None, status="failed", error=f"not finished: {why}")
