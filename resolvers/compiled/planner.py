@@ -33,10 +33,18 @@ from resolvers.compiled.catalogue import Catalogue
 from resolvers.compiled.lists import ListArguments, list_values
 from resolvers.compiled.params import Params, arguments
 from resolvers.compiled.policy_sql import PolicySql, relation_of
-from resolvers.compiled.results import Finished, Pending, Shape, finish, passed_through
+from resolvers.compiled.results import (
+    Finished,
+    Pending,
+    Shape,
+    finish,
+    live_calls,
+    passed_through,
+)
 from resolvers.compiled.selection import Collected, NotCompilable
 from resolvers.compiled.statements import UNKNOWN_CURSOR_KEY, Compiler, as_utf8, literal
 from resolvers.context import Context
+from resolvers.live import start_details
 from resolvers.pagination import Direction
 from store.driver_statement import fetch_autocommit
 from store.queries.organizations import OrganizationsFilter
@@ -423,7 +431,11 @@ class Planner:
             values.update(list_values(bound.prefix, request))
         # a fixed text per plan: straight to asyncpg, prepared once per connection
         rows = await fetch_autocommit(context.engine, plan.sql, arguments(plan.names, values))
-        return rows[0][0] if rows else None
+        text: bytes | None = rows[0][0] if rows else None
+        calls = live_calls(text) if text is not None else []
+        if calls:  # the slowest agency's call leaves now, before the text is parsed and walked
+            await start_details(context.live.details, calls)
+        return text
 
     @classmethod
     def _finish(cls, text: bytes | None, shape: Shape, response_key: str) -> Answer:

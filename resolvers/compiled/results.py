@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import FieldNode, GraphQLError
 
 from resolvers.compiled.lists import BAD_CURSOR_KEY
@@ -178,6 +179,24 @@ def finish(value: Any, shape: Shape, path: list[str | int], out: Finished) -> No
             )
             continue
         finish(child_value, child, [*path, child_key], out)
+
+
+_LIVE_CALL = re.compile(rb'"__l" : (\["(?:[^"\\]|\\.)*", "(?:[^"\\]|\\.)*"\])')
+"""A row's live call key as PostgreSQL writes it (json_build_array of two texts). A client's
+string holding the same characters has its quotes escaped, so this is only ever the key."""
+
+
+def live_calls(text: bytes) -> list[tuple[str, str]]:
+    """(source id, personal ID) of every row of the statement's text whose live fields are
+    called for (LIVE_KEY not null), in the text's order, each once: read before the text is
+    parsed and walked, so that the agencies' calls can leave first (resolvers/live.py)."""
+    if b'"__l" : [' not in text:
+        return []
+    keys: dict[tuple[str, str], None] = {}
+    for match in _LIVE_CALL.finditer(text):
+        source_id, personal_id = orjson.loads(match[1])
+        keys[(source_id, personal_id)] = None
+    return list(keys)
 
 
 _HIDDEN = re.compile(rb', "__k" : (\d+)(?:, "__p" : (\d+))?')

@@ -7,7 +7,15 @@ import orjson
 import pytest
 from graphql import FieldNode, NameNode
 
-from resolvers.compiled.results import Finished, Guarded, Merged, Shape, finish, passed_through
+from resolvers.compiled.results import (
+    Finished,
+    Guarded,
+    Merged,
+    Shape,
+    finish,
+    live_calls,
+    passed_through,
+)
 
 NODE = FieldNode(name=NameNode(value="personalId"))
 
@@ -88,3 +96,28 @@ def test_merged_fields_and_cursor_checks_need_the_walk(shape: Shape) -> None:
 )
 def test_text_written_otherwise_than_expected_needs_the_walk(text: bytes) -> None:
     assert passed_through(text, person_page_shape()) is None
+
+
+def test_live_calls_are_read_from_the_text_before_it_is_walked() -> None:
+    # rows as PostgreSQL writes them: the call key of the row's live fields, or null where
+    # every selected live field is masked; a client's text that looks like the key is a
+    # string's content, its quotes escaped
+    lookalike = orjson.dumps('"__l" : ["VN:GOV:X:HRM", "000000000009"]').decode()
+    text = (
+        '{"edges" : [{"node" : {"workHistory" : null, "__k" : 1, "__p" : 7, '
+        '"__l" : ["VN:GOV:A:HRM", "001093000001"]}}, '
+        '{"node" : {"fullName" : ' + lookalike + ', "__k" : 2, "__p" : 8, "__l" : null}}, '
+        '{"node" : {"__k" : 1, "__p" : 9, "__l" : ["VN:GOV:B:HRM", "001093000002"]}}, '
+        '{"node" : {"__k" : 1, "__p" : 7, "__l" : ["VN:GOV:A:HRM", "001093000001"]}}]}'
+    ).encode()
+    assert live_calls(text) == [
+        ("VN:GOV:A:HRM", "001093000001"),  # once, though the person is at two paths
+        ("VN:GOV:B:HRM", "001093000002"),
+    ]
+    # every key the walk finds, and no other
+    assert set(live_calls(text)) == {
+        (node["node"]["__l"][0], node["node"]["__l"][1])
+        for node in orjson.loads(text)["edges"]
+        if node["node"]["__l"] is not None
+    }
+    assert live_calls(b'{"edges" : []}') == []
