@@ -281,6 +281,10 @@ async def _agencies_of(store_url: str) -> tuple[list[Subtree], int]:
     return agencies, total
 
 
+LOCAL_BUILDS = 3
+"""Legacy databases and file drops built at a time (beside the connector's database)."""
+
+
 async def _build(
     sandbox: SandboxAgencies,
     store_url: str,
@@ -310,13 +314,25 @@ async def _build(
         build_national_database(store_url, server_url, population_db, "population", seed=seed),
         build_national_database(store_url, server_url, insurance_db, "insurance", seed=seed),
     ]
+    # a legacy database or a drop holds its agency's people in memory while it is written (the
+    # connector's are read a chunk at a time): a few at a time, so that a national sandbox
+    # (2.5 million people) fits in the machine's memory, where all at once did not
+    turns = asyncio.Semaphore(LOCAL_BUILDS)
+
+    async def in_turn(step: Awaitable[Any]) -> Any:
+        async with turns:
+            return await step
+
     for agency in agencies:
         kind = sandbox.kinds[agency.code]
         if kind in (AgencyKind.SQL_VI, AgencyKind.SQL_EN):
-            steps.append(_legacy(sandbox, store_url, agency, kind, name, latest[agency.code]))
+            step = _legacy(sandbox, store_url, agency, kind, name, latest[agency.code])
+            steps.append(in_turn(step))
         elif kind is AgencyKind.FILE:
             folder = _drop_folder(workdir, agency)
-            steps.append(write_file_drop(store_url, folder, agency.code, latest[agency.code]))
+            steps.append(
+                in_turn(write_file_drop(store_url, folder, agency.code, latest[agency.code]))
+            )
     await asyncio.gather(*steps)
     return connector.result()
 
