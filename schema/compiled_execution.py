@@ -147,7 +147,10 @@ class CompiledReads:
         pending = [p for answer in answers.values() for p in answer.pending]
         # the answer waits for the slowest agency: its call leaves first and before anything
         # else here (the executor's build included), not after the rows are read again and
-        # every merged resolver has run
+        # every merged resolver has run. The planner started these keys already, from the
+        # statement's text; this asks for the same ones (the loader's cache: no second call)
+        # and, in waiting for them, gives the calls queued one turn apart their turns before
+        # the merge holds the loop (without it, ~2 ms later: bench/fanout 1.05 -> 1.07)
         live = [p.live for p in pending if p.live is not None]
         if live:
             await start_details(context.live.details, live)

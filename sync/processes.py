@@ -28,14 +28,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
+from adapters.base import Source
 from adapters.registry import SourceRegistry
 from adapters.wiring import NO_WIRING, SourceWiring
 from sync.collector import bulk_collector
 from sync.refusals import safe_error
-from sync.run import BATCH_SIZE, Progress, RunResult, change_feed_sources, load_standard
-from sync.run import sync_source as _sync_source
+from sync.run import BATCH_SIZE, Progress, RunResult, change_feed_sources, sync_in_lanes
 
 POLL_S = 0.2
 """How often the caller looks at its workers' reports (progress is shown at this pace)."""
@@ -78,27 +76,19 @@ def _worker(work: Work, next_index: Any, reports: Any) -> None:
 
 async def _work(work: Work, next_index: Any, reports: Any) -> None:
     registry = SourceRegistry.from_yaml(work.sources_file, work.wiring)
+
+    def take() -> Source | None:
+        index = _take(next_index, len(work.source_ids))
+        return None if index is None else registry[work.source_ids[index]]
+
     try:
-        pool = await asyncpg.create_pool(work.dsn, min_size=1, max_size=work.concurrency)
-        try:
-            standard = await load_standard(pool)
-
-            def progress(source_id: str, count: int) -> None:
-                reports.put(("page", source_id, count))
-
-            async def lane() -> None:
-                async with pool.acquire() as conn:
-                    while (index := _take(next_index, len(work.source_ids))) is not None:
-                        result = await _sync_source(
-                            work.dsn, registry[work.source_ids[index]], full=work.full,
-                            batch_size=work.batch_size, today=work.today, progress=progress,
-                            conn=conn, standard=standard,
-                        )  # fmt: skip
-                        reports.put(("done", result))
-
-            await asyncio.gather(*(lane() for _ in range(work.concurrency)))
-        finally:
-            await pool.close()
+        await sync_in_lanes(
+            work.dsn, take, lambda result: reports.put(("done", result)),
+            concurrency=work.concurrency, full=work.full, batch_size=work.batch_size,
+            today=work.today, progress=lambda source_id, count: reports.put(
+                ("page", source_id, count)
+            ),
+        )  # fmt: skip
     finally:
         await registry.aclose()
 

@@ -273,19 +273,44 @@ async def sync_all(
     chosen = change_feed_sources(sources, only)
     if not chosen:
         return []
-    slots = max(1, min(concurrency, len(chosen)))
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=slots)
+    waiting = iter(chosen)
+    results: dict[str, RunResult] = {}
+    await sync_in_lanes(
+        dsn, lambda: next(waiting, None), lambda r: results.__setitem__(r.source_id, r),
+        concurrency=min(concurrency, len(chosen)), full=full, batch_size=batch_size,
+        today=today, progress=progress,
+    )  # fmt: skip
+    return [results[source.id] for source in chosen]
+
+
+async def sync_in_lanes(
+    dsn: str,
+    take: Callable[[], Source | None],
+    done: Callable[[RunResult], None],
+    *,
+    concurrency: int = 1,
+    full: bool = False,
+    batch_size: int = BATCH_SIZE,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """`concurrency` lanes, each with a connection of one pool, syncing the next source `take`
+    gives until it gives None, and handing each result to `done`; the organisations read once
+    for all (sync_all in one process, each worker of sync/processes.py)."""
+    lanes = max(1, concurrency)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=lanes)
     try:
         standard = await load_standard(pool)
-        turns = asyncio.Semaphore(slots)
 
-        async def one(source: Source) -> RunResult:
-            async with turns, pool.acquire() as conn:
-                return await sync_source(
-                    dsn, source, full=full, batch_size=batch_size, today=today,
-                    progress=progress, conn=conn, standard=standard,
-                )  # fmt: skip
+        async def lane() -> None:
+            async with pool.acquire() as conn:
+                while (source := take()) is not None:
+                    result = await sync_source(
+                        dsn, source, full=full, batch_size=batch_size, today=today,
+                        progress=progress, conn=conn, standard=standard,
+                    )  # fmt: skip
+                    done(result)
 
-        return list(await asyncio.gather(*(one(source) for source in chosen)))
+        await asyncio.gather(*(lane() for _ in range(lanes)))
     finally:
         await pool.close()

@@ -230,6 +230,8 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
                     wiring=source_wiring(settings), only=args.source, full=args.full,
                     batch_size=args.batch_size, progress=advance, organizations=False,
                 )  # fmt: skip
+                for result in results:
+                    show(result)
             else:
                 results = []
                 for source in sources:
@@ -238,9 +240,6 @@ async def _sync(dsn: str, settings: Settings, args: argparse.Namespace) -> int:
                         dsn, source, full=args.full, batch_size=args.batch_size, progress=advance
                     )
                     results.append(result)
-                    show(result)
-            if args.processes > 1:
-                for result in results:
                     show(result)
             failed = sum(result.status == "failed" for result in results)
         await _scorecard(dsn)
